@@ -1,0 +1,39 @@
+import type { ApiDeps } from '../lib/app/deps.ts';
+import { createUser, deleteUser, getUser, listUsers } from '../lib/app/users.ts';
+import { onColdStart } from '../lib/compose/lambda.ts';
+import { authorize } from '../lib/domain/access.ts';
+import { rejectUnknown, single } from '../lib/domain/query.ts';
+import { invalid } from '../lib/domain/validate.ts';
+import { makeHttpHandler } from '../lib/http/handler.ts';
+import { pathParam, queryParams, readJsonBody } from '../lib/http/request.ts';
+import { json, noContent } from '../lib/http/response.ts';
+
+export const makeHandler = ({ users, audit, ...deps }: ApiDeps) =>
+  makeHttpHandler(deps, {
+    routes: {
+      'POST /api/user': async ({ event, call }) =>
+        json(201, await createUser(users, call, readJsonBody(event))),
+      'GET /api/users': async ({ call }) => json(200, await listUsers(users, call)),
+      'GET /api/user/{login}': async ({ event, call }) => {
+        const params = queryParams(event);
+        rejectUnknown(params, ['withToken', 'access_token']);
+        const withToken = single(params, 'withToken') ?? 'false';
+        if (withToken !== 'true' && withToken !== 'false') invalid('withToken', 'must be true or false');
+        return json(200, await getUser(users, call, pathParam(event, 'login'), withToken === 'true'));
+      },
+      'DELETE /api/user/{login}': async ({ event, call }) => {
+        await deleteUser(users, call, pathParam(event, 'login'));
+        return noContent();
+      },
+      'GET /api/audit': async ({ event, call }) => {
+        authorize(call.principal, 'audit:read');
+        const params = queryParams(event);
+        rejectUnknown(params, ['limit', 'access_token']);
+        const limit = Number(single(params, 'limit') ?? '50');
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500) invalid('limit', 'must be from 1 to 500');
+        return json(200, await audit.list(limit));
+      },
+    },
+  });
+
+export const handler = onColdStart(makeHandler);

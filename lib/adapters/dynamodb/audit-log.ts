@@ -1,0 +1,23 @@
+import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { AuditLog } from '../../app/ports.ts';
+import { auditFromItem } from './audit-items.ts';
+import { INDEX } from './schema.ts';
+
+export function makeDynamoAuditLog(client: DynamoDBClient, tableName: string): AuditLog {
+  return {
+    async list(limit) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: INDEX.kind.name,
+          KeyConditionExpression: '#pk = :audit',
+          ExpressionAttributeNames: { '#pk': INDEX.kind.partition },
+          ExpressionAttributeValues: { ':audit': { S: 'audit' } },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      );
+      return (out.Items ?? []).map(auditFromItem);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { authorize } from '../domain/access.ts';
+import { type Artifact, parseArtifact, targetEnvironments } from '../domain/artifact.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import { parseArtifactQuery, type QueryParams } from '../domain/query.ts';
+import { auditEntry, type CallContext } from './audit.ts';
+import type { ArtifactStore } from './ports.ts';
+import { newId } from './tokens.ts';
+
+export async function shipArtifact(
+  store: ArtifactStore,
+  call: CallContext,
+  body: unknown,
+): Promise<Artifact> {
+  const input = parseArtifact(body);
+  authorize(call.principal, 'artifact:write', targetEnvironments(input));
+  const receivedAt = call.clock.now();
+  const artifact: Artifact = {
+    id: `${input.version.repositoryName}-${newId()}`,
+    created: Math.floor(receivedAt.getTime() / 1000),
+    ...input,
+  };
+  await store.put(
+    artifact,
+    receivedAt,
+    auditEntry(call, 'artifact.create', artifact.id, { sha: input.version.sha }),
+  );
+  return artifact;
+}
+
+export async function listArtifacts(
+  store: ArtifactStore,
+  call: CallContext,
+  params: QueryParams,
+): Promise<Artifact[]> {
+  authorize(call.principal, 'artifact:read');
+  return store.list(parseArtifactQuery(params));
+}
+
+export async function getArtifact(store: ArtifactStore, call: CallContext, id: string): Promise<Artifact> {
+  authorize(call.principal, 'artifact:read');
+  const artifact = await store.get(id);
+  if (!artifact) throw new NotFoundError(`artifact ${id} not found`);
+  return artifact;
+}

@@ -1,0 +1,15 @@
+import type { Logger } from '../log/logger.ts';
+import type { Authenticator } from './authenticate.ts';
+import type { ArtifactStore, AuditLog, Clock, UserStore } from './ports.ts';
+
+/** Everything the API functions need; built by a composition root (Lambda or local) and handed in. */
+export interface ApiDeps {
+  artifacts: ArtifactStore;
+  users: UserStore;
+  audit: AuditLog;
+  authenticator: Authenticator;
+  clock: Clock;
+  logger: Logger;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,176 @@
+import { authorize, ROLES, type Role } from '../domain/access.ts';
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import { isDnsLabel, isLogin } from '../domain/names.ts';
+import {
+  invalid,
+  join,
+  knownFields,
+  oneOf,
+  optionalArray,
+  optionalBoolean,
+  optionalString,
+  readObject,
+  requiredString,
+} from '../domain/validate.ts';
+import { auditEntry, type CallContext } from './audit.ts';
+import { ADMIN_LOGIN } from './authenticate.ts';
+import type { Clock, User, UserStore } from './ports.ts';
+import { issueToken } from './tokens.ts';
+
+/** What the API returns about a user. `admin` keeps Gimlet's `{login, token, admin}` shape working. */
+export interface UserView {
+  login: string;
+  role: Role;
+  admin: boolean;
+  environments?: string[];
+  expiresAt?: string;
+  createdAt: string;
+  createdBy: string;
+  tokenId: string;
+  /** Only in the response that issued it. */
+  token?: string;
+}
+
+export function viewUser(user: User, token?: string): UserView {
+  const view: UserView = { ...user, admin: user.role === 'admin' };
+  if (token !== undefined) view.token = token;
+  return view;
+}
+
+export async function createUser(users: UserStore, call: CallContext, body: unknown): Promise<UserView> {
+  authorize(call.principal, 'user:manage');
+  const request = parseUserRequest(body, call.clock.now());
+  const issued = issueToken();
+  const user: User = {
+    ...request,
+    createdAt: call.clock.now().toISOString(),
+    createdBy: call.principal.login,
+    tokenId: issued.id,
+  };
+  await users.create(user, issued.hash, auditEntry(call, 'user.create', user.login, { role: user.role }));
+  return viewUser(user, issued.token);
+}
+
+export async function listUsers(users: UserStore, call: CallContext): Promise<UserView[]> {
+  authorize(call.principal, 'user:manage');
+  return (await users.list()).map((u) => viewUser(u));
+}
+
+/** `withToken=true` (Gimlet's way to get a token again) issues a new one and retires the old. */
+export async function getUser(
+  users: UserStore,
+  call: CallContext,
+  login: string,
+  withToken: boolean,
+): Promise<UserView> {
+  authorize(call.principal, 'user:manage');
+  if (withToken) {
+    const issued = issueToken();
+    const user = await users.replaceToken(
+      login,
+      issued.id,
+      issued.hash,
+      auditEntry(call, 'user.token.replace', login),
+    );
+    return viewUser(user, issued.token);
+  }
+  const user = await users.get(login);
+  if (!user) throw new NotFoundError(`user ${login} not found`);
+  return viewUser(user);
+}
+
+export async function deleteUser(users: UserStore, call: CallContext, login: string): Promise<void> {
+  authorize(call.principal, 'user:manage');
+  if (login === call.principal.login) {
+    throw new ConflictError('you cannot delete the user whose token you are using');
+  }
+  if (!(await users.delete(login, auditEntry(call, 'user.delete', login)))) {
+    throw new NotFoundError(`user ${login} not found`);
+  }
+}
+
+const SYSTEM = { login: 'ferry', role: 'admin', tokenId: 'system' } as const;
+
+/**
+ * Creates the `admin` user on a first start. Returns the token to print once, or undefined when the
+ * admin already exists (its token is not recoverable: only its hash is stored).
+ */
+export async function bootstrapAdmin(
+  users: UserStore,
+  clock: Clock,
+  token?: string,
+): Promise<string | undefined> {
+  if (await users.get(ADMIN_LOGIN)) return undefined;
+  const issued = issueToken(token);
+  const call = { principal: SYSTEM, requestId: 'bootstrap', clock };
+  const user: User = {
+    login: ADMIN_LOGIN,
+    role: 'admin',
+    createdAt: clock.now().toISOString(),
+    createdBy: SYSTEM.login,
+    tokenId: issued.id,
+  };
+  await users.create(user, issued.hash, auditEntry(call, 'user.create', ADMIN_LOGIN, { role: 'admin' }));
+  return issued.token;
+}
+
+export async function replaceAdminToken(users: UserStore, clock: Clock, token?: string): Promise<string> {
+  const issued = issueToken(token);
+  const call = { principal: SYSTEM, requestId: 'bootstrap', clock };
+  await users.replaceToken(
+    ADMIN_LOGIN,
+    issued.id,
+    issued.hash,
+    auditEntry(call, 'user.token.replace', 'admin'),
+  );
+  return issued.token;
+}
+
+interface UserRequest {
+  login: string;
+  role: Role;
+  environments?: string[];
+  expiresAt?: string;
+}
+
+function parseUserRequest(body: unknown, now: Date): UserRequest {
+  const f = knownFields(readObject(body, ''), '', [
+    'login',
+    'role',
+    'admin',
+    'environments',
+    'expiresAt',
+    'token',
+  ] as const);
+  if (f.token !== undefined && f.token !== null && f.token !== '') {
+    invalid('token', 'is issued by the server and cannot be chosen');
+  }
+  const login = requiredString(f.login, 'login', 64);
+  if (!isLogin(login)) invalid('login', 'must be 1-64 letters, digits, and . _ @ - (starting alphanumeric)');
+  const admin = optionalBoolean(f.admin, 'admin');
+  const roleText = optionalString(f.role, 'role');
+  const role = roleText === undefined ? (admin ? 'admin' : 'ci') : oneOf(roleText, 'role', ROLES);
+  if (admin !== undefined && admin !== (role === 'admin')) {
+    invalid('admin', `contradicts role ${role}`);
+  }
+  const request: UserRequest = { login, role };
+  const environments = optionalArray(f.environments, 'environments');
+  if (environments) {
+    if (environments.length === 0) invalid('environments', 'must list at least one environment when given');
+    request.environments = environments.map((env, i) => {
+      const name = requiredString(env, join('environments', i), 63);
+      if (!isDnsLabel(name)) invalid(join('environments', i), `must be a DNS-1123 label, got "${name}"`);
+      return name;
+    });
+  }
+  const expiresAt = optionalString(f.expiresAt, 'expiresAt', 64);
+  if (expiresAt !== undefined) {
+    const ms = Date.parse(expiresAt);
+    if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(expiresAt)) {
+      invalid('expiresAt', `must be an RFC 3339 time, got "${expiresAt}"`);
+    }
+    if (ms <= now.getTime()) invalid('expiresAt', 'must be in the future');
+    request.expiresAt = new Date(ms).toISOString();
+  }
+  return request;
+}

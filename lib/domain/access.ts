@@ -1,0 +1,58 @@
+import { ForbiddenError } from './errors.ts';
+import { hasTemplate } from './names.ts';
+
+export const ROLES = ['admin', 'deployer', 'ci', 'flux', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Action =
+  | 'artifact:read'
+  | 'artifact:write'
+  | 'release:read'
+  | 'release:write'
+  | 'flux:event'
+  | 'user:manage'
+  | 'audit:read';
+
+const GRANTS: Record<Role, readonly Action[]> = {
+  admin: [
+    'artifact:read',
+    'artifact:write',
+    'release:read',
+    'release:write',
+    'flux:event',
+    'user:manage',
+    'audit:read',
+  ],
+  deployer: ['artifact:read', 'release:read', 'release:write'],
+  ci: ['artifact:read', 'artifact:write', 'release:read', 'release:write'],
+  flux: ['flux:event'],
+  viewer: ['artifact:read', 'release:read'],
+};
+
+/** Who is calling: resolved from a token on every request. */
+export interface Principal {
+  login: string;
+  role: Role;
+  /** When set, the token may only act on these environments. */
+  environments?: string[];
+  /** Public identifier of the token used (never the token): goes into audit records. */
+  tokenId: string;
+}
+
+/**
+ * Refuses with 403 unless the role grants `action` and every environment touched is in the token's scope.
+ * A templated environment name cannot be proven in scope before rendering, so a scoped token is refused.
+ */
+export function authorize(principal: Principal, action: Action, environments: readonly string[] = []): void {
+  if (!GRANTS[principal.role].includes(action)) {
+    throw new ForbiddenError(`role ${principal.role} may not ${action.replace(':', ' ')}`);
+  }
+  const scope = principal.environments;
+  if (!scope) return;
+  const outside = environments.find((env) => hasTemplate(env) || !scope.includes(env));
+  if (outside !== undefined) {
+    throw new ForbiddenError(
+      `token of ${principal.login} is limited to environments ${scope.join(', ')}; "${outside}" is outside`,
+    );
+  }
+}

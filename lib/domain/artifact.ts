@@ -1,0 +1,148 @@
+import { GIT_EVENTS, type GitEvent, type Manifest, parseManifest } from './manifest.ts';
+import { hasTemplate, isRepositoryName } from './names.ts';
+import {
+  invalid,
+  type JsonObject,
+  join,
+  knownFields,
+  oneOf,
+  optionalArray,
+  optionalInteger,
+  optionalString,
+  optionalStringMap,
+  readObject,
+  requiredString,
+} from './validate.ts';
+
+/** The commit an artifact was built from, as Gimlet's shippers describe it. */
+export interface Version {
+  repositoryName: string;
+  sha: string;
+  created?: number;
+  branch?: string;
+  event: GitEvent;
+  sourceBranch?: string;
+  targetBranch?: string;
+  tag?: string;
+  authorName?: string;
+  authorEmail?: string;
+  committerName?: string;
+  committerEmail?: string;
+  message?: string;
+  url?: string;
+}
+
+export interface ArtifactInput {
+  version: Version;
+  context: Record<string, string>;
+  vars: Record<string, string>;
+  items: JsonObject[];
+  environments: Manifest[];
+}
+
+/** A stored artifact: `id` and `created` (unix seconds) are set by the server, never the client. */
+export interface Artifact extends ArtifactInput {
+  id: string;
+  created: number;
+}
+
+const VERSION_STRINGS = [
+  'branch',
+  'sourceBranch',
+  'targetBranch',
+  'tag',
+  'authorName',
+  'authorEmail',
+  'committerName',
+  'committerEmail',
+  'message',
+  'url',
+] as const;
+
+const SHA = /^[0-9a-f]{7,64}$/;
+
+export function isSha(value: string): boolean {
+  return SHA.test(value);
+}
+
+/**
+ * Validates an artifact at the door. `id` and `created` may be present (the CLI round-trips them) but are
+ * ignored: the server assigns both. CUE environments are refused rather than silently dropped.
+ */
+export function parseArtifact(raw: unknown): ArtifactInput {
+  const f = knownFields(readObject(raw, ''), '', [
+    'id',
+    'created',
+    'version',
+    'context',
+    'vars',
+    'items',
+    'environments',
+    'cueEnvironments',
+  ] as const);
+  const cue = optionalArray(f.cueEnvironments, 'cueEnvironments');
+  if (cue && cue.length > 0) {
+    invalid('cueEnvironments', 'CUE environments are not supported; render them to environments in CI');
+  }
+  const environments = (optionalArray(f.environments, 'environments') ?? []).map((m, i) =>
+    parseManifest(m, join('environments', i)),
+  );
+  rejectDuplicateTargets(environments);
+  return {
+    version: parseVersion(f.version),
+    context: optionalStringMap(f.context, 'context') ?? {},
+    vars: optionalStringMap(f.vars, 'vars') ?? {},
+    items: (optionalArray(f.items, 'items') ?? []).map((item, i) => readObject(item, join('items', i))),
+    environments,
+  };
+}
+
+function parseVersion(value: unknown): Version {
+  if (value === undefined || value === null) invalid('version', 'is required');
+  const f = knownFields(readObject(value, 'version'), 'version', [
+    'repositoryName',
+    'sha',
+    'created',
+    'event',
+    ...VERSION_STRINGS,
+  ] as const);
+  const repositoryName = requiredString(f.repositoryName, 'version.repositoryName', 200);
+  if (!isRepositoryName(repositoryName)) {
+    invalid('version.repositoryName', `must look like owner/repo, got "${repositoryName}"`);
+  }
+  const sha = requiredString(f.sha, 'version.sha', 64).toLowerCase();
+  if (!isSha(sha)) invalid('version.sha', 'must be a git commit sha (7 to 64 hex characters)');
+  // Gimlet's Go client omits `event` for push (zero value + omitempty): missing means push, but an
+  // unknown word is an error rather than GimletD's silent push.
+  const event = optionalString(f.event, 'version.event');
+  const version: Version = {
+    repositoryName,
+    sha,
+    event: event === undefined ? 'push' : oneOf(event, 'version.event', GIT_EVENTS),
+  };
+  const created = optionalInteger(f.created, 'version.created');
+  if (created !== undefined) version.created = created;
+  for (const key of VERSION_STRINGS) {
+    const s = optionalString(f[key], join('version', key), key === 'message' ? 65536 : 1024);
+    if (s !== undefined) version[key] = s;
+  }
+  return version;
+}
+
+function rejectDuplicateTargets(environments: Manifest[]): void {
+  const seen = new Map<string, number>();
+  environments.forEach((m, i) => {
+    if (hasTemplate(m.env) || hasTemplate(m.app)) return;
+    const key = `${m.env}/${m.app}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      invalid(join('environments', i), `targets ${key} like environments[${first}]; each env/app once`);
+    }
+    seen.set(key, i);
+  });
+}
+
+/** Environments an artifact's manifests can release into (templated env names count as unknown). */
+export function targetEnvironments(artifact: ArtifactInput): string[] {
+  return [...new Set(artifact.environments.map((m) => m.env))];
+}

@@ -1,0 +1,97 @@
+import { isSha } from './artifact.ts';
+import { GIT_EVENTS, type GitEvent } from './manifest.ts';
+import { invalid, oneOf } from './validate.ts';
+
+/** Query string as API Gateway hands it over: every parameter may repeat. */
+export type QueryParams = Record<string, string[]>;
+
+export interface ArtifactQuery {
+  repository?: string;
+  branch?: string;
+  event?: GitEvent;
+  sourceBranch?: string;
+  shas?: string[];
+  /** Epoch milliseconds, inclusive. */
+  since?: number;
+  /** Epoch milliseconds, exclusive. */
+  until?: number;
+  limit: number;
+  offset: number;
+}
+
+export const MAX_LIMIT = 100;
+export const MAX_OFFSET = 10_000;
+const MAX_SHAS = 50;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const ARTIFACT_PARAMS = [
+  'repository',
+  'branch',
+  'event',
+  'sourceBranch',
+  'sha',
+  'since',
+  'until',
+  'limit',
+  'offset',
+  'access_token',
+];
+
+/**
+ * Reads `GET /api/artifacts` parameters the way the gimlet CLI sends them. Unknown parameters are refused
+ * (GimletD ignored `repo=`, returning every repository's artifacts); an empty value means "not set".
+ */
+export function parseArtifactQuery(params: QueryParams): ArtifactQuery {
+  rejectUnknown(params, ARTIFACT_PARAMS);
+  const query: ArtifactQuery = {
+    limit: integer(params, 'limit', 0, MAX_LIMIT) || 10,
+    offset: integer(params, 'offset', 0, MAX_OFFSET),
+  };
+  for (const key of ['repository', 'branch', 'sourceBranch'] as const) {
+    const value = single(params, key);
+    if (value !== undefined) query[key] = value;
+  }
+  const event = single(params, 'event');
+  if (event !== undefined) query.event = oneOf(event, 'event', GIT_EVENTS);
+  const shas = (params.sha ?? []).filter((s) => s !== '').map((s) => s.toLowerCase());
+  if (shas.length > MAX_SHAS) invalid('sha', `at most ${MAX_SHAS} values`);
+  for (const sha of shas) if (!isSha(sha)) invalid('sha', `"${sha}" is not a git commit sha`);
+  if (shas.length > 0) query.shas = [...new Set(shas)];
+  const since = timestamp(params, 'since');
+  const until = timestamp(params, 'until');
+  if (since !== undefined) query.since = since;
+  if (until !== undefined) query.until = until;
+  if (since !== undefined && until !== undefined && since >= until) invalid('until', 'must be after since');
+  return query;
+}
+
+export function rejectUnknown(params: QueryParams, known: readonly string[]): void {
+  for (const key of Object.keys(params)) {
+    if (!known.includes(key)) invalid(key, `unknown query parameter (expected one of ${known.join(', ')})`);
+  }
+}
+
+export function single(params: QueryParams, key: string): string | undefined {
+  const values = params[key] ?? [];
+  if (values.length > 1) invalid(key, 'may be given once');
+  const [value] = values;
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(params: QueryParams, key: string, min: number, max: number): number {
+  const value = single(params, key);
+  if (value === undefined) return 0;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    invalid(key, `must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function timestamp(params: QueryParams, key: string): number | undefined {
+  const value = single(params, key);
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (!RFC3339.test(value) || Number.isNaN(ms)) {
+    invalid(key, `must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got "${value}"`);
+  }
+  return ms;
+}

@@ -1,0 +1,52 @@
+/**
+ * Structured JSON logs, one line per entry. Any field whose name looks like a credential is replaced
+ * before it is written, so a token can only reach the log if it is put into a message string; the HTTP
+ * layer never logs headers or query strings for that reason.
+ */
+export type LogSink = (line: string) => void;
+export type Fields = Record<string, unknown>;
+
+export interface Logger {
+  info(message: string, fields?: Fields): void;
+  warn(message: string, fields?: Fields): void;
+  error(message: string, fields?: Fields): void;
+}
+
+const SECRET_KEY = /token|authorization|secret|password|cookie|signature/i;
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8) return '[deep]';
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message, stack: value.stack };
+  }
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]),
+    );
+  }
+  return value;
+}
+
+export const stdoutSink: LogSink = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+export function makeLogger(sink: LogSink = stdoutSink, base: Fields = {}): Logger {
+  const write = (level: string, message: string, fields?: Fields) =>
+    sink(
+      JSON.stringify({
+        level,
+        time: new Date().toISOString(),
+        message,
+        ...(redact({ ...base, ...fields }) as Fields),
+      }),
+    );
+  return {
+    info: (message, fields) => write('info', message, fields),
+    warn: (message, fields) => write('warn', message, fields),
+    error: (message, fields) => write('error', message, fields),
+  };
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
