@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import { bootstrapAdmin, replaceAdminToken } from '../app/users.ts';
+import { makeLogger } from '../log/logger.ts';
+import { MissingJavaError } from './dynamodb-local.ts';
+import { startLocalStack } from './stack.ts';
+
+/**
+ * `npm start`: the whole of Ferry on one port with local stand-ins. Settings: PORT (8888), FERRY_DATA_DIR
+ * (.ferry/), FERRY_ADMIN_TOKEN (the admin token to use on a first start). `npm start -- --new-admin-token`
+ * replaces the admin token and prints the new one.
+ */
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8888);
+  const dataDir = resolve(process.env.FERRY_DATA_DIR ?? '.ferry');
+  const chosenToken = process.env.FERRY_ADMIN_TOKEN || undefined;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  if (chosenToken !== undefined && chosenToken.length < 16)
+    throw new Error('FERRY_ADMIN_TOKEN must be at least 16 characters');
+
+  const stack = await startLocalStack({ port, dataDir, logger: makeLogger() });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`ferry: ${signal}, stopping`);
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const { users, clock } = stack.deps;
+  const created = await bootstrapAdmin(users, clock, chosenToken);
+  say(`ferry: API listening on ${stack.url}`);
+  say(
+    `ferry: data in ${dataDir} (DynamoDB Local at ${stack.dynamo.endpoint}, SQS at ${stack.queues.endpoint})`,
+  );
+  if (created) {
+    say(`ferry: created user admin; its token (shown once): ${created}`);
+  } else if (process.argv.includes('--new-admin-token')) {
+    say(
+      `ferry: replaced the admin token; the new one (shown once): ${await replaceAdminToken(users, clock, chosenToken)}`,
+    );
+  } else {
+    say('ferry: admin exists; for a new admin token run: npm start -- --new-admin-token');
+  }
+  say('ferry: ready (Ctrl-C stops everything)');
+}
+
+main().catch((error: unknown) => {
+  say(
+    error instanceof MissingJavaError
+      ? `ferry: ${error.message}`
+      : `ferry: failed to start: ${(error as Error).message}`,
+  );
+  process.exit(1);
+});
