@@ -11,6 +11,9 @@ import { startLocalStack } from './stack.ts';
  */
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
+// Node 20 is a supported local runtime (Lambda runs 22); the SDK's upgrade reminder would bury the output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8888);
   const dataDir = resolve(process.env.FERRY_DATA_DIR ?? '.ferry');

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { ensureTable } from '../../lib/adapters/dynamodb/create-table.ts';
+import type { ApiDeps } from '../../lib/app/deps.ts';
+import type { Clock } from '../../lib/app/ports.ts';
+import { bootstrapAdmin } from '../../lib/app/users.ts';
+import { ROUTES } from '../../lib/http/routes.ts';
+import { apiHandlers, localApiDeps } from '../../lib/local/compose.ts';
+import { localDynamoClient } from '../../lib/local/dynamodb-local.ts';
+import { startLocalHttpServer } from '../../lib/local/http-server.ts';
+import { makeLogger } from '../../lib/log/logger.ts';
+
+export interface TestApi {
+  url: string;
+  adminToken: string;
+  deps: ApiDeps;
+  tableName: string;
+  /** Every log line the handlers wrote. */
+  logs: string[];
+  request(method: string, path: string, options?: RequestOptions): Promise<{ status: number; body: any }>;
+  /** Creates a user through the API and returns its token. */
+  userToken(login: string, extra?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+/** A settable clock, for expiry tests. */
+export function testClock(start = new Date()): Clock & { set(d: Date): void } {
+  let now = start;
+  return { now: () => now, set: (d) => (now = d) };
+}
+
+/**
+ * The real handlers behind the local HTTP translation, on a fresh table in the run's DynamoDB Local.
+ */
+export async function startTestApi(options: { clock?: Clock } = {}): Promise<TestApi> {
+  const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+  const tableName = `t-${randomUUID()}`;
+  await ensureTable(dynamo, tableName);
+  const logs: string[] = [];
+  const deps = localApiDeps({
+    dynamo,
+    tableName,
+    logger: makeLogger((line) => logs.push(line)),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const http = await startLocalHttpServer({ port: 0, routes: ROUTES, handlers: apiHandlers(deps) });
+  const adminToken = await bootstrapAdmin(deps.users, deps.clock);
+  if (!adminToken) throw new Error('fresh table already had an admin');
+
+  const request: TestApi['request'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | Buffer | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(http.url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  return {
+    url: http.url,
+    adminToken,
+    deps,
+    tableName,
+    logs,
+    request,
+    async userToken(login, extra = {}) {
+      const res = await request('POST', '/api/user', { token: adminToken, body: { login, ...extra } });
+      if (res.status !== 201) throw new Error(`creating ${login}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.token as string;
+    },
+    async close() {
+      await http.close();
+      dynamo.destroy();
+    },
+  };
+}
