@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifact, sampleArtifact } from '../fixtures/artifacts.ts';
-import { type TestApi, startTestApi, testClock } from '../support/api.ts';
+import { startTestApi, type TestApi, testClock } from '../support/api.ts';
 import { countItems } from '../support/table.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -36,13 +36,17 @@ describe('POST /api/artifact', () => {
   it('gets an artifact back by id, with the slash raw or percent-encoded', async () => {
     const { body: stored } = await api.request('POST', '/api/artifact', { token: ci, body: artifact() });
     const raw = await api.request('GET', `/api/artifacts/${stored.id}`, { token: ci });
-    const encoded = await api.request('GET', `/api/artifacts/${encodeURIComponent(stored.id)}`, { token: ci });
+    const encoded = await api.request('GET', `/api/artifacts/${encodeURIComponent(stored.id)}`, {
+      token: ci,
+    });
     expect(raw).toEqual({ status: 200, body: stored });
     expect(encoded).toEqual({ status: 200, body: stored });
   });
 
   it('answers 404 naming an unknown artifact id', async () => {
-    const res = await api.request('GET', '/api/artifacts/acme/api-00000000-0000-0000-0000-000000000000', { token: ci });
+    const res = await api.request('GET', '/api/artifacts/acme/api-00000000-0000-0000-0000-000000000000', {
+      token: ci,
+    });
     expect(res.status).toBe(404);
     expect(res.body.error).toEqual({
       code: 'not_found',
@@ -54,20 +58,32 @@ describe('POST /api/artifact', () => {
     const { body: stored } = await api.request('POST', '/api/artifact', { token: ci, body: artifact() });
     const audit = await api.request('GET', '/api/audit?limit=5', { token: api.adminToken });
     const entry = audit.body.find((e: any) => e.target === stored.id);
-    expect(entry).toMatchObject({ action: 'artifact.create', actor: 'ci-bot', tokenId: expect.stringMatching(/^tok_/) });
+    expect(entry).toMatchObject({
+      action: 'artifact.create',
+      actor: 'ci-bot',
+      tokenId: expect.stringMatching(/^tok_/),
+    });
     expect(Date.parse(entry.at)).not.toBeNaN();
   });
 
   describe('refuses bad input with a 4xx that names the problem, storing nothing', () => {
     const twoMiB = JSON.stringify({ ...artifact(), context: { BIG: 'x'.repeat(2 * 1024 * 1024) } });
     // Random bytes do not compress: under 1 MiB on the wire, over what one DynamoDB item can hold.
-    const incompressible = JSON.stringify({ ...artifact(), vars: { NOISE: randomBytes(600_000).toString('base64') } });
+    const incompressible = JSON.stringify({
+      ...artifact(),
+      vars: { NOISE: randomBytes(600_000).toString('base64') },
+    });
 
     it.each([
       ['malformed JSON', '{"version": {', 400, 'request body is not valid JSON'],
       ['an empty body', '', 400, 'request body is empty'],
       ['a JSON string', '"artifact"', 400, 'must be an object, got string'],
-      ['wrong types', JSON.stringify(artifact({ sha: 42 })), 400, 'version.sha: must be a string, got number'],
+      [
+        'wrong types',
+        JSON.stringify(artifact({ sha: 42 })),
+        400,
+        'version.sha: must be a string, got number',
+      ],
       [
         'a missing version.repositoryName',
         JSON.stringify(artifact({ repositoryName: undefined })),
@@ -91,7 +107,12 @@ describe('POST /api/artifact', () => {
         400,
         'environments[1].env: must be a DNS-1123 label',
       ],
-      ['an unknown event', JSON.stringify(artifact({ event: 'deploy' })), 400, 'version.event: must be one of push, tag, pr'],
+      [
+        'an unknown event',
+        JSON.stringify(artifact({ event: 'deploy' })),
+        400,
+        'version.event: must be one of push, tag, pr',
+      ],
       ['a 2 MiB body', twoMiB, 413, 'the limit is 1048576 (1 MiB)'],
       ['a body too large to store once compressed', incompressible, 413, 'at most 380000 can be stored'],
     ])('%s', async (_name, rawBody, status, message) => {

@@ -30,10 +30,15 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** A settable clock, for expiry tests. */
+/** A settable clock for expiry tests; it ticks 1 ms per reading so records keep their order. */
 export function testClock(start = new Date()): Clock & { set(d: Date): void } {
-  let now = start;
-  return { now: () => now, set: (d) => (now = d) };
+  let now = start.getTime();
+  return {
+    now: () => new Date(now++),
+    set: (d) => {
+      now = d.getTime();
+    },
+  };
 }
 
 /**

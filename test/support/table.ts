@@ -6,7 +6,9 @@ import { localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 export async function countItems(tableName: string): Promise<number> {
   const client = localDynamoClient(inject('dynamoEndpoint'));
   try {
-    const out = await client.send(new ScanCommand({ TableName: tableName, Select: 'COUNT', ConsistentRead: true }));
+    const out = await client.send(
+      new ScanCommand({ TableName: tableName, Select: 'COUNT', ConsistentRead: true }),
+    );
     return out.Count ?? 0;
   } finally {
     client.destroy();
