@@ -13,6 +13,8 @@ export interface Logger {
 }
 
 const SECRET_KEY = /token|authorization|secret|password|cookie|signature/i;
+/** Public handles that only look like secrets: `tokenId` is a prefix of the token's hash. */
+const PUBLIC_KEYS = new Set(['tokenId']);
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[deep]';
@@ -22,7 +24,10 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        SECRET_KEY.test(k) && !PUBLIC_KEYS.has(k) ? '[redacted]' : redact(v, depth + 1),
+      ]),
     );
   }
   return value;

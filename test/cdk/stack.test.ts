@@ -1,0 +1,198 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FerryStack } from '../../cdk/ferry-stack.ts';
+import { ensureTable } from '../../lib/adapters/dynamodb/create-table.ts';
+import { INDEXES } from '../../lib/adapters/dynamodb/schema.ts';
+import { ENV_ADMIN_SECRET_ID, ENV_TABLE_NAME } from '../../lib/config/env.ts';
+import { API_FUNCTIONS, type ApiFunction, ROUTES } from '../../lib/http/routes.ts';
+import type { LambdaHttpHandler } from '../../lib/http/types.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from '../../lib/local/dynamodb-local.ts';
+import { startLocalHttpServer } from '../../lib/local/http-server.ts';
+import { sampleArtifact } from '../fixtures/artifacts.ts';
+import { startSecretsManager } from '../support/secrets-manager.ts';
+
+const outdir = mkdtempSync(join(tmpdir(), 'ferry-cdk-'));
+let template: Template;
+let stack: FerryStack;
+
+beforeAll(() => {
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  stack = new FerryStack(app, 'Ferry');
+  template = Template.fromStack(stack);
+}, 120_000);
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('FerryStack', () => {
+  it('creates the table from the shared schema, with streams, TTL and point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      GlobalSecondaryIndexes: INDEXES.map((index) =>
+        Match.objectLike({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partition, KeyType: 'HASH' },
+            { AttributeName: index.sort, KeyType: 'RANGE' },
+          ],
+        }),
+      ),
+    });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('creates exactly the routes of the shared route table', () => {
+    const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties.RouteKey as string,
+    );
+    expect(routeKeys.sort()).toEqual(ROUTES.map((r) => r.routeKey).sort());
+  });
+
+  it('runs every API function on Node 22 arm64 with the table and admin secret granted and named', () => {
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
+    });
+    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length);
+    for (const fn of Object.values(functions)) {
+      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
+        expect.arrayContaining([ENV_TABLE_NAME, ENV_ADMIN_SECRET_ID]),
+      );
+      expect(fn.Properties.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: expect.anything() });
+    }
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']), Effect: 'Allow' }),
+        ]),
+      },
+    });
+  });
+
+  it('generates the admin token secret and a FIFO write queue with a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      ContentBasedDeduplication: false,
+      DeduplicationScope: 'messageGroup',
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+    });
+    template.hasOutput('ApiUrl', {});
+    template.hasOutput('AdminTokenSecretArn', {});
+  });
+});
+
+describe('the Lambda bundles', () => {
+  const saved = { ...process.env };
+  const adminSecretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ferry-admin-AbCdEf';
+  const adminToken = `admin-${randomUUID()}`;
+  let secrets: Awaited<ReturnType<typeof startSecretsManager>>;
+
+  beforeAll(async () => {
+    secrets = await startSecretsManager({ [adminSecretArn]: adminToken });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await secrets.close();
+  });
+
+  /** The synthesized asset directory of one function, from the asset metadata CDK wrote. */
+  function bundlePath(fn: ApiFunction): string {
+    const resource = stack.functions[fn].node.defaultChild as unknown as {
+      cfnOptions: { metadata?: Record<string, string> };
+    };
+    const asset = resource.cfnOptions.metadata?.['aws:asset:path'];
+    if (!asset) throw new Error(`no asset metadata for ${fn}`);
+    return join(outdir, asset, 'index.mjs');
+  }
+
+  it('are self-contained ESM files', () => {
+    for (const fn of API_FUNCTIONS) {
+      const path = bundlePath(fn);
+      expect(existsSync(path), path).toBe(true);
+      expect(readFileSync(path, 'utf8')).not.toMatch(/from\s*["']@aws-sdk\//);
+    }
+  });
+
+  it('serve the API against DynamoDB Local and a local Secrets Manager, wired only by environment', async () => {
+    // Prepare: the environment the stack gives the functions, pointed at local stand-ins.
+    const tableName = `bundle-${randomUUID()}`;
+    const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+    await ensureTable(dynamo, tableName);
+    dynamo.destroy();
+    Object.assign(process.env, {
+      [ENV_TABLE_NAME]: tableName,
+      [ENV_ADMIN_SECRET_ID]: adminSecretArn,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    });
+    const handlers = {} as Record<ApiFunction, LambdaHttpHandler>;
+    for (const fn of API_FUNCTIONS) {
+      handlers[fn] = (await import(pathToFileURL(bundlePath(fn)).href)).handler;
+    }
+    const server = await startLocalHttpServer({ port: 0, routes: ROUTES, handlers });
+    const call = async (method: string, path: string, token?: string, body?: unknown) => {
+      const res = await fetch(server.url + path, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          'content-type': 'application/json',
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    try {
+      // Act
+      const health = await call('GET', '/');
+      const user = await call('POST', '/api/user', adminToken, { login: 'ci-bot', role: 'ci' });
+      const shipped = await call('POST', '/api/artifact', user.body.token, sampleArtifact());
+      const listed = await call('GET', '/api/artifacts?repository=acme/shop', user.body.token);
+      const refused = await call('GET', '/api/users', 'not-the-admin-token');
+      // Assess
+      expect(health).toEqual({ status: 200, body: { status: 'ok' } });
+      expect(user.status).toBe(201);
+      expect(shipped.status).toBe(201);
+      expect(listed.body.map((a: any) => a.id)).toEqual([shipped.body.id]);
+      expect(refused.status).toBe(401);
+      expect(secrets.calls).toContain(`secretsmanager.GetSecretValue ${adminSecretArn}`);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('cdk synth (the pinned CLI, offline)', () => {
+  it('synthesizes the stack from cdk.json without AWS credentials', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ferry-synth-'));
+    try {
+      execFileSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', out], {
+        cwd: new URL('../..', import.meta.url).pathname,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        stdio: 'pipe',
+      });
+      const synthesized = JSON.parse(readFileSync(join(out, 'Ferry.template.json'), 'utf8'));
+      const types = Object.values(synthesized.Resources).map((r: any) => r.Type);
+      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(API_FUNCTIONS.length);
+      expect(types).toContain('AWS::ApiGatewayV2::Api');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -1,0 +1,62 @@
+import type { Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { Authenticator } from '../../lib/app/authenticate.ts';
+import { systemClock } from '../../lib/app/deps.ts';
+import { ForbiddenError } from '../../lib/domain/errors.ts';
+import { makeHttpHandler } from '../../lib/http/handler.ts';
+import { json } from '../../lib/http/response.ts';
+import type { HttpEvent } from '../../lib/http/types.ts';
+import { makeLogger } from '../../lib/log/logger.ts';
+
+const principalFor: Authenticator = {
+  authenticate: async (token) => {
+    if (token !== 'good') throw new ForbiddenError('nope');
+    return { login: 'u', role: 'admin', tokenId: 'tok_u' };
+  },
+};
+
+const event = (routeKey: string, headers: Record<string, string> = {}): HttpEvent =>
+  ({
+    version: '2.0',
+    routeKey,
+    rawPath: '/',
+    rawQueryString: '',
+    headers,
+    requestContext: { requestId: 'req-1', http: { method: 'GET' } },
+    isBase64Encoded: false,
+  }) as unknown as HttpEvent;
+
+describe('makeHttpHandler', () => {
+  it('turns an unexpected error into a 500 that leaks nothing, and logs the cause', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const handler = makeHttpHandler(
+      { authenticator: principalFor, clock: systemClock, logger: makeLogger((l) => lines.push(l)) },
+      {
+        routes: {
+          'GET /boom': async () => {
+            throw new Error('connect ECONNREFUSED 10.0.0.7:8000 table ferry-prod');
+          },
+        },
+      },
+    );
+    // Act
+    const res = await handler(event('GET /boom', { authorization: 'Bearer good' }), {} as Context);
+    // Assess
+    expect(res.statusCode).toBe(500);
+    expect(JSON.parse(res.body ?? '')).toEqual({
+      error: { code: 'internal', message: 'internal error (request req-1)' },
+    });
+    expect(lines.join('\n')).toContain('ECONNREFUSED');
+  });
+
+  it('maps domain errors through the status table', async () => {
+    const handler = makeHttpHandler(
+      { authenticator: principalFor, clock: systemClock, logger: makeLogger(() => undefined) },
+      { routes: { 'GET /x': async () => json(200, {}) } },
+    );
+    const res = await handler(event('GET /x', { authorization: 'Bearer bad' }), {} as Context);
+    expect(res.statusCode).toBe(403);
+    expect(JSON.parse(res.body ?? '').error).toEqual({ code: 'forbidden', message: 'nope' });
+  });
+});
