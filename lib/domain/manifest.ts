@@ -12,6 +12,7 @@ import {
   optionalString,
   readObject,
   requiredString,
+  unsupported,
 } from './validate.ts';
 
 export const GIT_EVENTS = ['push', 'tag', 'pr'] as const;
@@ -67,6 +68,7 @@ const MANIFEST_FIELDS = [
   'manifests',
   'strategicMergePatches',
   'json6902Patches',
+  'dependencies',
 ] as const;
 
 const YAML_LIMIT = 512 * 1024;
@@ -93,6 +95,7 @@ export function parseManifest(value: unknown, path: string): Manifest {
   if (manifests !== undefined) manifest.manifests = manifests;
   const smp = yamlText(f.strategicMergePatches, join(path, 'strategicMergePatches'));
   if (smp !== undefined) manifest.strategicMergePatches = smp;
+  unsupported(f.dependencies, join(path, 'dependencies'), 'provision dependencies outside Ferry');
   const patches = parseJson6902(f.json6902Patches, join(path, 'json6902Patches'));
   if (patches) manifest.json6902Patches = patches;
   if (!manifest.chart && manifest.manifests === undefined) {
@@ -112,7 +115,8 @@ function dnsLabel(value: unknown, path: string): string {
 function parseDeploy(value: unknown, path: string): DeployPolicy | undefined {
   const object = optionalObject(value, path);
   if (!object) return undefined;
-  const f = knownFields(object, path, ['branch', 'tag', 'event'] as const);
+  const f = knownFields(object, path, ['branch', 'tag', 'event', 'commitMessagePatterns'] as const);
+  unsupported(f.commitMessagePatterns, join(path, 'commitMessagePatterns'), 'use branch, tag and event');
   const deploy: DeployPolicy = {};
   const branch = optionalString(f.branch, join(path, 'branch'), 255);
   const tag = optionalString(f.tag, join(path, 'tag'), 255);

@@ -55,6 +55,16 @@ export function knownFields<K extends string>(
   return out;
 }
 
+/**
+ * Fields newer Gimlet versions know but Ferry does not implement: accepted when empty (Go clients may
+ * send `null`), refused with a plain explanation when used.
+ */
+export function unsupported(value: unknown, path: string, why: string): void {
+  const empty =
+    value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+  if (!empty) invalid(path, `is not supported: ${why}`);
+}
+
 export function optionalString(value: unknown, path: string, maxLength = 4096): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') invalid(path, `must be a string, got ${typeName(value)}`);

@@ -46,6 +46,11 @@ describe('parseArtifact', () => {
     });
   });
 
+  it('accepts newer Gimlet fields when they are empty', () => {
+    const raw = withManifest({ dependencies: null, deploy: { branch: 'main', commitMessagePatterns: [] } });
+    expect(parseArtifact(raw).environments[0]?.deploy).toEqual({ branch: 'main' });
+  });
+
   it('treats an all-empty chart object as no chart', () => {
     const raw = artifact({}, [
       { app: 'api', env: 'staging', chart: { repository: '', name: '', version: '' }, manifests: 'a: b' },
