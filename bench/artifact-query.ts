@@ -161,7 +161,7 @@ async function main(): Promise<void> {
         scanMs: await median(scanBaseline(params)),
         scanRead: scanOnce.scanned,
       };
-      (results[name] ??= {})[size] = row;
+      results[name] = { ...results[name], [size]: row };
     }
   }
 

@@ -1,6 +1,7 @@
 import { GIT_EVENTS, type GitEvent, type Manifest, parseManifest } from './manifest.ts';
 import { hasTemplate, isRepositoryName } from './names.ts';
 import {
+  compact,
   invalid,
   type JsonObject,
   join,
@@ -115,18 +116,18 @@ function parseVersion(value: unknown): Version {
   // Gimlet's Go client omits `event` for push (zero value + omitempty): missing means push, but an
   // unknown word is an error rather than GimletD's silent push.
   const event = optionalString(f.event, 'version.event');
-  const version: Version = {
+  return compact<Version>({
     repositoryName,
     sha,
     event: event === undefined ? 'push' : oneOf(event, 'version.event', GIT_EVENTS),
-  };
-  const created = optionalInteger(f.created, 'version.created');
-  if (created !== undefined) version.created = created;
-  for (const key of VERSION_STRINGS) {
-    const s = optionalString(f[key], join('version', key), key === 'message' ? 65536 : 1024);
-    if (s !== undefined) version[key] = s;
-  }
-  return version;
+    created: optionalInteger(f.created, 'version.created'),
+    ...Object.fromEntries(
+      VERSION_STRINGS.map((key) => [
+        key,
+        optionalString(f[key], join('version', key), key === 'message' ? 65536 : 1024),
+      ]),
+    ),
+  });
 }
 
 function rejectDuplicateTargets(environments: Manifest[]): void {

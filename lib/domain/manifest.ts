@@ -1,6 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { hasTemplate, isDnsLabelTemplate } from './names.ts';
 import {
+  compact,
   invalid,
   type JsonObject,
   join,
@@ -75,29 +76,22 @@ const YAML_LIMIT = 512 * 1024;
 
 export function parseManifest(value: unknown, path: string): Manifest {
   const f = knownFields(readObject(value, path), path, MANIFEST_FIELDS);
-  const manifest: Manifest = {
-    app: dnsLabel(f.app, join(path, 'app')),
-    env: dnsLabel(f.env, join(path, 'env')),
-  };
-  const namespace = optionalString(f.namespace, join(path, 'namespace'), 63);
-  if (namespace !== undefined) manifest.namespace = dnsLabel(namespace, join(path, 'namespace'));
-  const deploy = parseDeploy(f.deploy, join(path, 'deploy'));
-  if (deploy) manifest.deploy = deploy;
-  const cleanup = parseCleanup(f.cleanup, join(path, 'cleanup'));
-  if (cleanup) manifest.cleanup = cleanup;
-  const preview = optionalBoolean(f.preview, join(path, 'preview'));
-  if (preview !== undefined) manifest.preview = preview;
-  const chart = parseChart(f.chart, join(path, 'chart'));
-  if (chart) manifest.chart = chart;
-  const values = optionalObject(f.values, join(path, 'values'));
-  if (values) manifest.values = values;
-  const manifests = yamlText(f.manifests, join(path, 'manifests'));
-  if (manifests !== undefined) manifest.manifests = manifests;
-  const smp = yamlText(f.strategicMergePatches, join(path, 'strategicMergePatches'));
-  if (smp !== undefined) manifest.strategicMergePatches = smp;
-  unsupported(f.dependencies, join(path, 'dependencies'), 'provision dependencies outside Ferry');
-  const patches = parseJson6902(f.json6902Patches, join(path, 'json6902Patches'));
-  if (patches) manifest.json6902Patches = patches;
+  const at = (key: string) => join(path, key);
+  const namespace = optionalString(f.namespace, at('namespace'), 63);
+  const manifest = compact<Manifest>({
+    app: dnsLabel(f.app, at('app')),
+    env: dnsLabel(f.env, at('env')),
+    namespace: namespace === undefined ? undefined : dnsLabel(namespace, at('namespace')),
+    deploy: parseDeploy(f.deploy, at('deploy')),
+    cleanup: parseCleanup(f.cleanup, at('cleanup')),
+    preview: optionalBoolean(f.preview, at('preview')),
+    chart: parseChart(f.chart, at('chart')),
+    values: optionalObject(f.values, at('values')),
+    manifests: yamlText(f.manifests, at('manifests')),
+    strategicMergePatches: yamlText(f.strategicMergePatches, at('strategicMergePatches')),
+    json6902Patches: parseJson6902(f.json6902Patches, at('json6902Patches')),
+  });
+  unsupported(f.dependencies, at('dependencies'), 'provision dependencies outside Ferry');
   if (!manifest.chart && manifest.manifests === undefined) {
     invalid(path, 'needs a chart (chart.name) or raw manifests');
   }
@@ -117,13 +111,14 @@ function parseDeploy(value: unknown, path: string): DeployPolicy | undefined {
   if (!object) return undefined;
   const f = knownFields(object, path, ['branch', 'tag', 'event', 'commitMessagePatterns'] as const);
   unsupported(f.commitMessagePatterns, join(path, 'commitMessagePatterns'), 'use branch, tag and event');
-  const deploy: DeployPolicy = {};
   const branch = optionalString(f.branch, join(path, 'branch'), 255);
   const tag = optionalString(f.tag, join(path, 'tag'), 255);
   const event = optionalString(f.event, join(path, 'event'));
-  if (branch !== undefined) deploy.branch = branch;
-  if (tag !== undefined) deploy.tag = tag;
-  if (event !== undefined) deploy.event = oneOf(event, join(path, 'event'), GIT_EVENTS);
+  const deploy = compact<DeployPolicy>({
+    branch,
+    tag,
+    event: event === undefined ? undefined : oneOf(event, join(path, 'event'), GIT_EVENTS),
+  });
   if (!branch && !tag && !event) invalid(path, 'must set at least one of branch, tag, event');
   // Contradictions GimletD accepted and then silently never deployed.
   if (tag !== undefined && deploy.event !== undefined && deploy.event !== 'tag') {
@@ -159,10 +154,7 @@ function parseChart(value: unknown, path: string): Chart | undefined {
     if (repository !== undefined || version !== undefined) invalid(join(path, 'name'), 'is required');
     return undefined;
   }
-  const chart: Chart = { name };
-  if (repository !== undefined) chart.repository = repository;
-  if (version !== undefined) chart.version = version;
-  return chart;
+  return compact<Chart>({ repository, name, version });
 }
 
 function yamlText(value: unknown, path: string): string | undefined {
@@ -190,11 +182,11 @@ function parseJson6902(value: unknown, path: string): Json6902Patch[] | undefine
       'name',
       'namespace',
     ] as const);
-    const target: Json6902Patch['target'] = {};
-    for (const key of ['group', 'version', 'kind', 'name', 'namespace'] as const) {
-      const v = optionalString(t[key], join(targetPath, key), 253);
-      if (v !== undefined) target[key] = v;
-    }
+    const target = compact<Json6902Patch['target']>(
+      Object.fromEntries(
+        Object.entries(t).map(([key, v]) => [key, optionalString(v, join(targetPath, key), 253)]),
+      ),
+    );
     return { patch: requiredString(f.patch, join(itemPath, 'patch'), YAML_LIMIT), target };
   });
 }

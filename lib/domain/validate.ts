@@ -9,6 +9,11 @@ import { ValidationError } from './errors.ts';
  */
 export type JsonObject = Record<string, unknown>;
 
+/** Drops keys whose value is undefined: optional fields are absent, never present-and-undefined. */
+export function compact<T extends object>(object: T): T {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T;
+}
+
 export function invalid(path: string, message: string): never {
   throw new ValidationError(path ? `${path}: ${message}` : message);
 }

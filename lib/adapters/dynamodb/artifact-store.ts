@@ -6,7 +6,6 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
-  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { ArtifactStore } from '../../app/ports.ts';
 import type { Artifact } from '../../domain/artifact.ts';
@@ -14,8 +13,8 @@ import type { AuditEntry } from '../../domain/audit.ts';
 import { ConflictError, PayloadTooLargeError } from '../../domain/errors.ts';
 import type { ArtifactQuery } from '../../domain/query.ts';
 import { auditPut } from './audit-items.ts';
-import { isConditionFailure } from './errors.ts';
 import { INDEX, type IndexSpec, KEY } from './schema.ts';
+import { mustNotExist, transact } from './transact.ts';
 
 /** DynamoDB's item limit is 400 KB; keep headroom for attribute names and keys. */
 export const MAX_STORED_BODY = 380_000;
@@ -63,27 +62,15 @@ export function makeDynamoArtifactStore(client: DynamoDBClient, tableName: strin
       meta.branch = s(v.branch);
     }
     if (v.sourceBranch) meta.sourceBranch = s(v.sourceBranch);
-    try {
-      await client.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: tableName,
-                Item: meta,
-                ConditionExpression: 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': KEY.partition },
-              },
-            },
-            { Put: { TableName: tableName, Item: { ...key(artifact.id, 'BODY'), body: { B: body } } } },
-            auditPut(tableName, audit),
-          ],
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw new ConflictError(`artifact ${artifact.id} already exists`);
-      throw error;
-    }
+    await transact(
+      client,
+      [
+        { Put: { TableName: tableName, Item: meta, ...mustNotExist } },
+        { Put: { TableName: tableName, Item: { ...key(artifact.id, 'BODY'), body: { B: body } } } },
+        auditPut(tableName, audit),
+      ],
+      () => new ConflictError(`artifact ${artifact.id} already exists`),
+    );
   }
 
   async function get(id: string): Promise<Artifact | undefined> {

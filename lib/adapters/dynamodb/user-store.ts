@@ -3,14 +3,13 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
-  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TokenGrant, User, UserStore } from '../../app/ports.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { auditPut } from './audit-items.ts';
-import { isConditionFailure } from './errors.ts';
 import { INDEX, KEY, TTL_ATTRIBUTE } from './schema.ts';
+import { mustExist, mustNotExist, transact } from './transact.ts';
 
 const userKey = (login: string) => marshall({ [KEY.partition]: `USER#${login}`, [KEY.sort]: 'USER' });
 const tokenKey = (hash: string) => marshall({ [KEY.partition]: `TOKEN#${hash}`, [KEY.sort]: 'TOKEN' });
@@ -53,31 +52,17 @@ export function makeDynamoUserStore(client: DynamoDBClient, tableName: string): 
     return { user: record.user as User, tokenHash: record.tokenHash as string };
   }
 
-  const mustExist = {
-    ConditionExpression: 'attribute_exists(#pk)',
-    ExpressionAttributeNames: { '#pk': KEY.partition },
-  };
-  const mustNotExist = {
-    ConditionExpression: 'attribute_not_exists(#pk)',
-    ExpressionAttributeNames: { '#pk': KEY.partition },
-  };
-
   return {
     async create(user, tokenHash, audit) {
-      try {
-        await client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              { Put: { TableName: tableName, Item: userItem(user, tokenHash), ...mustNotExist } },
-              { Put: { TableName: tableName, Item: grantItem(user, tokenHash), ...mustNotExist } },
-              auditPut(tableName, audit),
-            ],
-          }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error)) throw new ConflictError(`user ${user.login} already exists`);
-        throw error;
-      }
+      await transact(
+        client,
+        [
+          { Put: { TableName: tableName, Item: userItem(user, tokenHash), ...mustNotExist } },
+          { Put: { TableName: tableName, Item: grantItem(user, tokenHash), ...mustNotExist } },
+          auditPut(tableName, audit),
+        ],
+        () => new ConflictError(`user ${user.login} already exists`),
+      );
     },
 
     async get(login) {
@@ -108,18 +93,19 @@ export function makeDynamoUserStore(client: DynamoDBClient, tableName: string): 
       const existing = await readUser(login);
       if (!existing) return false;
       try {
-        await client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              { Delete: { TableName: tableName, Key: userKey(login), ...mustExist } },
-              { Delete: { TableName: tableName, Key: tokenKey(existing.tokenHash) } },
-              auditPut(tableName, audit),
-            ],
-          }),
+        await transact(
+          client,
+          [
+            { Delete: { TableName: tableName, Key: userKey(login), ...mustExist } },
+            { Delete: { TableName: tableName, Key: tokenKey(existing.tokenHash) } },
+            auditPut(tableName, audit),
+          ],
+          () => new NotFoundError(`user ${login} not found`),
         );
         return true;
       } catch (error) {
-        if (isConditionFailure(error)) return false;
+        // Deleted concurrently between our read and the write: the outcome the caller wanted.
+        if (error instanceof NotFoundError) return false;
         throw error;
       }
     },
@@ -128,29 +114,24 @@ export function makeDynamoUserStore(client: DynamoDBClient, tableName: string): 
       const existing = await readUser(login);
       if (!existing) throw new NotFoundError(`user ${login} not found`);
       const user: User = { ...existing.user, tokenId };
-      try {
-        await client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                // Guards against a concurrent replace: only the token we read is swapped out.
-                Put: {
-                  TableName: tableName,
-                  Item: userItem(user, tokenHash),
-                  ConditionExpression: 'tokenHash = :old',
-                  ExpressionAttributeValues: { ':old': { S: existing.tokenHash } },
-                },
-              },
-              { Delete: { TableName: tableName, Key: tokenKey(existing.tokenHash) } },
-              { Put: { TableName: tableName, Item: grantItem(user, tokenHash), ...mustNotExist } },
-              auditPut(tableName, audit),
-            ],
-          }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error)) throw new ConflictError(`token of ${login} changed meanwhile; retry`);
-        throw error;
-      }
+      await transact(
+        client,
+        [
+          {
+            // Guards against a concurrent replace: only the token we read is swapped out.
+            Put: {
+              TableName: tableName,
+              Item: userItem(user, tokenHash),
+              ConditionExpression: 'tokenHash = :old',
+              ExpressionAttributeValues: { ':old': { S: existing.tokenHash } },
+            },
+          },
+          { Delete: { TableName: tableName, Key: tokenKey(existing.tokenHash) } },
+          { Put: { TableName: tableName, Item: grantItem(user, tokenHash), ...mustNotExist } },
+          auditPut(tableName, audit),
+        ],
+        () => new ConflictError(`token of ${login} changed meanwhile; retry`),
+      );
       return user;
     },
 
