@@ -192,6 +192,9 @@ async function main(): Promise<void> {
   await dynamo.stop();
 }
 
+// Ctrl-C still stops DynamoDB Local: exiting runs its exit hook, dying by signal would not.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 main().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${(error as Error).stack}\n`);
   process.exit(1);

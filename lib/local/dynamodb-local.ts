@@ -55,7 +55,15 @@ export async function startDynamoDbLocal(
   child.stderr?.on('data', (d: Buffer) => {
     output += d.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // If this process ends without calling stop() (an uncaught error, process.exit), take the JVM along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.off('exit', killOnExit);
+      resolve(code);
+    }),
+  );
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localDynamoClient(endpoint);
 
