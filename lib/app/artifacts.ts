@@ -11,6 +11,8 @@ export async function shipArtifact(
   call: CallContext,
   body: unknown,
 ): Promise<Artifact> {
+  // The role first, so a token that may not ship learns nothing from validation; the scope needs the body.
+  authorize(call.principal, 'artifact:write');
   const input = parseArtifact(body);
   authorize(call.principal, 'artifact:write', targetEnvironments(input));
   const receivedAt = call.clock.now();

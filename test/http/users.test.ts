@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiFunction, ROUTES } from '../../lib/http/routes.ts';
 import { artifact } from '../fixtures/artifacts.ts';
 import { startTestApi, type TestApi, testClock } from '../support/api.ts';
 import { countItems } from '../support/table.ts';
@@ -8,6 +9,14 @@ const stagingAndProduction = () =>
     { app: 'api', env: 'staging', manifests: 'a: b' },
     { app: 'api', env: 'production', manifests: 'a: b' },
   ]);
+
+/** A route key as a request: `GET /api/user/{login}` → ['GET', '/api/user/admin']. */
+function concrete(routeKey: string): [string, string] {
+  const [method = '', path = ''] = routeKey.split(' ');
+  return [method, path.replace(/\{[^}]+\}/g, (p) => (p.includes('login') ? 'admin' : 'acme/x-1'))];
+}
+
+const routesOf = (fn: ApiFunction) => ROUTES.filter((r) => r.fn === fn).map((r) => concrete(r.routeKey));
 
 describe('users and tokens', () => {
   const clock = testClock(new Date('2026-05-01T12:00:00Z'));
@@ -86,13 +95,7 @@ describe('users and tokens', () => {
   describe('roles and environments', () => {
     it('refuses user management to a non-admin with 403', async () => {
       const ci = (await create({ login: 'ci-1', role: 'ci' })).body.token;
-      for (const [method, path] of [
-        ['POST', '/api/user'],
-        ['GET', '/api/users'],
-        ['GET', '/api/user/admin'],
-        ['DELETE', '/api/user/admin'],
-        ['GET', '/api/audit'],
-      ] as const) {
+      for (const [method, path] of routesOf('http-users')) {
         const body = method === 'POST' ? { login: 'evil', admin: true } : undefined;
         const res = await api.request(method, path, { token: ci, body });
         expect(res.status, `${method} ${path}`).toBe(403);
@@ -103,9 +106,12 @@ describe('users and tokens', () => {
 
     it.each(['viewer', 'flux', 'deployer'])('refuses shipping artifacts to a %s token', async (role) => {
       const token = (await create({ login: `${role}-1`, role })).body.token;
-      const res = await api.request('POST', '/api/artifact', { token, body: artifact() });
-      expect(res.status).toBe(403);
-      expect(res.body.error.message).toBe(`role ${role} may not artifact write`);
+      // A valid artifact, and an invalid one: the role is checked before validation says anything.
+      for (const body of [artifact(), { version: {} }]) {
+        const res = await api.request('POST', '/api/artifact', { token, body });
+        expect(res.status).toBe(403);
+        expect(res.body.error.message).toBe(`role ${role} may not artifact write`);
+      }
     });
 
     it('refuses reading artifacts to a flux token', async () => {
@@ -176,16 +182,9 @@ describe('users and tokens', () => {
     });
 
     it('checks the token on every non-health route', async () => {
-      for (const [method, path] of [
-        ['POST', '/api/artifact'],
-        ['GET', '/api/artifacts'],
-        ['GET', '/api/artifacts/acme/x-1'],
-        ['POST', '/api/user'],
-        ['GET', '/api/users'],
-        ['GET', '/api/user/admin'],
-        ['DELETE', '/api/user/admin'],
-        ['GET', '/api/audit'],
-      ] as const) {
+      const guarded = ROUTES.filter((r) => r.fn !== 'http-health');
+      expect(guarded.length).toBeGreaterThan(5);
+      for (const [method, path] of guarded.map((r) => concrete(r.routeKey))) {
         expect((await api.request(method, path)).status, `${method} ${path}`).toBe(401);
       }
       expect((await api.request('GET', '/')).status).toBe(200);
