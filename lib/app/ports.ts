@@ -18,6 +18,8 @@ export interface ArtifactStore {
 
 export interface User {
   login: string;
+  /** Display name (Gimlet's `name`). */
+  name?: string;
   role: Role;
   environments?: string[];
   /** RFC 3339; the token stops working at this instant. */

@@ -11,6 +11,7 @@ import {
   optionalString,
   readObject,
   requiredString,
+  unsupported,
 } from '../domain/validate.ts';
 import { auditEntry, type CallContext } from './audit.ts';
 import { ADMIN_LOGIN } from './authenticate.ts';
@@ -128,6 +129,7 @@ export async function replaceAdminToken(users: UserStore, clock: Clock, token?: 
 
 interface UserRequest {
   login: string;
+  name?: string;
   role: Role;
   environments?: string[];
   expiresAt?: string;
@@ -141,7 +143,13 @@ function parseUserRequest(body: unknown, now: Date): UserRequest {
     'environments',
     'expiresAt',
     'token',
+    'name',
+    // The gimlet CLI posts its whole dashboard User struct: these arrive as null.
+    'favoriteRepos',
+    'favoriteServices',
   ] as const);
+  unsupported(f.favoriteRepos, 'favoriteRepos', 'Ferry has no dashboard');
+  unsupported(f.favoriteServices, 'favoriteServices', 'Ferry has no dashboard');
   if (f.token !== undefined && f.token !== null && f.token !== '') {
     invalid('token', 'is issued by the server and cannot be chosen');
   }
@@ -154,6 +162,8 @@ function parseUserRequest(body: unknown, now: Date): UserRequest {
     invalid('admin', `contradicts role ${role}`);
   }
   const request: UserRequest = { login, role };
+  const name = optionalString(f.name, 'name', 200);
+  if (name !== undefined) request.name = name;
   const environments = optionalArray(f.environments, 'environments');
   if (environments) {
     if (environments.length === 0) invalid('environments', 'must list at least one environment when given');

@@ -63,6 +63,21 @@ describe('users and tokens', () => {
     expect(asNewAdmin.status).toBe(200);
   });
 
+  it('accepts the exact body the gimlet CLI posts for `user create`', async () => {
+    // The CLI serialises its dashboard User struct: Go zero values for everything but login/admin.
+    const res = await create({
+      login: 'gimlet-cli-user',
+      token: '',
+      admin: false,
+      name: '',
+      favoriteRepos: null,
+      favoriteServices: null,
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ login: 'gimlet-cli-user', role: 'ci', admin: false });
+    expect(res.body.token).toMatch(/^ferry_/);
+  });
+
   it('refuses a duplicate login with 409 and writes nothing', async () => {
     await create({ login: 'bob' });
     const before = await countItems(api.tableName);
@@ -83,6 +98,7 @@ describe('users and tokens', () => {
     [{ login: 'x', expiresAt: '2020-01-01T00:00:00Z' }, 'expiresAt: must be in the future'],
     [{ login: 'x', token: 'my-own-token' }, 'token: is issued by the server'],
     [{ login: 'x', rol: 'ci' }, 'rol: unknown field'],
+    [{ login: 'x', favoriteRepos: ['acme/a'] }, 'favoriteRepos: is not supported'],
   ])('refuses %j with 400', async (body, message) => {
     const before = await countItems(api.tableName);
     const res = await create(body);
