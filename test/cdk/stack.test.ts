@@ -16,6 +16,7 @@ import type { LambdaHttpHandler } from '../../lib/http/types.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { startLocalHttpServer } from '../../lib/local/http-server.ts';
 import { sampleArtifact } from '../fixtures/artifacts.ts';
+import { requestJson } from '../support/http.ts';
 import { startSecretsManager } from '../support/secrets-manager.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'ferry-cdk-'));
@@ -147,17 +148,8 @@ describe('the Lambda bundles', () => {
       handlers[fn] = (await import(pathToFileURL(bundlePath(fn)).href)).handler;
     }
     const server = await startLocalHttpServer({ port: 0, routes: ROUTES, handlers });
-    const call = async (method: string, path: string, token?: string, body?: unknown) => {
-      const res = await fetch(server.url + path, {
-        method,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          'content-type': 'application/json',
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      return { status: res.status, body: (await res.json()) as any };
-    };
+    const call = (method: string, path: string, token?: string, body?: unknown) =>
+      requestJson(server.url, method, path, { ...(token ? { token } : {}), body });
     try {
       // Act
       const health = await call('GET', '/');

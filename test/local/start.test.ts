@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/local/free-port.ts';
+import { requestJson } from '../support/http.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -97,10 +98,10 @@ describe('npm start', () => {
       'admin exists; for a new admin token run: npm start -- --new-admin-token',
     );
     expect(second.output()).not.toContain(adminToken);
-    const listed = await fetch(`${second.url}/api/artifacts?repository=acme/shop`, {
-      headers: { authorization: `Bearer ${adminToken}` },
+    const listed = await requestJson(second.url, 'GET', '/api/artifacts?repository=acme/shop', {
+      token: adminToken,
     });
-    expect(((await listed.json()) as { id: string }[]).map((a) => a.id)).toEqual([id]);
+    expect(listed.body.map((a: { id: string }) => a.id)).toEqual([id]);
     await ctrlC(second);
 
     // --new-admin-token replaces the token: the old one stops working.
@@ -108,12 +109,8 @@ describe('npm start', () => {
     running.push(third);
     const newToken = /the new one \(shown once\): (\S+)/.exec(third.output())?.[1];
     expect(newToken).toMatch(/^ferry_/);
-    const withOld = await fetch(`${third.url}/api/users`, {
-      headers: { authorization: `Bearer ${adminToken}` },
-    });
-    const withNew = await fetch(`${third.url}/api/users`, {
-      headers: { authorization: `Bearer ${newToken}` },
-    });
+    const withOld = await requestJson(third.url, 'GET', '/api/users', { token: adminToken });
+    const withNew = await requestJson(third.url, 'GET', '/api/users', { token: newToken ?? '' });
     expect([withOld.status, withNew.status]).toEqual([401, 200]);
     await ctrlC(third);
     expect(processesMentioning(dataDir)).toEqual([]);

@@ -9,6 +9,7 @@ import { apiHandlers, localApiDeps } from '../../lib/local/compose.ts';
 import { localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { startLocalHttpServer } from '../../lib/local/http-server.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
+import { type RequestOptions, requestJson } from './http.ts';
 
 export interface TestApi {
   url: string;
@@ -21,13 +22,6 @@ export interface TestApi {
   /** Creates a user through the API and returns its token. */
   userToken(login: string, extra?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
-}
-
-export interface RequestOptions {
-  token?: string;
-  body?: unknown;
-  rawBody?: string | Buffer;
-  headers?: Record<string, string>;
 }
 
 /** A settable clock for expiry tests; it ticks 1 ms per reading so records keep their order. */
@@ -59,18 +53,7 @@ export async function startTestApi(options: { clock?: Clock } = {}): Promise<Tes
   const adminToken = await bootstrapAdmin(deps.users, deps.clock);
   if (!adminToken) throw new Error('fresh table already had an admin');
 
-  const request: TestApi['request'] = async (method, path, opts = {}) => {
-    const headers: Record<string, string> = { ...opts.headers };
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    let body: string | Buffer | undefined = opts.rawBody;
-    if (opts.body !== undefined) {
-      body = JSON.stringify(opts.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const res = await fetch(http.url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const request: TestApi['request'] = (method, path, opts) => requestJson(http.url, method, path, opts);
 
   return {
     url: http.url,
