@@ -2,6 +2,7 @@ import { authorize, ROLES, type Role } from '../domain/access.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { isDnsLabel, isLogin } from '../domain/names.ts';
 import {
+  compact,
   invalid,
   join,
   knownFields,
@@ -11,6 +12,7 @@ import {
   optionalString,
   readObject,
   requiredString,
+  rfc3339,
   unsupported,
 } from '../domain/validate.ts';
 import { auditEntry, type CallContext } from './audit.ts';
@@ -161,26 +163,30 @@ function parseUserRequest(body: unknown, now: Date): UserRequest {
   if (admin !== undefined && admin !== (role === 'admin')) {
     invalid('admin', `contradicts role ${role}`);
   }
-  const request: UserRequest = { login, role };
-  const name = optionalString(f.name, 'name', 200);
-  if (name !== undefined) request.name = name;
-  const environments = optionalArray(f.environments, 'environments');
-  if (environments) {
-    if (environments.length === 0) invalid('environments', 'must list at least one environment when given');
-    request.environments = environments.map((env, i) => {
-      const name = requiredString(env, join('environments', i), 63);
-      if (!isDnsLabel(name)) invalid(join('environments', i), `must be a DNS-1123 label, got "${name}"`);
-      return name;
-    });
-  }
-  const expiresAt = optionalString(f.expiresAt, 'expiresAt', 64);
-  if (expiresAt !== undefined) {
-    const ms = Date.parse(expiresAt);
-    if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(expiresAt)) {
-      invalid('expiresAt', `must be an RFC 3339 time, got "${expiresAt}"`);
-    }
-    if (ms <= now.getTime()) invalid('expiresAt', 'must be in the future');
-    request.expiresAt = new Date(ms).toISOString();
-  }
-  return request;
+  return compact<UserRequest>({
+    login,
+    name: optionalString(f.name, 'name', 200),
+    role,
+    environments: parseEnvironments(f.environments),
+    expiresAt: parseExpiry(f.expiresAt, now),
+  });
+}
+
+function parseEnvironments(value: unknown): string[] | undefined {
+  const environments = optionalArray(value, 'environments');
+  if (!environments) return undefined;
+  if (environments.length === 0) invalid('environments', 'must list at least one environment when given');
+  return environments.map((env, i) => {
+    const name = requiredString(env, join('environments', i), 63);
+    if (!isDnsLabel(name)) invalid(join('environments', i), `must be a DNS-1123 label, got "${name}"`);
+    return name;
+  });
+}
+
+function parseExpiry(value: unknown, now: Date): string | undefined {
+  const expiresAt = optionalString(value, 'expiresAt', 64);
+  if (expiresAt === undefined) return undefined;
+  const ms = rfc3339(expiresAt, 'expiresAt');
+  if (ms <= now.getTime()) invalid('expiresAt', 'must be in the future');
+  return new Date(ms).toISOString();
 }

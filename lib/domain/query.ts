@@ -1,6 +1,6 @@
 import { isSha } from './artifact.ts';
 import { GIT_EVENTS, type GitEvent } from './manifest.ts';
-import { invalid, oneOf } from './validate.ts';
+import { invalid, oneOf, rfc3339 } from './validate.ts';
 
 /** Query string as API Gateway hands it over: every parameter may repeat. */
 export type QueryParams = Record<string, string[]>;
@@ -22,7 +22,6 @@ export interface ArtifactQuery {
 export const MAX_LIMIT = 100;
 export const MAX_OFFSET = 10_000;
 const MAX_SHAS = 50;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 const ARTIFACT_PARAMS = [
   'repository',
   'branch',
@@ -88,10 +87,5 @@ function integer(params: QueryParams, key: string, min: number, max: number): nu
 
 function timestamp(params: QueryParams, key: string): number | undefined {
   const value = single(params, key);
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (!RFC3339.test(value) || Number.isNaN(ms)) {
-    invalid(key, `must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got "${value}"`);
-  }
-  return ms;
+  return value === undefined ? undefined : rfc3339(value, key);
 }

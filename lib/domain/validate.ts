@@ -112,6 +112,17 @@ export function optionalStringMap(value: unknown, path: string): Record<string, 
   return object as Record<string, string>;
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** An RFC 3339 time as epoch milliseconds. */
+export function rfc3339(value: string, path: string): number {
+  const ms = Date.parse(value);
+  if (!RFC3339.test(value) || Number.isNaN(ms)) {
+    invalid(path, `must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got "${value}"`);
+  }
+  return ms;
+}
+
 export function oneOf<T extends string>(value: string, path: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
     invalid(path, `must be one of ${allowed.join(', ')}, got "${value}"`);
