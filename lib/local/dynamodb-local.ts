@@ -80,6 +80,7 @@ export async function startDynamoDbLocal(
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) {
+      await stop();
       throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${output.trim().slice(-500)}`);
     }
     try {

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
 
   const { users, clock } = stack.deps;
   const created = await bootstrapAdmin(users, clock, chosenToken);
-  say(`ferry: API listening on ${stack.url}`);
+  say(`ferry: API listening on ${stack.http.url}`);
   say(
     `ferry: data in ${dataDir} (DynamoDB Local at ${stack.dynamo.endpoint}, SQS at ${stack.queues.endpoint})`,
   );

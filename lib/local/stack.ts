@@ -11,7 +11,6 @@ import { type LocalHttpServer, startLocalHttpServer } from './http-server.ts';
 export const LOCAL_TABLE = 'ferry';
 
 export interface LocalStack {
-  url: string;
   deps: ApiDeps;
   dynamo: DynamoDbLocal;
   queues: LocalQueues;
@@ -49,7 +48,7 @@ export async function startLocalStack(options: {
       handlers: apiHandlers(deps),
     });
     stops.push(http.close);
-    return { url: http.url, deps, dynamo, queues, http, stop };
+    return { deps, dynamo, queues, http, stop };
   } catch (error) {
     await stop();
     throw error;
