@@ -9,6 +9,7 @@ export interface FerryFunctionProps {
   name: string;
   timeout?: Duration;
   memorySize?: number;
+  reservedConcurrency?: number;
 }
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -26,6 +27,7 @@ export class FerryFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       loggingFormat: LoggingFormat.JSON,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
       projectRoot: ROOT,

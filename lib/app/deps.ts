@@ -1,11 +1,14 @@
 import type { Logger } from '../log/logger.ts';
 import type { Authenticator } from './authenticate.ts';
-import type { ArtifactStore, AuditLog, Clock, UserStore } from './ports.ts';
+import type { ArtifactStore, AuditLog, Clock, ReleaseStore, UserStore } from './ports.ts';
 
 /** Everything the API functions need; built by a composition root (Lambda or local) and handed in. */
 export interface ApiDeps {
   artifacts: ArtifactStore;
   users: UserStore;
+  releases: ReleaseStore;
+  /** The gitops repository's URL as clients may see it (never with credentials). */
+  gitopsRepo: string;
   audit: AuditLog;
   authenticator: Authenticator;
   clock: Clock;

@@ -2,6 +2,7 @@ import type { Role } from '../domain/access.ts';
 import type { Artifact } from '../domain/artifact.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import type { ArtifactQuery } from '../domain/query.ts';
+import type { Hold, Intent, ReleaseRecord, ReleaseRequest, StateChange } from '../domain/release.ts';
 
 /** Narrow interfaces in the domain's terms; adapters under lib/adapters implement them. */
 
@@ -57,4 +58,124 @@ export interface AuditLog {
 /** The admin credential kept outside the user table (Secrets Manager on Lambda). */
 export interface AdminCredential {
   matches(tokenHash: string): Promise<boolean>;
+}
+
+/** The gitops repository's state as the writer last pushed it, mirrored in DynamoDB for fast reads. */
+export interface AppRelease {
+  record: ReleaseRecord;
+  gitopsSha: string;
+  /** ISO time of the commit. */
+  committedAt: string;
+}
+
+export interface AppStatus {
+  app: string;
+  release?: AppRelease;
+  hold?: Hold;
+}
+
+/** One commit that changed `<env>/<app>`, newest first in history listings. */
+export interface HistoryEntry {
+  env: string;
+  app: string;
+  intent: Intent;
+  requestId: string;
+  gitopsSha: string;
+  committedAt: string;
+  /** deploy and rollback: what the folder now holds; delete: undefined. */
+  record?: ReleaseRecord;
+  /** rollback: the commit whose content came back. */
+  targetSha?: string;
+}
+
+export interface HistoryQuery {
+  env: string;
+  app?: string;
+  since?: Date;
+  until?: Date;
+  limit: number;
+}
+
+/** What the writer learned about one request once its batch reached the remote (or could not). */
+export interface WriteOutcome {
+  /** The request as it was before; the stored state must still be this for the outcome to apply. */
+  before: ReleaseRequest;
+  after: ReleaseRequest;
+  /** Set for commits: the mirror of the repository to update with it. */
+  commit?: HistoryEntry;
+}
+
+export interface NewRequest {
+  request: ReleaseRequest;
+  audit: AuditEntry;
+  /** Scoped to the caller's login; a replay with the same key returns the first request. */
+  idempotencyKey?: string;
+  /** What the key was used for, so a reused key with a different body is refused. */
+  fingerprint?: string;
+  /** rollback sets a hold; a deliberate deploy lifts it. */
+  hold?: Hold | 'lift';
+}
+
+export interface ReleaseStore {
+  /** Records the request (state `requested`) with its audit entry; returns the first request for a replayed idempotency key. */
+  create(input: NewRequest): Promise<ReleaseRequest>;
+  get(id: string): Promise<ReleaseRequest | undefined>;
+  getMany(ids: readonly string[]): Promise<ReleaseRequest[]>;
+  /** Moves the request forward; undefined when it is already at or past that state. */
+  advance(id: string, change: StateChange): Promise<ReleaseRequest | undefined>;
+  /** Stores the writer's outcome; false when another attempt recorded it first. */
+  recordOutcome(outcome: WriteOutcome): Promise<boolean>;
+  /** Requests recorded for one artifact (policy and manual), oldest first. */
+  forArtifact(artifactId: string): Promise<ReleaseRequest[]>;
+  history(query: HistoryQuery): Promise<HistoryEntry[]>;
+  status(env: string, app?: string): Promise<AppStatus[]>;
+  /** The Ferry commit `gitopsSha` that changed `<env>/<app>`, if there was one. */
+  findCommit(env: string, app: string, gitopsSha: string): Promise<HistoryEntry | undefined>;
+  liftHold(env: string, app: string, audit: AuditEntry): Promise<boolean>;
+}
+
+export interface CommitInfo {
+  sha: string;
+  message: string;
+  time: Date;
+}
+
+/** How one request changes the folder `dir` (`<env>/<app>`). */
+export type FolderChange =
+  | { kind: 'replace'; dir: string; files: { name: string; content: string }[] }
+  | { kind: 'remove'; dir: string }
+  | { kind: 'restore'; dir: string; from: string };
+
+/** The gitops repository as the writer sees it: a local copy of one branch of the remote. */
+export interface GitopsRepo {
+  readonly url: string;
+  /** Fetches the branch; returns the remote head, undefined while the branch does not exist. */
+  sync(): Promise<string | undefined>;
+  /** Commits reachable from head committed at or after `since`, newest first. */
+  recentCommits(head: string | undefined, since: Date): Promise<CommitInfo[]>;
+  /** A new commit on `parent` with the change, or undefined when the tree would not change. */
+  commit(
+    parent: string | undefined,
+    change: FolderChange,
+    message: string,
+    at: Date,
+  ): Promise<string | undefined>;
+  /** Whether commit `sha` changed `dir` compared with its first parent (false for an unknown sha). */
+  changedDir(sha: string, dir: string): Promise<boolean>;
+  readFile(sha: string, path: string): Promise<string | undefined>;
+  /** The files directly in `dir` at commit `sha` by name; undefined when there is no such folder. */
+  readFolder(sha: string, dir: string): Promise<Map<string, string> | undefined>;
+  /** Pushes `head` if the remote branch is still at `expected`; false when someone else pushed first. */
+  push(expected: string | undefined, head: string): Promise<boolean>;
+}
+
+export interface QueuedMessage {
+  requestId: string;
+  groupId: string;
+}
+
+/** The FIFO queue in front of the writer. */
+export interface WriteQueue {
+  /** Sends with the request id as deduplication id; returns the request ids that failed. */
+  send(messages: readonly QueuedMessage[]): Promise<string[]>;
 }

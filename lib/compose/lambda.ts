@@ -1,38 +1,101 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Context } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
+import { makeDynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { makeDynamoUserStore } from '../adapters/dynamodb/user-store.ts';
+import { makeGitopsRepo } from '../adapters/git/gitops-repo.ts';
 import { makeSecretsManagerAdminCredential } from '../adapters/secrets/admin-credential.ts';
+import { makeCachedSecret } from '../adapters/secrets/cached-secret.ts';
+import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import { makeAuthenticator } from '../app/authenticate.ts';
 import { type ApiDeps, systemClock } from '../app/deps.ts';
-import { loadLambdaConfig } from '../config/env.ts';
-import type { HttpEvent, HttpResult, LambdaHttpHandler } from '../http/types.ts';
+import type { DispatchDeps } from '../app/dispatch.ts';
+import type { WriterDeps } from '../app/write-batch.ts';
+import {
+  ENV_ADMIN_SECRET_ID,
+  ENV_GIT_CACHE_DIR,
+  ENV_GIT_TOKEN_SECRET_ID,
+  ENV_TABLE_NAME,
+  ENV_WRITE_QUEUE_URL,
+  loadGitopsConfig,
+  publicRepoUrl,
+  requiredEnv,
+} from '../config/env.ts';
 import { makeLogger } from '../log/logger.ts';
 
-/** The Lambda composition root: adapters built once per cold start from the environment. */
+/** Lambda composition roots: adapters built once per cold start from the environment. */
+
 export function lambdaApiDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
-  const config = loadLambdaConfig(env);
+  const tableName = requiredEnv(ENV_TABLE_NAME, env);
   const dynamo = new DynamoDBClient({});
   const clock = systemClock;
-  const users = makeDynamoUserStore(dynamo, config.tableName);
-  const admin = makeSecretsManagerAdminCredential(new SecretsManagerClient({}), config.adminSecretId, clock);
+  const users = makeDynamoUserStore(dynamo, tableName);
+  const admin = makeSecretsManagerAdminCredential(
+    new SecretsManagerClient({}),
+    requiredEnv(ENV_ADMIN_SECRET_ID, env),
+    clock,
+  );
   return {
-    artifacts: makeDynamoArtifactStore(dynamo, config.tableName),
+    artifacts: makeDynamoArtifactStore(dynamo, tableName),
     users,
-    audit: makeDynamoAuditLog(dynamo, config.tableName),
+    releases: makeDynamoReleaseStore(dynamo, tableName),
+    audit: makeDynamoAuditLog(dynamo, tableName),
     authenticator: makeAuthenticator(users, clock, admin),
+    gitopsRepo: publicRepoUrl(loadGitopsConfig(env).repoUrl),
     clock,
     logger: makeLogger(),
   };
 }
 
+export function lambdaDispatchDeps(env: NodeJS.ProcessEnv = process.env): DispatchDeps {
+  const tableName = requiredEnv(ENV_TABLE_NAME, env);
+  const gitops = loadGitopsConfig(env);
+  return {
+    releases: makeDynamoReleaseStore(new DynamoDBClient({}), tableName),
+    queue: makeSqsWriteQueue(new SQSClient({}), requiredEnv(ENV_WRITE_QUEUE_URL, env)),
+    gitopsRepo: gitops.repoUrl,
+    gitopsBranch: gitops.branch,
+    clock: systemClock,
+    logger: makeLogger(),
+  };
+}
+
+export function lambdaWriterDeps(env: NodeJS.ProcessEnv = process.env): WriterDeps {
+  const tableName = requiredEnv(ENV_TABLE_NAME, env);
+  const dynamo = new DynamoDBClient({});
+  const gitops = loadGitopsConfig(env);
+  const tokenSecret = env[ENV_GIT_TOKEN_SECRET_ID];
+  const token = tokenSecret
+    ? makeCachedSecret(new SecretsManagerClient({}), tokenSecret, systemClock)
+    : undefined;
+  return {
+    releases: makeDynamoReleaseStore(dynamo, tableName),
+    artifacts: makeDynamoArtifactStore(dynamo, tableName),
+    repo: makeGitopsRepo({
+      url: gitops.repoUrl,
+      branch: gitops.branch,
+      cacheDir: env[ENV_GIT_CACHE_DIR] || '/tmp/ferry-gitops',
+      ...(token ? { token } : {}),
+    }),
+    clock: systemClock,
+    logger: makeLogger(),
+  };
+}
+
 /** Builds the handler on the first invocation, so importing a function module has no side effects. */
-export function onColdStart(make: (deps: ApiDeps) => LambdaHttpHandler): LambdaHttpHandler {
-  let built: LambdaHttpHandler | undefined;
-  return (event: HttpEvent, context: Context): Promise<HttpResult> => {
-    built ??= make(lambdaApiDeps());
+export function lazy<D, E, C, R>(
+  build: () => D,
+  make: (deps: D) => (event: E, context: C) => Promise<R>,
+): (event: E, context: C) => Promise<R> {
+  let built: ((event: E, context: C) => Promise<R>) | undefined;
+  return (event, context) => {
+    built ??= make(build());
     return built(event, context);
   };
+}
+
+export function onColdStart<E, C, R>(make: (deps: ApiDeps) => (event: E, context: C) => Promise<R>) {
+  return lazy(() => lambdaApiDeps(), make);
 }

@@ -36,3 +36,11 @@ export class NotFoundError extends FerryError {
 export class ConflictError extends FerryError {
   readonly code = 'conflict';
 }
+
+/**
+ * A release cannot be carried out and retrying will not help (the artifact is gone, the rollback target
+ * never held the app): the writer ends the request as `failed` with this message instead of retrying it.
+ */
+export class ReleaseFailedError extends FerryError {
+  readonly code = 'release_failed';
+}

@@ -4,6 +4,7 @@ import {
   ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
+  ReleaseFailedError,
   UnauthenticatedError,
   ValidationError,
 } from '../domain/errors.ts';
@@ -18,6 +19,7 @@ const STATUS = new Map<abstract new (...args: never[]) => FerryError, number>([
   [NotFoundError, 404],
   [ConflictError, 409],
   [PayloadTooLargeError, 413],
+  [ReleaseFailedError, 422],
 ]);
 
 export function statusOf(error: unknown): number {

@@ -54,3 +54,32 @@ export function pathParam(event: HttpEvent, name: string): string {
     throw new ValidationError(`${name}: malformed percent-encoding in the path`);
   }
 }
+
+/**
+ * Parameters that GimletD took from the query string and Ferry also takes as a JSON body (rollback,
+ * delete). The same key in both with different values is refused rather than guessed at.
+ */
+export function queryOrBody(event: HttpEvent): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, values] of Object.entries(queryParams(event))) {
+    if (key === 'access_token') continue;
+    if (values.length > 1) throw new ValidationError(`${key}: may be given once`);
+    fields[key] = values[0];
+  }
+  if (bodyBytes(event).length === 0) return fields;
+  const body = readJsonBody(event);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError('request body must be a JSON object');
+  }
+  for (const [key, value] of Object.entries(body)) {
+    if (key in fields && fields[key] !== value) {
+      throw new ValidationError(`${key}: given in both the query string and the body, with different values`);
+    }
+    fields[key] = value;
+  }
+  return fields;
+}
+
+export function header(event: HttpEvent, name: string): string | undefined {
+  return event.headers?.[name.toLowerCase()] ?? undefined;
+}

@@ -2,7 +2,7 @@
  * Which Lambda serves which API Gateway route. The CDK stack creates exactly these routes and the local
  * stack matches requests against them, so both dispatch the same way.
  */
-export const API_FUNCTIONS = ['http-health', 'http-artifacts', 'http-users'] as const;
+export const API_FUNCTIONS = ['http-health', 'http-artifacts', 'http-users', 'http-releases'] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
 
 export interface RouteSpec {
@@ -20,6 +20,16 @@ export const ROUTES: readonly RouteSpec[] = [
   { routeKey: 'GET /api/user/{login}', fn: 'http-users' },
   { routeKey: 'DELETE /api/user/{login}', fn: 'http-users' },
   { routeKey: 'GET /api/audit', fn: 'http-users' },
+  { routeKey: 'POST /api/releases', fn: 'http-releases' },
+  { routeKey: 'GET /api/releases', fn: 'http-releases' },
+  { routeKey: 'GET /api/releases/{id}', fn: 'http-releases' },
+  { routeKey: 'POST /api/rollback', fn: 'http-releases' },
+  { routeKey: 'POST /api/delete', fn: 'http-releases' },
+  { routeKey: 'POST /api/resume', fn: 'http-releases' },
+  { routeKey: 'GET /api/status', fn: 'http-releases' },
+  { routeKey: 'GET /api/eventReleaseTrack', fn: 'http-releases' },
+  { routeKey: 'GET /api/eventArtifactTrack', fn: 'http-releases' },
+  { routeKey: 'GET /api/gitopsRepo', fn: 'http-releases' },
 ];
 
 export function splitRouteKey(routeKey: string): { method: string; path: string } {

@@ -1,35 +1,83 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { makeHandler as artifactsHandler } from '../../functions/http-artifacts.ts';
 import { makeHandler as healthHandler } from '../../functions/http-health.ts';
+import { makeHandler as releasesHandler } from '../../functions/http-releases.ts';
 import { makeHandler as usersHandler } from '../../functions/http-users.ts';
 import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
+import { makeDynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { makeDynamoUserStore } from '../adapters/dynamodb/user-store.ts';
+import { makeGitopsRepo } from '../adapters/git/gitops-repo.ts';
+import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import { makeAuthenticator } from '../app/authenticate.ts';
 import { type ApiDeps, systemClock } from '../app/deps.ts';
+import type { DispatchDeps } from '../app/dispatch.ts';
 import type { Clock } from '../app/ports.ts';
+import type { WriterDeps } from '../app/write-batch.ts';
+import { publicRepoUrl } from '../config/env.ts';
 import { API_FUNCTIONS, type ApiFunction } from '../http/routes.ts';
 import type { LambdaHttpHandler } from '../http/types.ts';
 import type { Logger } from '../log/logger.ts';
 
-/**
- * The local composition root: the same adapters as on Lambda, pointed at DynamoDB Local. The admin is an
- * ordinary user in the table here (there is no Secrets Manager locally).
- */
-export function localApiDeps(options: {
+export interface LocalGitops {
+  url: string;
+  branch: string;
+  /** A real remote's token (FERRY_GIT_TOKEN); the local bare repository needs none. */
+  token?: string;
+  cacheDir: string;
+}
+
+export interface LocalWiring {
   dynamo: DynamoDBClient;
   tableName: string;
   logger: Logger;
+  gitops: LocalGitops;
   clock?: Clock;
-}): ApiDeps {
+}
+
+/**
+ * The local composition roots: the same adapters as on Lambda, pointed at DynamoDB Local, fauxqs and the
+ * local git remote. The admin is an ordinary user in the table here (there is no Secrets Manager locally).
+ */
+export function localApiDeps(options: LocalWiring): ApiDeps {
   const clock = options.clock ?? systemClock;
   const users = makeDynamoUserStore(options.dynamo, options.tableName);
   return {
     artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
     users,
+    releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
     audit: makeDynamoAuditLog(options.dynamo, options.tableName),
     authenticator: makeAuthenticator(users, clock),
+    gitopsRepo: publicRepoUrl(options.gitops.url),
     clock,
+    logger: options.logger,
+  };
+}
+
+export function localDispatchDeps(options: LocalWiring & { sqs: SQSClient; queueUrl: string }): DispatchDeps {
+  return {
+    releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
+    queue: makeSqsWriteQueue(options.sqs, options.queueUrl),
+    gitopsRepo: options.gitops.url,
+    gitopsBranch: options.gitops.branch,
+    clock: options.clock ?? systemClock,
+    logger: options.logger,
+  };
+}
+
+export function localWriterDeps(options: LocalWiring): WriterDeps {
+  const { token } = options.gitops;
+  return {
+    releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
+    artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
+    repo: makeGitopsRepo({
+      url: options.gitops.url,
+      branch: options.gitops.branch,
+      cacheDir: options.gitops.cacheDir,
+      ...(token ? { token: async () => token } : {}),
+    }),
+    clock: options.clock ?? systemClock,
     logger: options.logger,
   };
 }
@@ -38,6 +86,7 @@ const FACTORIES: Record<ApiFunction, (deps: ApiDeps) => LambdaHttpHandler> = {
   'http-health': healthHandler,
   'http-artifacts': artifactsHandler,
   'http-users': usersHandler,
+  'http-releases': releasesHandler,
 };
 
 export function apiHandlers(deps: ApiDeps): Record<ApiFunction, LambdaHttpHandler> {

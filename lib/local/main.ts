@@ -6,8 +6,9 @@ import { startLocalStack } from './stack.ts';
 
 /**
  * `npm start`: the whole of Ferry on one port with local stand-ins. Settings: PORT (8888), FERRY_DATA_DIR
- * (.ferry/), FERRY_ADMIN_TOKEN (the admin token to use on a first start). `npm start -- --new-admin-token`
- * replaces the admin token and prints the new one.
+ * (.ferry/), FERRY_ADMIN_TOKEN (the admin token to use on a first start), and FERRY_GITOPS_REPO_URL,
+ * FERRY_GITOPS_BRANCH, FERRY_GIT_TOKEN to write to a real repository instead of the local bare one.
+ * `npm start -- --new-admin-token` replaces the admin token and prints the new one.
  */
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -23,7 +24,15 @@ async function main(): Promise<void> {
   if (chosenToken !== undefined && chosenToken.length < 16)
     throw new Error('FERRY_ADMIN_TOKEN must be at least 16 characters');
 
-  const stack = await startLocalStack({ port, dataDir, logger: makeLogger() });
+  const remoteUrl = process.env.FERRY_GITOPS_REPO_URL || undefined;
+  const remote = remoteUrl
+    ? {
+        url: remoteUrl,
+        ...(process.env.FERRY_GITOPS_BRANCH ? { branch: process.env.FERRY_GITOPS_BRANCH } : {}),
+        ...(process.env.FERRY_GIT_TOKEN ? { token: process.env.FERRY_GIT_TOKEN } : {}),
+      }
+    : undefined;
+  const stack = await startLocalStack({ port, dataDir, logger: makeLogger(), ...(remote ? { remote } : {}) });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -52,6 +61,7 @@ async function main(): Promise<void> {
   } else {
     say('ferry: admin exists; for a new admin token run: npm start -- --new-admin-token');
   }
+  say(`ferry: gitops repository ${stack.gitops.url} (branch ${stack.gitops.branch})`);
   say('ferry: ready (Ctrl-C stops everything)');
 }
 

@@ -1,46 +1,140 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { makeHandler as writeHandler } from '../../functions/sqs-write.ts';
+import { makeHandler as dispatchHandler } from '../../functions/stream-dispatch.ts';
 import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import type { ApiDeps } from '../app/deps.ts';
+import { DISPATCH_FILTER } from '../config/stream-filters.ts';
 import { ROUTES } from '../http/routes.ts';
 import type { Logger } from '../log/logger.ts';
-import { apiHandlers, localApiDeps } from './compose.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import {
+  apiHandlers,
+  type LocalGitops,
+  localApiDeps,
+  localDispatchDeps,
+  localWriterDeps,
+} from './compose.ts';
+import {
+  type DynamoDbLocal,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localDynamoClient,
+  startDynamoDbLocal,
+} from './dynamodb-local.ts';
 import { type LocalQueues, startLocalQueues } from './fauxqs.ts';
+import { createBareRepo, type GitServer, startGitServer } from './git/git-server.ts';
 import { type LocalHttpServer, startLocalHttpServer } from './http-server.ts';
+import { startQueuePoller } from './queue-poller.ts';
+import { startStreamPoller } from './stream-poller.ts';
 
 export const LOCAL_TABLE = 'ferry';
+export const LOCAL_GITOPS_REPO = 'gitops.git';
 
 export interface LocalStack {
   deps: ApiDeps;
-  dynamo: DynamoDbLocal;
+  dynamo: Pick<DynamoDbLocal, 'endpoint' | 'client'>;
+  tableName: string;
   queues: LocalQueues;
   http: LocalHttpServer;
+  /** The local bare repository's server; absent when a real remote is configured. */
+  git?: GitServer;
+  gitops: LocalGitops;
   stop(): Promise<void>;
 }
 
+export interface RemoteGitops {
+  url: string;
+  branch?: string;
+  token?: string;
+}
+
 /**
- * Starts every local stand-in and the API on one port. On a failure half-way, whatever already started
- * is stopped again so no child process outlives the call.
+ * Starts every local stand-in, the API on one port, and the release pipeline behind it: the stream
+ * poller feeds the dispatcher, the queue poller feeds the writer one batch at a time. On a failure
+ * half-way, whatever already started is stopped again so no child process outlives the call.
  */
 export async function startLocalStack(options: {
   port: number;
   dataDir?: string;
   logger: Logger;
   host?: string;
+  /** A real gitops repository instead of the local bare one. */
+  remote?: RemoteGitops;
+  /** An already running DynamoDB Local (tests share one per run) and the table to create in it. */
+  shared?: { dynamoEndpoint: string; tableName: string };
 }): Promise<LocalStack> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const dynamo = await startDynamoDbLocal(
-      options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {},
-    );
-    stops.push(dynamo.stop);
-    await ensureTable(dynamo.client, LOCAL_TABLE);
+    const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'ferry-stack-')));
+    if (!options.dataDir) stops.push(() => rm(dataDir, { recursive: true, force: true }));
+    let dynamo: LocalStack['dynamo'];
+    if (options.shared) {
+      const endpoint = options.shared.dynamoEndpoint;
+      dynamo = { endpoint, client: localDynamoClient(endpoint) };
+    } else {
+      const started = await startDynamoDbLocal(options.dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {});
+      stops.push(started.stop);
+      dynamo = started;
+    }
+    const tableName = options.shared?.tableName ?? LOCAL_TABLE;
+    await ensureTable(dynamo.client, tableName);
     const queues = await startLocalQueues();
     stops.push(queues.stop);
-    const deps = localApiDeps({ dynamo: dynamo.client, tableName: LOCAL_TABLE, logger: options.logger });
+
+    let git: GitServer | undefined;
+    let gitops: LocalGitops;
+    const cacheDir = join(dataDir, 'writer-cache');
+    if (options.remote) {
+      gitops = { url: options.remote.url, branch: options.remote.branch ?? 'main', cacheDir };
+      if (options.remote.token) gitops.token = options.remote.token;
+    } else {
+      const root = join(dataDir, 'git');
+      await createBareRepo(root, LOCAL_GITOPS_REPO);
+      git = await startGitServer({ root, ...(options.host ? { host: options.host } : {}) });
+      stops.push(git.stop);
+      gitops = { url: git.repoUrl(LOCAL_GITOPS_REPO), branch: 'main', cacheDir };
+    }
+
+    const wiring = { dynamo: dynamo.client, tableName, logger: options.logger, gitops };
+    const deps = localApiDeps(wiring);
+    const sqs = new SQSClient({
+      endpoint: queues.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const streams = new DynamoDBStreamsClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const streamPoller = await startStreamPoller({
+      dynamo: dynamo.client,
+      streams,
+      tableName,
+      logger: options.logger,
+      consumers: [
+        {
+          name: 'stream-dispatch',
+          filter: DISPATCH_FILTER,
+          handler: dispatchHandler(localDispatchDeps({ ...wiring, sqs, queueUrl: queues.writeQueueUrl })),
+        },
+      ],
+    });
+    stops.push(streamPoller.stop);
+    const queuePoller = startQueuePoller({
+      sqs,
+      queueUrl: queues.writeQueueUrl,
+      handler: writeHandler(localWriterDeps(wiring)),
+      logger: options.logger,
+    });
+    stops.push(queuePoller.stop);
+
     const http = await startLocalHttpServer({
       port: options.port,
       ...(options.host ? { host: options.host } : {}),
@@ -48,7 +142,7 @@ export async function startLocalStack(options: {
       handlers: apiHandlers(deps),
     });
     stops.push(http.close);
-    return { deps, dynamo, queues, http, stop };
+    return { deps, dynamo, tableName, queues, http, gitops, ...(git ? { git } : {}), stop };
   } catch (error) {
     await stop();
     throw error;

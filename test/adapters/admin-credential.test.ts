@@ -5,10 +5,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  AdminSecretError,
-  makeSecretsManagerAdminCredential,
-} from '../../lib/adapters/secrets/admin-credential.ts';
+import { makeSecretsManagerAdminCredential } from '../../lib/adapters/secrets/admin-credential.ts';
+import { SecretReadError } from '../../lib/adapters/secrets/cached-secret.ts';
 import { makeAuthenticator } from '../../lib/app/authenticate.ts';
 import type { UserStore } from '../../lib/app/ports.ts';
 import { hashToken } from '../../lib/app/tokens.ts';
@@ -51,7 +49,7 @@ describe('Secrets Manager admin credential', () => {
       .rejectsOnce(new ResourceNotFoundException({ message: 'no such secret', $metadata: {} }))
       .resolves({ SecretBinary: new Uint8Array([1]) });
     const credential = makeSecretsManagerAdminCredential(new SecretsManagerClient({}), ARN, testClock());
-    await expect(credential.matches(hashToken('x'))).rejects.toThrow(AdminSecretError);
+    await expect(credential.matches(hashToken('x'))).rejects.toThrow(SecretReadError);
     await expect(credential.matches(hashToken('x'))).rejects.toThrow(
       'the admin token secret has no string value',
     );

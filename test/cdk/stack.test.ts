@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FerryStack } from '../../cdk/ferry-stack.ts';
 import { ensureTable } from '../../lib/adapters/dynamodb/create-table.ts';
 import { INDEXES } from '../../lib/adapters/dynamodb/schema.ts';
-import { ENV_ADMIN_SECRET_ID, ENV_TABLE_NAME } from '../../lib/config/env.ts';
+import {
+  ENV_ADMIN_SECRET_ID,
+  ENV_GIT_TOKEN_SECRET_ID,
+  ENV_GITOPS_REPO_URL,
+  ENV_TABLE_NAME,
+} from '../../lib/config/env.ts';
+import { DISPATCH_FILTER } from '../../lib/config/stream-filters.ts';
 import { API_FUNCTIONS, type ApiFunction, ROUTES } from '../../lib/http/routes.ts';
 import type { LambdaHttpHandler } from '../../lib/http/types.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from '../../lib/local/dynamodb-local.ts';
@@ -20,12 +26,13 @@ import { requestJson } from '../support/http.ts';
 import { startSecretsManager } from '../support/secrets-manager.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'ferry-cdk-'));
+const GITOPS_URL = 'https://git.example.com/acme/gitops.git';
 let template: Template;
 let stack: FerryStack;
 
 beforeAll(() => {
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
-  stack = new FerryStack(app, 'Ferry');
+  stack = new FerryStack(app, 'Ferry', { gitops: { repoUrl: GITOPS_URL, branch: 'main' } });
   template = Template.fromStack(stack);
 }, 120_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -65,8 +72,13 @@ describe('FerryStack', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
     });
-    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length);
-    for (const fn of Object.values(functions)) {
+    // The API functions, the stream dispatcher and the writer.
+    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + 2);
+    const apiFunctions = Object.values(functions).filter(
+      (fn) => fn.Properties.Environment.Variables[ENV_ADMIN_SECRET_ID] !== undefined,
+    );
+    expect(apiFunctions).toHaveLength(API_FUNCTIONS.length);
+    for (const fn of apiFunctions) {
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
         expect.arrayContaining([ENV_TABLE_NAME, ENV_ADMIN_SECRET_ID]),
       );
@@ -93,6 +105,28 @@ describe('FerryStack', () => {
     });
     template.hasOutput('ApiUrl', {});
     template.hasOutput('AdminTokenSecretArn', {});
+  });
+
+  it('feeds the FIFO queue to one writer with reserved concurrency 1 that reports failed messages', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 1,
+      Environment: { Variables: Match.objectLike({ [ENV_GIT_TOKEN_SECRET_ID]: Match.anyValue() }) },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Writes'), 'Arn'] },
+    });
+  });
+
+  it('relays only new release requests from the table stream, bisecting and parking what keeps failing', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify(DISPATCH_FILTER) }] },
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
   });
 });
 
@@ -136,6 +170,7 @@ describe('the Lambda bundles', () => {
     dynamo.destroy();
     Object.assign(process.env, {
       [ENV_TABLE_NAME]: tableName,
+      [ENV_GITOPS_REPO_URL]: GITOPS_URL,
       [ENV_ADMIN_SECRET_ID]: adminSecretArn,
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -181,7 +216,7 @@ describe('cdk synth (the pinned CLI, offline)', () => {
       });
       const synthesized = JSON.parse(readFileSync(join(out, 'Ferry.template.json'), 'utf8'));
       const types = Object.values(synthesized.Resources).map((r: any) => r.Type);
-      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(API_FUNCTIONS.length);
+      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(API_FUNCTIONS.length + 2);
       expect(types).toContain('AWS::ApiGatewayV2::Api');
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -13,7 +13,13 @@ const stagingAndProduction = () =>
 /** A route key as a request: `GET /api/user/{login}` → ['GET', '/api/user/admin']. */
 function concrete(routeKey: string): [string, string] {
   const [method = '', path = ''] = routeKey.split(' ');
-  return [method, path.replace(/\{[^}]+\}/g, (p) => (p.includes('login') ? 'admin' : 'acme/x-1'))];
+  // A greedy `{id+}` takes an artifact id with its slash; a plain `{param}` never matches one.
+  return [
+    method,
+    path.replace(/\{[^}]+\}/g, (p) =>
+      p.includes('login') ? 'admin' : p.endsWith('+}') ? 'acme/x-1' : 'x-1',
+    ),
+  ];
 }
 
 const routesOf = (fn: ApiFunction) => ROUTES.filter((r) => r.fn === fn).map((r) => concrete(r.routeKey));

@@ -27,6 +27,7 @@ describe('local HTTP → API Gateway v2 translation', () => {
         'http-artifacts': recorder('http-artifacts'),
         'http-users': recorder('http-users'),
         'http-health': recorder('http-health'),
+        'http-releases': recorder('http-releases'),
       },
     });
   });

@@ -46,6 +46,7 @@ export async function startTestApi(options: { clock?: Clock } = {}): Promise<Tes
   const deps = localApiDeps({
     dynamo,
     tableName,
+    gitops: { url: 'http://127.0.0.1:9/unused.git', branch: 'main', cacheDir: '/nonexistent' },
     logger: makeLogger((line) => logs.push(line)),
     ...(options.clock ? { clock: options.clock } : {}),
   });

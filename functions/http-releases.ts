@@ -1,0 +1,46 @@
+import type { ApiDeps } from '../lib/app/deps.ts';
+import {
+  currentStatus,
+  listHistory,
+  requestView,
+  trackArtifact,
+  trackRelease,
+} from '../lib/app/release-views.ts';
+import { getRequest, requestDelete, requestDeploy, requestRollback, resumeApp } from '../lib/app/releases.ts';
+import { onColdStart } from '../lib/compose/lambda.ts';
+import { single } from '../lib/domain/query.ts';
+import { requiredString } from '../lib/domain/validate.ts';
+import { makeHttpHandler } from '../lib/http/handler.ts';
+import { header, pathParam, queryOrBody, queryParams, readJsonBody } from '../lib/http/request.ts';
+import { json } from '../lib/http/response.ts';
+
+export const makeHandler = (deps: ApiDeps) => {
+  const param = (event: Parameters<typeof queryParams>[0], name: string) =>
+    requiredString(single(queryParams(event), name), name);
+  const created = (request: { id: string }) => json(201, { id: request.id });
+  return makeHttpHandler(deps, {
+    routes: {
+      'POST /api/releases': async ({ event, call }) =>
+        created(await requestDeploy(deps, call, readJsonBody(event), header(event, 'Idempotency-Key'))),
+      'POST /api/rollback': async ({ event, call }) =>
+        created(await requestRollback(deps, call, queryOrBody(event))),
+      'POST /api/delete': async ({ event, call }) =>
+        created(await requestDelete(deps, call, queryOrBody(event))),
+      'POST /api/resume': async ({ event, call }) =>
+        json(200, await resumeApp(deps, call, queryOrBody(event))),
+      'GET /api/releases': async ({ event, call }) =>
+        json(200, await listHistory(deps, call, queryParams(event))),
+      'GET /api/releases/{id}': async ({ event, call }) =>
+        json(200, requestView(deps, await getRequest(deps, call, pathParam(event, 'id')))),
+      'GET /api/status': async ({ event, call }) =>
+        json(200, await currentStatus(deps, call, queryParams(event))),
+      'GET /api/eventReleaseTrack': async ({ event, call }) =>
+        json(200, await trackRelease(deps, call, param(event, 'id'))),
+      'GET /api/eventArtifactTrack': async ({ event, call }) =>
+        json(200, await trackArtifact(deps, call, param(event, 'artifactId'))),
+      'GET /api/gitopsRepo': async () => json(200, { gitopsRepo: deps.gitopsRepo }),
+    },
+  });
+};
+
+export const handler = onColdStart(makeHandler);

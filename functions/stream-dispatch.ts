@@ -1,0 +1,28 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { type DispatchDeps, dispatchRequests } from '../lib/app/dispatch.ts';
+import { lambdaDispatchDeps, lazy } from '../lib/compose/lambda.ts';
+
+/**
+ * DynamoDB stream → FIFO queue. The event source's filter passes only new REQUEST items; a record whose
+ * request could not be queued is reported, and the stream retries from it.
+ */
+export const makeHandler =
+  (deps: DispatchDeps) =>
+  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    const bySequence = new Map<string, string>();
+    for (const record of event.Records) {
+      const image = record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
+      const id = image ? (unmarshall(image).request?.id as string | undefined) : undefined;
+      if (id && record.dynamodb?.SequenceNumber) bySequence.set(record.dynamodb.SequenceNumber, id);
+    }
+    const failed = new Set(await dispatchRequests(deps, [...bySequence.values()]));
+    return {
+      batchItemFailures: [...bySequence]
+        .filter(([, id]) => failed.has(id))
+        .map(([sequence]) => ({ itemIdentifier: sequence })),
+    };
+  };
+
+export const handler = lazy(lambdaDispatchDeps, makeHandler);

@@ -1,0 +1,353 @@
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  type TransactWriteItem,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AppRelease, AppStatus, HistoryEntry, ReleaseStore, WriteOutcome } from '../../app/ports.ts';
+import { ConflictError } from '../../domain/errors.ts';
+import { advance, type Hold, type ReleaseRequest } from '../../domain/release.ts';
+import { auditPut } from './audit-items.ts';
+import { KEY, TTL_ATTRIBUTE } from './schema.ts';
+import { mustNotExist, transact } from './transact.ts';
+
+/**
+ * Items (pk / sk):
+ *   REQUEST#<id>             / REQUEST                 the request and its state history (`state` on top for conditions)
+ *   IDEMPOTENCY#<login>#<key>/ IDEMPOTENCY             which request a key made (expires after a day)
+ *   ARTIFACT#<artifactId>    / REQUEST#<time>#<id>     requests made from an artifact (eventArtifactTrack)
+ *   ENV#<env>                / APP#<app>               what `<env>/<app>` holds now, and any hold (status)
+ *   HISTORY#<env>            / <time>#<app>#<id>       commits per environment, newest last
+ *   HISTORY#<env>#<app>      / <time>#<id>             commits per app
+ *   COMMIT#<sha>             / <env>/<app>             a Ferry commit by sha (rollback targets)
+ * Only REQUEST items feed the dispatcher: its stream filter matches the `REQUEST#` prefix.
+ */
+export const REQUEST_PREFIX = 'REQUEST#';
+const IDEMPOTENCY_SECONDS = 24 * 3600;
+const BATCH_GET_LIMIT = 100;
+const ADVANCE_TRIES = 5;
+
+const pad = (ms: number) => String(ms).padStart(13, '0');
+const key = (pk: string, sk: string) => marshall({ [KEY.partition]: pk, [KEY.sort]: sk });
+const requestKey = (id: string) => key(`${REQUEST_PREFIX}${id}`, 'REQUEST');
+const appKey = (env: string, app: string) => key(`ENV#${env}`, `APP#${app}`);
+
+export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string): ReleaseStore {
+  const putRequest = (request: ReleaseRequest): TransactWriteItem => ({
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...requestKey(request.id),
+        ...marshall({ request, state: request.state }, { removeUndefinedValues: true }),
+      },
+      ...mustNotExist,
+    },
+  });
+
+  async function get(id: string): Promise<ReleaseRequest | undefined> {
+    const out = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: requestKey(id), ConsistentRead: true }),
+    );
+    return out.Item ? (unmarshall(out.Item).request as ReleaseRequest) : undefined;
+  }
+
+  async function getMany(ids: readonly string[]): Promise<ReleaseRequest[]> {
+    const found = new Map<string, ReleaseRequest>();
+    for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, AttributeValue>[] | undefined = [
+        ...new Set(ids.slice(i, i + BATCH_GET_LIMIT)),
+      ].map(requestKey);
+      while (keys && keys.length > 0) {
+        const out: BatchGetItemCommandOutput = await client.send(
+          new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[tableName] ?? []) {
+          const request = unmarshall(item).request as ReleaseRequest;
+          found.set(request.id, request);
+        }
+        keys = out.UnprocessedKeys?.[tableName]?.Keys;
+      }
+    }
+    return ids.flatMap((id) => found.get(id) ?? []);
+  }
+
+  async function queryAll(input: Omit<QueryCommandInput, 'TableName'>, limit = Number.POSITIVE_INFINITY) {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          ...input,
+          ...(Number.isFinite(limit) ? { Limit: limit - items.length } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []).map((item) => unmarshall(item)));
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < limit);
+    return items;
+  }
+
+  function holdChange(request: ReleaseRequest, hold: Hold | 'lift'): TransactWriteItem {
+    return {
+      Update: {
+        TableName: tableName,
+        Key: appKey(request.env, request.app),
+        ExpressionAttributeNames: { '#hold': 'hold' },
+        ...(hold === 'lift'
+          ? { UpdateExpression: 'REMOVE #hold' }
+          : {
+              UpdateExpression: 'SET #hold = :hold',
+              ExpressionAttributeValues: marshall({ ':hold': hold }),
+            }),
+      },
+    };
+  }
+
+  return {
+    async create({ request, audit, idempotencyKey, fingerprint, hold }) {
+      const items: TransactWriteItem[] = [putRequest(request), auditPut(tableName, audit)];
+      if (request.artifactId) {
+        items.push({
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...key(`ARTIFACT#${request.artifactId}`, `REQUEST#${request.createdAt}#${request.id}`),
+              ...marshall({ requestId: request.id }),
+            },
+          },
+        });
+      }
+      if (hold) items.push(holdChange(request, hold));
+      const idemKey = idempotencyKey
+        ? key(`IDEMPOTENCY#${request.triggeredBy}#${idempotencyKey}`, 'IDEMPOTENCY')
+        : undefined;
+      if (idemKey) {
+        const expires = Math.floor(Date.parse(request.createdAt) / 1000) + IDEMPOTENCY_SECONDS;
+        items.push({
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...idemKey,
+              ...marshall({ requestId: request.id, fingerprint, [TTL_ATTRIBUTE]: expires }),
+            },
+            ...mustNotExist,
+          },
+        });
+      }
+      let replayed = false;
+      await transact(client, items, () => {
+        replayed = true;
+        return new ConflictError('idempotency key already used');
+      }).catch(async (error) => {
+        if (!replayed || !idemKey) throw error;
+      });
+      if (!replayed || !idemKey) return request;
+      const out = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: idemKey, ConsistentRead: true }),
+      );
+      const seen = out.Item ? unmarshall(out.Item) : undefined;
+      if (!seen) throw new ConflictError('idempotency key is being used by a concurrent request; retry');
+      if (seen.fingerprint !== fingerprint) {
+        throw new ConflictError(
+          `Idempotency-Key "${idempotencyKey}" was already used for a different request`,
+        );
+      }
+      const first = await get(seen.requestId as string);
+      if (!first) throw new ConflictError('idempotency key refers to a missing request; retry');
+      return first;
+    },
+
+    get,
+    getMany,
+
+    async advance(id, change) {
+      for (let attempt = 0; attempt < ADVANCE_TRIES; attempt++) {
+        const current = await get(id);
+        if (!current) return undefined;
+        const next = advance(current, change);
+        if (!next) return undefined;
+        try {
+          await client.send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: requestKey(id),
+              UpdateExpression: 'SET #request = :request, #state = :state',
+              ConditionExpression: '#state = :before',
+              ExpressionAttributeNames: { '#request': 'request', '#state': 'state' },
+              ExpressionAttributeValues: marshall(
+                { ':request': next, ':state': next.state, ':before': current.state },
+                { removeUndefinedValues: true },
+              ),
+            }),
+          );
+          return next;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      throw new ConflictError(`request ${id} keeps changing; gave up after ${ADVANCE_TRIES} tries`);
+    },
+
+    async recordOutcome({ before, after, commit }: WriteOutcome) {
+      const items: TransactWriteItem[] = [
+        {
+          Update: {
+            TableName: tableName,
+            Key: requestKey(after.id),
+            UpdateExpression: 'SET #request = :request, #state = :state',
+            ConditionExpression: '#state = :before',
+            ExpressionAttributeNames: { '#request': 'request', '#state': 'state' },
+            ExpressionAttributeValues: marshall(
+              { ':request': after, ':state': after.state, ':before': before.state },
+              { removeUndefinedValues: true },
+            ),
+          },
+        },
+      ];
+      if (commit) items.push(...commitItems(tableName, commit));
+      let stale = false;
+      await transact(client, items, () => {
+        stale = true;
+        return new ConflictError('already recorded');
+      }).catch((error) => {
+        if (!stale) throw error;
+      });
+      return !stale;
+    },
+
+    async forArtifact(artifactId) {
+      const items = await queryAll({
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': KEY.partition, '#sk': KEY.sort },
+        ExpressionAttributeValues: marshall({ ':pk': `ARTIFACT#${artifactId}`, ':prefix': 'REQUEST#' }),
+        ConsistentRead: true,
+      });
+      return getMany(items.map((item) => item.requestId as string));
+    },
+
+    async history({ env, app, since, until, limit }) {
+      const from = since ? pad(since.getTime()) : '0';
+      const to = until ? `${pad(until.getTime())}~` : '~';
+      const items = await queryAll(
+        {
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': KEY.partition, '#sk': KEY.sort },
+          ExpressionAttributeValues: marshall({
+            ':pk': app ? `HISTORY#${env}#${app}` : `HISTORY#${env}`,
+            ':from': from,
+            ':to': to,
+          }),
+          ScanIndexForward: false,
+        },
+        limit,
+      );
+      return items.map((item) => item.entry as HistoryEntry);
+    },
+
+    async status(env, app) {
+      const items = app
+        ? await client
+            .send(new GetItemCommand({ TableName: tableName, Key: appKey(env, app), ConsistentRead: true }))
+            .then((out) => (out.Item ? [unmarshall(out.Item)] : []))
+        : await queryAll({
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#pk': KEY.partition, '#sk': KEY.sort },
+            ExpressionAttributeValues: marshall({ ':pk': `ENV#${env}`, ':prefix': 'APP#' }),
+          });
+      return items
+        .filter((item) => item.release || item.hold)
+        .map((item) => {
+          const status: AppStatus = { app: String(item[KEY.sort]).slice('APP#'.length) };
+          if (item.release) status.release = item.release as AppRelease;
+          if (item.hold) status.hold = item.hold as Hold;
+          return status;
+        });
+    },
+
+    async findCommit(env, app, gitopsSha) {
+      const out = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: key(`COMMIT#${gitopsSha}`, `${env}/${app}`) }),
+      );
+      return out.Item ? (unmarshall(out.Item).entry as HistoryEntry) : undefined;
+    },
+
+    async liftHold(env, app, audit) {
+      let absent = false;
+      await transact(
+        client,
+        [
+          {
+            Update: {
+              TableName: tableName,
+              Key: appKey(env, app),
+              UpdateExpression: 'REMOVE #hold',
+              ConditionExpression: 'attribute_exists(#hold)',
+              ExpressionAttributeNames: { '#hold': 'hold' },
+            },
+          },
+          auditPut(tableName, audit),
+        ],
+        () => {
+          absent = true;
+          return new ConflictError('no hold');
+        },
+      ).catch((error) => {
+        if (!absent) throw error;
+      });
+      return !absent;
+    },
+  };
+}
+
+/** The repository mirror a commit updates: what the app holds now, its history and the sha lookup. */
+function commitItems(tableName: string, entry: HistoryEntry): TransactWriteItem[] {
+  const time = pad(Date.parse(entry.committedAt));
+  const put = (pk: string, sk: string): TransactWriteItem => ({
+    Put: {
+      TableName: tableName,
+      Item: { ...key(pk, sk), ...marshall({ entry }, { removeUndefinedValues: true }) },
+    },
+  });
+  const current: TransactWriteItem = entry.record
+    ? {
+        Update: {
+          TableName: tableName,
+          Key: appKey(entry.env, entry.app),
+          UpdateExpression: 'SET #release = :release',
+          ExpressionAttributeNames: { '#release': 'release' },
+          ExpressionAttributeValues: marshall(
+            {
+              ':release': {
+                record: entry.record,
+                gitopsSha: entry.gitopsSha,
+                committedAt: entry.committedAt,
+              } satisfies AppRelease,
+            },
+            { removeUndefinedValues: true },
+          ),
+        },
+      }
+    : {
+        Update: {
+          TableName: tableName,
+          Key: appKey(entry.env, entry.app),
+          UpdateExpression: 'REMOVE #release',
+          ExpressionAttributeNames: { '#release': 'release' },
+        },
+      };
+  return [
+    current,
+    put(`HISTORY#${entry.env}`, `${time}#${entry.app}#${entry.requestId}`),
+    put(`HISTORY#${entry.env}#${entry.app}`, `${time}#${entry.requestId}`),
+    put(`COMMIT#${entry.gitopsSha}`, `${entry.env}/${entry.app}`),
+  ];
+}

@@ -1,0 +1,299 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Artifact } from '../domain/artifact.ts';
+import { FerryError, ReleaseFailedError } from '../domain/errors.ts';
+import { appPath, commitMessage, requestIdOf } from '../domain/gitops.ts';
+import {
+  advance,
+  type ReleaseRecord,
+  type ReleaseRequest,
+  releaseFile,
+  type StateChange,
+  writerDone,
+} from '../domain/release.ts';
+import { renderTarget } from '../domain/targets.ts';
+import type { Logger } from '../log/logger.ts';
+import type { ArtifactStore, Clock, FolderChange, GitopsRepo, HistoryEntry, ReleaseStore } from './ports.ts';
+
+export interface WriterDeps {
+  releases: ReleaseStore;
+  artifacts: ArtifactStore;
+  repo: GitopsRepo;
+  clock: Clock;
+  logger: Logger;
+  /** Attempts at fetch → re-apply → push when someone else keeps pushing first. */
+  pushTries?: number;
+}
+
+export interface QueuedWrite {
+  messageId: string;
+  requestId: string;
+}
+
+/** Commits older than the request by more than this cannot be its own (clock skew between hosts). */
+const SKEW_MS = 10 * 60_000;
+
+type Plan =
+  | { request: ReleaseRequest; change: FolderChange; record?: ReleaseRecord; detail?: string }
+  | { request: ReleaseRequest; failure: string };
+
+interface Outcome {
+  request: ReleaseRequest;
+  change: StateChange;
+  commit?: HistoryEntry;
+}
+
+/**
+ * The writer's use case: a batch of queued requests becomes one commit per request and one push.
+ * When the push loses a race with another writer it fetches and re-applies the requests on the new head
+ * (the folder contents are rebuilt, never rebased as text). Returns the messages to redeliver.
+ */
+export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[]): Promise<string[]> {
+  const requests = new Map(
+    (await deps.releases.getMany(writes.map((w) => w.requestId))).map((r) => [r.id, r]),
+  );
+  const retry = new Set<string>();
+  const plans: { write: QueuedWrite; plan: Plan }[] = [];
+  for (const write of writes) {
+    const request = requests.get(write.requestId);
+    if (!request) {
+      deps.logger.error('queued request not found; dropping the message', { requestId: write.requestId });
+      continue;
+    }
+    if (writerDone(request.state)) continue; // a redelivery of something already recorded
+    try {
+      plans.push({ write, plan: await prepare(deps, request) });
+    } catch (error) {
+      deps.logger.error('preparing a release failed; will retry', { requestId: request.id, error });
+      retry.add(write.messageId);
+    }
+  }
+  if (plans.length === 0) return [...retry];
+
+  let outcomes: Map<string, Outcome> | undefined;
+  const tries = deps.pushTries ?? 5;
+  for (let attempt = 1; attempt <= tries && !outcomes; attempt++) {
+    outcomes = await applyAndPush(
+      deps,
+      plans.map((p) => p.plan),
+    );
+    if (!outcomes) {
+      deps.logger.info('push lost a race with another writer; fetching and re-applying', { attempt });
+      await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random()));
+    }
+  }
+  if (!outcomes) {
+    deps.logger.error('could not push after retries; the batch will be redelivered', { tries });
+    return [...retry, ...plans.map((p) => p.write.messageId)];
+  }
+
+  for (const { write, plan } of plans) {
+    const outcome = outcomes.get(plan.request.id);
+    if (!outcome) continue;
+    try {
+      const after = await record(deps.releases, outcome);
+      if (after) {
+        deps.logger.info('release written', {
+          requestId: after.id,
+          state: after.state,
+          gitopsSha: after.gitopsSha,
+          reason: after.reason,
+        });
+      }
+    } catch (error) {
+      // Redelivery finds the commit by its trailer and records it then.
+      deps.logger.error('recording a release failed; will retry', { requestId: plan.request.id, error });
+      retry.add(write.messageId);
+    }
+  }
+  return [...retry];
+}
+
+/**
+ * Stores the outcome on the request as it is now: the dispatcher may have moved it to `queued` while the
+ * writer worked, which is not a conflict, only a newer starting point.
+ */
+async function record(releases: ReleaseStore, outcome: Outcome): Promise<ReleaseRequest | undefined> {
+  let before: ReleaseRequest | undefined = outcome.request;
+  for (let attempt = 0; attempt < 5 && before; attempt++) {
+    const after = advance(before, outcome.change);
+    if (!after) return undefined;
+    if (
+      await releases.recordOutcome({ before, after, ...(outcome.commit ? { commit: outcome.commit } : {}) })
+    ) {
+      return after;
+    }
+    before = await releases.get(before.id);
+  }
+  if (before) throw new Error(`request ${before.id} kept changing while its outcome was recorded`);
+  return undefined;
+}
+
+/** Everything about a request that does not depend on the repository's head. */
+async function prepare(deps: WriterDeps, request: ReleaseRequest): Promise<Plan> {
+  const dir = appPath(request.env, request.app);
+  try {
+    switch (request.intent) {
+      case 'delete':
+        return { request, change: { kind: 'remove', dir } };
+      case 'rollback': {
+        if (!request.targetSha) throw new ReleaseFailedError('rollback request without a target commit');
+        return { request, change: { kind: 'restore', dir, from: request.targetSha } };
+      }
+      case 'deploy': {
+        const artifact = request.artifactId ? await deps.artifacts.get(request.artifactId) : undefined;
+        if (!artifact) throw new ReleaseFailedError(`artifact ${request.artifactId ?? '(none)'} not found`);
+        return deployPlan(request, artifact, dir);
+      }
+    }
+  } catch (error) {
+    if (error instanceof FerryError) return { request, failure: error.message };
+    throw error;
+  }
+}
+
+function deployPlan(request: ReleaseRequest, artifact: Artifact, dir: string): Plan {
+  const files = renderTarget(artifact, request.env, request.app);
+  const record: ReleaseRecord = {
+    app: request.app,
+    env: request.env,
+    artifactId: artifact.id,
+    triggeredBy: request.triggeredBy,
+    version: artifact.version,
+    requestId: request.id,
+    intent: 'deploy',
+  };
+  const v = artifact.version;
+  return {
+    request,
+    change: {
+      kind: 'replace',
+      dir,
+      files: [...files, { name: 'release.json', content: releaseFile(record) }],
+    },
+    record,
+    detail: `${v.sha.slice(0, 8)} (${v.repositoryName}${v.tag ? ` ${v.tag}` : v.branch ? ` ${v.branch}` : ''})`,
+  };
+}
+
+/** Applies every plan on the remote's current head and pushes once; undefined when the push lost a race. */
+async function applyAndPush(deps: WriterDeps, plans: Plan[]): Promise<Map<string, Outcome> | undefined> {
+  const { repo, clock } = deps;
+  const head = await repo.sync();
+  const oldest = Math.min(...plans.map((p) => Date.parse(p.request.createdAt)));
+  const landed = new Map<string, string>();
+  for (const commit of await repo.recentCommits(head, new Date(oldest - SKEW_MS))) {
+    const id = requestIdOf(commit.message);
+    if (id && !landed.has(id)) landed.set(id, commit.sha);
+  }
+
+  const outcomes = new Map<string, Outcome>();
+  let parent = head;
+  for (const plan of plans) {
+    const { request } = plan;
+    const at = clock.now();
+    const state = (s: StateChange['state'], extra: Partial<StateChange> = {}): StateChange => ({
+      state: s,
+      at: at.toISOString(),
+      ...extra,
+    });
+    const already = landed.get(request.id);
+    if (already) {
+      // Pushed by an earlier attempt that crashed before acknowledging: record it, never commit twice.
+      const record = 'change' in plan ? await recordAfter(repo, plan, already) : undefined;
+      outcomes.set(request.id, {
+        request,
+        change: state('committed', { gitopsSha: already }),
+        commit: historyEntry(request, already, at, record),
+      });
+      continue;
+    }
+    if ('failure' in plan) {
+      outcomes.set(request.id, { request, change: state('failed', { reason: plan.failure }) });
+      continue;
+    }
+    const { change } = plan;
+    if (change.kind === 'restore' && !(await repo.changedDir(change.from, change.dir))) {
+      outcomes.set(request.id, {
+        request,
+        change: state('failed', { reason: `commit ${change.from} never changed ${change.dir}` }),
+      });
+      continue;
+    }
+    const sha =
+      change.kind === 'replace' && (await alreadyDeployed(repo, parent, change, plan.record))
+        ? undefined
+        : await repo.commit(parent, change, commitMessage(request, plan.detail), at);
+    if (!sha) {
+      outcomes.set(request.id, { request, change: state('unchanged', { reason: unchangedReason(change) }) });
+      continue;
+    }
+    parent = sha;
+    const record = await recordAfter(repo, plan, sha);
+    outcomes.set(request.id, {
+      request,
+      change: state('committed', { gitopsSha: sha }),
+      commit: historyEntry(request, sha, at, record),
+    });
+  }
+  if (parent && parent !== head && !(await repo.push(head, parent))) return undefined;
+  return outcomes;
+}
+
+/**
+ * release.json names the request and who asked, so it differs on every deploy; the release is the same
+ * when the artifact and every other file are.
+ */
+async function alreadyDeployed(
+  repo: GitopsRepo,
+  head: string | undefined,
+  change: Extract<FolderChange, { kind: 'replace' }>,
+  record: ReleaseRecord | undefined,
+): Promise<boolean> {
+  const current = head ? await repo.readFolder(head, change.dir) : undefined;
+  if (!current || !record) return false;
+  const deployed = current.get('release.json');
+  if (!deployed || (JSON.parse(deployed) as Partial<ReleaseRecord>).artifactId !== record.artifactId)
+    return false;
+  const files = change.files.filter((f) => f.name !== 'release.json');
+  return current.size === files.length + 1 && files.every((f) => current.get(f.name) === f.content);
+}
+
+async function recordAfter(
+  repo: GitopsRepo,
+  plan: Extract<Plan, { change: FolderChange }>,
+  sha: string,
+): Promise<ReleaseRecord | undefined> {
+  if (plan.change.kind !== 'restore') return plan.record;
+  const text = await repo.readFile(sha, `${plan.change.dir}/release.json`);
+  return text ? (JSON.parse(text) as ReleaseRecord) : undefined;
+}
+
+function historyEntry(
+  request: ReleaseRequest,
+  sha: string,
+  at: Date,
+  record: ReleaseRecord | undefined,
+): HistoryEntry {
+  const entry: HistoryEntry = {
+    env: request.env,
+    app: request.app,
+    intent: request.intent,
+    requestId: request.id,
+    gitopsSha: sha,
+    committedAt: at.toISOString(),
+  };
+  if (record) entry.record = record;
+  if (request.targetSha) entry.targetSha = request.targetSha;
+  return entry;
+}
+
+function unchangedReason(change: FolderChange): string {
+  switch (change.kind) {
+    case 'replace':
+      return `${change.dir} already holds this release; nothing to commit`;
+    case 'remove':
+      return `${change.dir} does not exist; nothing to delete`;
+    case 'restore':
+      return `${change.dir} already has the content of ${change.from}; nothing to commit`;
+  }
+}

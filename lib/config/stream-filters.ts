@@ -1,0 +1,25 @@
+import { REQUEST_PREFIX } from '../adapters/dynamodb/release-store.ts';
+import { KEY } from '../adapters/dynamodb/schema.ts';
+
+/**
+ * Lambda event-source filter patterns for the table's stream, shared by the CDK stack (FilterCriteria)
+ * and the local stream poller (which applies the same patterns), so both feed a handler the same records.
+ */
+export type FilterPattern = { [key: string]: FilterPattern | (string | { prefix: string })[] };
+
+/** New release requests: the dispatcher relays them to the FIFO queue. */
+export const DISPATCH_FILTER: FilterPattern = {
+  eventName: ['INSERT'],
+  dynamodb: { Keys: { [KEY.partition]: { S: [{ prefix: REQUEST_PREFIX }] } } },
+};
+
+/** The subset of EventBridge-style matching these patterns use: exact values and prefixes. */
+export function matchesFilter(pattern: FilterPattern, value: unknown): boolean {
+  return Object.entries(pattern).every(([key, rule]) => {
+    const field = (value as Record<string, unknown> | undefined)?.[key];
+    if (!Array.isArray(rule)) return matchesFilter(rule, field);
+    return rule.some((r) =>
+      typeof r === 'string' ? field === r : typeof field === 'string' && field.startsWith(r.prefix),
+    );
+  });
+}

@@ -1,0 +1,106 @@
+import type { Version } from './artifact.ts';
+
+/**
+ * A release request and its state machine (DESIGN.md §4):
+ *   requested → queued → committed(sha) | unchanged | failed(reason)
+ *   committed → reconciling → succeeded | failed(reason)
+ * States only move forward, so a redelivered message or a late event can never move a request back.
+ */
+export const INTENTS = ['deploy', 'rollback', 'delete'] as const;
+export type Intent = (typeof INTENTS)[number];
+
+export const STATES = [
+  'requested',
+  'queued',
+  'committed',
+  'unchanged',
+  'reconciling',
+  'succeeded',
+  'failed',
+] as const;
+export type ReleaseState = (typeof STATES)[number];
+
+export interface StateChange {
+  state: ReleaseState;
+  /** ISO time the state was reached. */
+  at: string;
+  reason?: string;
+  gitopsSha?: string;
+}
+
+export interface ReleaseRequest {
+  id: string;
+  intent: Intent;
+  env: string;
+  app: string;
+  /** deploy: the artifact to release. */
+  artifactId?: string;
+  /** rollback: the gitops commit whose `<env>/<app>` content comes back. */
+  targetSha?: string;
+  /** A login, or `policy` for automatic releases. */
+  triggeredBy: string;
+  createdAt: string;
+  state: ReleaseState;
+  reason?: string;
+  gitopsSha?: string;
+  states: StateChange[];
+}
+
+const NEXT: Record<ReleaseState, readonly ReleaseState[]> = {
+  requested: ['queued', 'committed', 'unchanged', 'failed'],
+  queued: ['committed', 'unchanged', 'failed'],
+  committed: ['reconciling', 'succeeded', 'failed'],
+  reconciling: ['succeeded', 'failed'],
+  unchanged: [],
+  succeeded: [],
+  failed: [],
+};
+
+export function canMove(from: ReleaseState, to: ReleaseState): boolean {
+  return NEXT[from].includes(to);
+}
+
+/** The request after `change`, or undefined when the change would move it back or sideways. */
+export function advance(request: ReleaseRequest, change: StateChange): ReleaseRequest | undefined {
+  if (!canMove(request.state, change.state)) return undefined;
+  const next: ReleaseRequest = { ...request, state: change.state, states: [...request.states, change] };
+  if (change.reason !== undefined) next.reason = change.reason;
+  if (change.gitopsSha !== undefined) next.gitopsSha = change.gitopsSha;
+  return next;
+}
+
+/** Nothing more will happen to the request unless Flux reports on its commit. */
+export function writerDone(state: ReleaseState): boolean {
+  return state !== 'requested' && state !== 'queued';
+}
+
+export function isTerminal(state: ReleaseState): boolean {
+  return NEXT[state].length === 0;
+}
+
+/**
+ * What the gitops repository holds for one app: the content of `<env>/<app>/release.json` (Gimlet's
+ * Release object, plus Ferry's request id and intent) and the commit that wrote it.
+ */
+export interface ReleaseRecord {
+  app: string;
+  env: string;
+  artifactId: string;
+  triggeredBy: string;
+  version: Version | null;
+  requestId: string;
+  intent: Intent;
+}
+
+export function releaseFile(record: ReleaseRecord): string {
+  // Gimlet's release.json has empty gitopsRef/gitopsRepo: the commit cannot name itself.
+  return `${JSON.stringify({ ...record, gitopsRef: '', gitopsRepo: '' })}\n`;
+}
+
+/** A hold stops automatic (policy) releases of one app in one environment until lifted deliberately. */
+export interface Hold {
+  by: string;
+  at: string;
+  reason: string;
+  requestId: string;
+}
