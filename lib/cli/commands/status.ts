@@ -1,0 +1,54 @@
+import type { Release } from '../api.ts';
+import {
+  BASE_HELP,
+  BASE_OPTIONS,
+  flagHelp,
+  type HelpRow,
+  parseFlags,
+  requireFlag,
+  wantsJson,
+} from '../args.ts';
+import { connect } from '../client.ts';
+import type { Command } from '../command.ts';
+import { printJson, releaseLine } from '../format.ts';
+
+const NAME = 'status';
+const OPTIONS = {
+  ...BASE_OPTIONS,
+  env: { type: 'string' },
+  app: { type: 'string' },
+} as const;
+
+const FLAGS: HelpRow[] = [
+  ['--env <env>', 'environment (required)'],
+  ['--app <app>', 'only this app'],
+  ...BASE_HELP,
+];
+
+export const status: Command = {
+  name: NAME,
+  summary: 'what is released in an environment now, app by app',
+  usage: `Usage: ferry status --env <env> [--app <app>] [flags]
+
+One line per app:
+  <app>  <gitops commit>  <artifact sha> <branch or tag>  by <who>  <time>  [ON HOLD (by x: reason)]
+or \`<app>  not deployed\`.
+
+${flagHelp(FLAGS)}`,
+  async run(args, io) {
+    const { values } = parseFlags(NAME, args, OPTIONS);
+    const env = requireFlag(NAME, 'env', values.env);
+    const json = wantsJson(values.output);
+    const apps = await connect(values, io).get<Record<string, Release | null>>('/api/status', {
+      env,
+      app: values.app,
+    });
+    if (json) return printJson(io.stdout, apps);
+    const names = Object.keys(apps).sort();
+    if (names.length === 0) io.stderr.write(`ferry: nothing released in ${env}\n`);
+    for (const app of names) {
+      const release = apps[app];
+      io.stdout.write(`${release ? releaseLine(app, release) : `${app}  not deployed`}\n`);
+    }
+  },
+};
