@@ -53,7 +53,11 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
   );
   const retry = new Set<string>();
   const plans: { write: QueuedWrite; plan: Plan }[] = [];
+  const seen = new Set<string>();
   for (const write of writes) {
+    // The same request twice in one batch (a redelivery next to the original) is applied once.
+    if (seen.has(write.requestId)) continue;
+    seen.add(write.requestId);
     const request = requests.get(write.requestId);
     if (!request) {
       deps.logger.error('queued request not found; dropping the message', { requestId: write.requestId });

@@ -49,6 +49,8 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     if (!fs.existsSync(join(gitdir, 'HEAD'))) {
       await git.init({ fs, gitdir, bare: true, defaultBranch: options.branch });
     }
+    // Fetch needs the remote's refspec in the config; `force` keeps the URL current if it changed.
+    await git.addRemote({ fs, gitdir, remote: REMOTE, url: options.url, force: true });
     initialised = true;
   }
 
@@ -116,7 +118,7 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
           http,
           gitdir,
           cache,
-          url: options.url,
+          remote: REMOTE,
           ref: options.branch,
           remoteRef: options.branch,
           singleBranch: true,
