@@ -146,6 +146,8 @@ export type FolderChange =
   | { kind: 'remove'; dir: string }
   | { kind: 'restore'; dir: string; from: string };
 
+export type PushOutcome = { pushed: true } | { pushed: false; reason: string };
+
 /** The gitops repository as the writer sees it: a local copy of one branch of the remote. */
 export interface GitopsRepo {
   readonly url: string;
@@ -165,8 +167,8 @@ export interface GitopsRepo {
   readFile(sha: string, path: string): Promise<string | undefined>;
   /** The files directly in `dir` at commit `sha` by name; undefined when there is no such folder. */
   readFolder(sha: string, dir: string): Promise<Map<string, string> | undefined>;
-  /** Pushes `head` if the remote branch is still at `expected`; false when someone else pushed first. */
-  push(expected: string | undefined, head: string): Promise<boolean>;
+  /** Pushes `head` if the remote branch is still at `expected`; refused when someone else pushed first. */
+  push(expected: string | undefined, head: string): Promise<PushOutcome>;
 }
 
 export interface QueuedMessage {

@@ -12,7 +12,15 @@ import {
 } from '../domain/release.ts';
 import { renderTarget } from '../domain/targets.ts';
 import type { Logger } from '../log/logger.ts';
-import type { ArtifactStore, Clock, FolderChange, GitopsRepo, HistoryEntry, ReleaseStore } from './ports.ts';
+import type {
+  ArtifactStore,
+  Clock,
+  FolderChange,
+  GitopsRepo,
+  HistoryEntry,
+  PushOutcome,
+  ReleaseStore,
+} from './ports.ts';
 
 export interface WriterDeps {
   releases: ReleaseStore;
@@ -54,6 +62,8 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
   const retry = new Set<string>();
   const plans: { write: QueuedWrite; plan: Plan }[] = [];
   const seen = new Set<string>();
+  // One artifact often feeds every request of a batch (a monorepo's apps): read it once.
+  const artifactsOfBatch = new Map<string, Promise<Artifact | undefined>>();
   for (const write of writes) {
     // The same request twice in one batch (a redelivery next to the original) is applied once.
     if (seen.has(write.requestId)) continue;
@@ -65,7 +75,7 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
     }
     if (writerDone(request.state)) continue; // a redelivery of something already recorded
     try {
-      plans.push({ write, plan: await prepare(deps, request) });
+      plans.push({ write, plan: await prepare(deps, request, artifactsOfBatch) });
     } catch (error) {
       deps.logger.error('preparing a release failed; will retry', { requestId: request.id, error });
       retry.add(write.messageId);
@@ -74,7 +84,7 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
   if (plans.length === 0) return [...retry];
 
   let outcomes: Map<string, Outcome> | undefined;
-  const tries = deps.pushTries ?? 5;
+  const tries = deps.pushTries ?? 8;
   for (let attempt = 1; attempt <= tries && !outcomes; attempt++) {
     outcomes = await applyAndPush(
       deps,
@@ -82,7 +92,7 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
     );
     if (!outcomes) {
       deps.logger.info('push lost a race with another writer; fetching and re-applying', { attempt });
-      await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random()));
+      await sleep(Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random()));
     }
   }
   if (!outcomes) {
@@ -90,25 +100,29 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
     return [...retry, ...plans.map((p) => p.write.messageId)];
   }
 
-  for (const { write, plan } of plans) {
-    const outcome = outcomes.get(plan.request.id);
-    if (!outcome) continue;
-    try {
-      const after = await record(deps.releases, outcome);
-      if (after) {
-        deps.logger.info('release written', {
-          requestId: after.id,
-          state: after.state,
-          gitopsSha: after.gitopsSha,
-          reason: after.reason,
-        });
+  // The outcomes are independent items: record them side by side.
+  const found = outcomes;
+  await Promise.all(
+    plans.map(async ({ write, plan }) => {
+      const outcome = found.get(plan.request.id);
+      if (!outcome) return;
+      try {
+        const after = await record(deps.releases, outcome);
+        if (after) {
+          deps.logger.info('release written', {
+            requestId: after.id,
+            state: after.state,
+            gitopsSha: after.gitopsSha,
+            reason: after.reason,
+          });
+        }
+      } catch (error) {
+        // Redelivery finds the commit by its trailer and records it then.
+        deps.logger.error('recording a release failed; will retry', { requestId: plan.request.id, error });
+        retry.add(write.messageId);
       }
-    } catch (error) {
-      // Redelivery finds the commit by its trailer and records it then.
-      deps.logger.error('recording a release failed; will retry', { requestId: plan.request.id, error });
-      retry.add(write.messageId);
-    }
-  }
+    }),
+  );
   return [...retry];
 }
 
@@ -133,7 +147,11 @@ async function record(releases: ReleaseStore, outcome: Outcome): Promise<Release
 }
 
 /** Everything about a request that does not depend on the repository's head. */
-async function prepare(deps: WriterDeps, request: ReleaseRequest): Promise<Plan> {
+async function prepare(
+  deps: WriterDeps,
+  request: ReleaseRequest,
+  artifacts: Map<string, Promise<Artifact | undefined>>,
+): Promise<Plan> {
   const dir = appPath(request.env, request.app);
   try {
     switch (request.intent) {
@@ -144,7 +162,9 @@ async function prepare(deps: WriterDeps, request: ReleaseRequest): Promise<Plan>
         return { request, change: { kind: 'restore', dir, from: request.targetSha } };
       }
       case 'deploy': {
-        const artifact = request.artifactId ? await deps.artifacts.get(request.artifactId) : undefined;
+        const id = request.artifactId;
+        if (id && !artifacts.has(id)) artifacts.set(id, deps.artifacts.get(id));
+        const artifact = id ? await artifacts.get(id) : undefined;
         if (!artifact) throw new ReleaseFailedError(`artifact ${request.artifactId ?? '(none)'} not found`);
         return deployPlan(request, artifact, dir);
       }
@@ -182,7 +202,9 @@ function deployPlan(request: ReleaseRequest, artifact: Artifact, dir: string): P
 /** Applies every plan on the remote's current head and pushes once; undefined when the push lost a race. */
 async function applyAndPush(deps: WriterDeps, plans: Plan[]): Promise<Map<string, Outcome> | undefined> {
   const { repo, clock } = deps;
+  const started = performance.now();
   const head = await repo.sync();
+  const synced = performance.now();
   const oldest = Math.min(...plans.map((p) => Date.parse(p.request.createdAt)));
   const landed = new Map<string, string>();
   for (const commit of await repo.recentCommits(head, new Date(oldest - SKEW_MS))) {
@@ -239,8 +261,16 @@ async function applyAndPush(deps: WriterDeps, plans: Plan[]): Promise<Map<string
       commit: historyEntry(request, sha, at, record),
     });
   }
-  if (parent && parent !== head && !(await repo.push(head, parent))) return undefined;
-  return outcomes;
+  const applied = performance.now();
+  const push: PushOutcome = !parent || parent === head ? { pushed: true } : await repo.push(head, parent);
+  deps.logger.info('batch attempt', {
+    requests: plans.length,
+    ...push,
+    fetchMs: Math.round(synced - started),
+    applyMs: Math.round(applied - synced),
+    pushMs: Math.round(performance.now() - applied),
+  });
+  return push.pushed ? outcomes : undefined;
 }
 
 /**

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import git, { type TreeEntry } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import type { CommitInfo, FolderChange, GitopsRepo } from '../../app/ports.ts';
+import { buildPack, encodeCommit, encodeTree, ObjectWriter } from './objects.ts';
+import { receivePack } from './receive-pack.ts';
 
 export interface GitopsRepoOptions {
   url: string;
@@ -18,7 +20,21 @@ export interface GitopsRepoOptions {
 const REMOTE = 'origin';
 const FILE_MODE = '100644';
 const TREE_MODE = '040000';
-const ZERO_OID = '0'.repeat(40);
+/** Parsed trees and commits are immutable by oid; this many are kept between warm invocations. */
+const CACHE_LIMIT = 20_000;
+
+interface ParsedCommit {
+  tree: string;
+  parent: string[];
+  message: string;
+  time: number;
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): V {
+  if (map.size >= CACHE_LIMIT) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+  return value;
+}
 
 /**
  * The gitops repository through isomorphic-git, with no working tree: commits are built by writing the
@@ -35,6 +51,9 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
   const author = options.author ?? { name: 'Ferry', email: 'ferry@localhost' };
   // isomorphic-git keeps parsed pack indexes here; reusing it across calls is what keeps a warm writer fast.
   const cache = {};
+  const trees = new Map<string, TreeEntry[]>();
+  const commits = new Map<string, ParsedCommit>();
+  const objects = new ObjectWriter(gitdir);
   let initialised = false;
 
   const onAuth = options.token
@@ -43,6 +62,29 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
         return token ? { username: 'x-access-token', password: token } : {};
       }
     : undefined;
+
+  async function authorization(): Promise<string | undefined> {
+    const token = await options.token?.();
+    return token ? `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` : undefined;
+  }
+
+  async function readCommit(oid: string): Promise<ParsedCommit> {
+    const hit = commits.get(oid);
+    if (hit) return hit;
+    const { commit } = await git.readCommit({ fs, gitdir, oid, cache });
+    return remember(commits, oid, {
+      tree: commit.tree,
+      parent: commit.parent,
+      message: commit.message,
+      time: commit.committer.timestamp * 1000,
+    });
+  }
+
+  async function writeTree(entries: TreeEntry[]): Promise<string> {
+    const oid = await objects.write('tree', encodeTree(entries));
+    remember(trees, oid, entries);
+    return oid;
+  }
 
   async function init(): Promise<void> {
     if (initialised) return;
@@ -64,7 +106,7 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
 
   async function treeOf(oid: string | undefined): Promise<TreeEntry[]> {
     if (!oid) return [];
-    return (await git.readTree({ fs, gitdir, oid, cache })).tree;
+    return trees.get(oid) ?? remember(trees, oid, (await git.readTree({ fs, gitdir, oid, cache })).tree);
   }
 
   /** Writes the trees from `segments`' leaf up to the root; undefined for a tree that became empty. */
@@ -81,13 +123,13 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     const next = entries.filter((e) => e.path !== name);
     if (child) next.push({ mode: TREE_MODE, path: name, oid: child, type: 'tree' });
     if (next.length === 0) return undefined;
-    return git.writeTree({ fs, gitdir, tree: next });
+    return writeTree(next);
   }
 
   /** The tree oid of `dir` at `commit`, or undefined when the commit does not have it. */
   async function dirAt(commit: string | undefined, dir: string): Promise<string | undefined> {
     if (!commit) return undefined;
-    let oid: string | undefined = (await git.readCommit({ fs, gitdir, oid: commit, cache })).commit.tree;
+    let oid: string | undefined = (await readCommit(commit)).tree;
     for (const name of dir.split('/')) {
       const entry: TreeEntry | undefined = (await treeOf(oid)).find((e) => e.path === name);
       if (entry?.type !== 'tree') return undefined;
@@ -101,10 +143,10 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     if (change.kind === 'restore') return dirAt(change.from, change.dir);
     const tree: TreeEntry[] = [];
     for (const file of change.files) {
-      const oid = await git.writeBlob({ fs, gitdir, blob: Buffer.from(file.content) });
+      const oid = await objects.write('blob', Buffer.from(file.content));
       tree.push({ mode: FILE_MODE, path: file.name, oid, type: 'blob' });
     }
-    return tree.length === 0 ? undefined : git.writeTree({ fs, gitdir, tree });
+    return tree.length === 0 ? undefined : writeTree(tree);
   }
 
   return {
@@ -112,6 +154,8 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
 
     async sync() {
       await init();
+      // Objects of an attempt that lost its push are garbage now; only new ones go into the next pack.
+      objects.reset();
       try {
         await git.fetch({
           fs,
@@ -130,7 +174,11 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
         if ((error as { code?: string }).code !== 'NotFoundError' || (await resolve(remoteRef))) throw error;
         return undefined;
       }
-      return resolve(remoteRef);
+      const head = await resolve(remoteRef);
+      // isomorphic-git tells the server what we have from the local branch: keep it at the remote head,
+      // or every fetch downloads the whole repository again.
+      if (head) await git.writeRef({ fs, gitdir, ref: localRef, value: head, force: true });
+      return head;
     },
 
     async recentCommits(head, since) {
@@ -141,8 +189,8 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
         const oid = queue.shift() as string;
         if (seen.has(oid)) continue;
         seen.add(oid);
-        const { commit } = await git.readCommit({ fs, gitdir, oid, cache });
-        const time = new Date(commit.committer.timestamp * 1000);
+        const commit = await readCommit(oid);
+        const time = new Date(commit.time);
         if (time < since) continue;
         found.push({ sha: oid, message: commit.message, time });
         queue.push(...commit.parent);
@@ -152,31 +200,25 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
 
     async commit(parent, change, message, at) {
       await init();
-      const rootBefore = parent
-        ? (await git.readCommit({ fs, gitdir, oid: parent, cache })).commit.tree
-        : undefined;
+      const rootBefore = parent ? (await readCommit(parent)).tree : undefined;
       const leaf = await folderTree(change);
-      const root =
-        (await replacePath(rootBefore, change.dir.split('/'), leaf)) ??
-        (await git.writeTree({ fs, gitdir, tree: [] }));
+      const root = (await replacePath(rootBefore, change.dir.split('/'), leaf)) ?? (await writeTree([]));
       if (root === rootBefore) return undefined;
-      const signature = { ...author, timestamp: Math.floor(at.getTime() / 1000), timezoneOffset: 0 };
-      return git.commit({
-        fs,
-        gitdir,
-        cache,
-        message,
-        tree: root,
-        parent: parent ? [parent] : [],
-        author: signature,
-        committer: signature,
-        noUpdateBranch: true,
-      });
+      const timestamp = Math.floor(at.getTime() / 1000);
+      return objects.write(
+        'commit',
+        encodeCommit({
+          tree: root,
+          parents: parent ? [parent] : [],
+          author: { ...author, timestamp },
+          message,
+        }),
+      );
     },
 
     async changedDir(sha, dir) {
       try {
-        const { commit } = await git.readCommit({ fs, gitdir, oid: sha, cache });
+        const commit = await readCommit(sha);
         const after = await dirAt(sha, dir);
         const before = await dirAt(commit.parent[0], dir);
         return after !== before;
@@ -207,31 +249,21 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     },
 
     async push(expected, head) {
-      await git.writeRef({ fs, gitdir, ref: localRef, value: head, force: true });
-      try {
-        const result = await git.push({
-          fs,
-          http,
-          gitdir,
-          cache,
-          url: options.url,
-          ref: localRef,
-          remoteRef: localRef,
-          // Compare-and-swap: push only while the remote still has the head we built on.
-          onPrePush: ({ remoteRef: remote }) => remote.oid === (expected ?? ZERO_OID),
-          ...(onAuth ? { onAuth } : {}),
-        });
-        if (!result.ok) return false;
-      } catch (error) {
-        // Someone else pushed since our fetch: isomorphic-git refuses the non-fast-forward, or the server
-        // refuses the ref update. Both mean "fetch and re-apply".
-        const code = (error as { code?: string }).code;
-        if (code === 'PushRejectedError' || code === 'GitPushError' || code === 'UserCanceledError')
-          return false;
-        throw error;
-      }
+      const authHeader = await authorization();
+      const result = await receivePack({
+        url: options.url,
+        ref: localRef,
+        oldOid: expected,
+        newOid: head,
+        pack: buildPack([...objects.pending.values()]),
+        ...(authHeader ? { authorization: authHeader } : {}),
+      });
+      // A refusal means someone else moved the branch since our fetch: the caller fetches and re-applies.
+      if (!result.ok) return { pushed: false, reason: result.reason };
       await git.writeRef({ fs, gitdir, ref: remoteRef, value: head, force: true });
-      return true;
+      await git.writeRef({ fs, gitdir, ref: localRef, value: head, force: true });
+      objects.reset();
+      return { pushed: true };
     },
   };
 }
