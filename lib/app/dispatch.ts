@@ -38,11 +38,14 @@ export async function dispatchRequests(deps: DispatchDeps, ids: readonly string[
       })),
     ),
   );
-  for (const request of pending) {
-    if (failed.has(request.id)) continue;
-    // The writer may already have moved it further; advance() then leaves it alone.
-    await deps.releases.advance(request.id, { state: 'queued', at: deps.clock.now().toISOString() });
-  }
+  // The writer may already have moved a request further; advance() then leaves it alone.
+  await Promise.all(
+    pending
+      .filter((request) => !failed.has(request.id))
+      .map((request) =>
+        deps.releases.advance(request.id, { state: 'queued', at: deps.clock.now().toISOString() }),
+      ),
+  );
   if (failed.size > 0)
     deps.logger.error('could not queue requests; the stream will retry', { ids: [...failed] });
   return [...failed];
