@@ -4,6 +4,7 @@ import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -43,18 +44,22 @@ export async function startStreamPoller(options: {
   const iterators = new Map<string, string | undefined>();
   let stopped = false;
 
+  async function iteratorAt(shardId: string): Promise<string | undefined> {
+    const it = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    return it.ShardIterator;
+  }
+
   async function discoverShards(): Promise<void> {
     const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
     for (const shard of out.StreamDescription?.Shards ?? []) {
       if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
-      const it = await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: shard.ShardId,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      );
-      iterators.set(shard.ShardId, it.ShardIterator);
+      iterators.set(shard.ShardId, await iteratorAt(shard.ShardId));
     }
   }
 
@@ -77,7 +82,17 @@ export async function startStreamPoller(options: {
   async function pollOnce(): Promise<void> {
     for (const [shardId, iterator] of iterators) {
       if (!iterator) continue;
-      const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
+      let out: GetRecordsCommandOutput;
+      try {
+        out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
+      } catch (error) {
+        // An iterator expires after 15 minutes, or DynamoDB Local trims under it; start the shard over
+        // from its oldest record (consumers skip what they already did).
+        const name = (error as Error).name;
+        if (name !== 'ExpiredIteratorException' && name !== 'TrimmedDataAccessException') throw error;
+        iterators.set(shardId, await iteratorAt(shardId));
+        continue;
+      }
       iterators.set(shardId, out.NextShardIterator);
       const records = out.Records ?? [];
       for (const consumer of options.consumers) {
