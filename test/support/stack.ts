@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -19,6 +19,8 @@ export interface TestStack {
   ship(artifact: unknown): Promise<any>;
   /** Polls GET /api/releases/{id} until `done`; fails the test after `timeoutMs`. */
   settle(id: string, timeoutMs?: number): Promise<any>;
+  /** Like settle, for many requests: one poll per pending request per round, so polling stays light. */
+  settleAll(ids: string[], timeoutMs?: number): Promise<any[]>;
   /** `git` run against a fresh clone of the gitops remote. */
   clone(): { dir: string; git(...args: string[]): string };
   close(): Promise<void>;
@@ -32,7 +34,11 @@ export async function startTestStack(options: { remote?: RemoteGitops } = {}): P
   const logs: string[] = [];
   const stack = await startLocalStack({
     port: 0,
-    logger: makeLogger((line) => logs.push(line)),
+    logger: makeLogger((line) => {
+      logs.push(line);
+      // FERRY_TEST_LOGS=<file> keeps every line of a run for debugging a slow or failing test.
+      if (process.env.FERRY_TEST_LOGS) appendFileSync(process.env.FERRY_TEST_LOGS, `${line}\n`);
+    }),
     shared: { dynamoEndpoint: inject('dynamoEndpoint'), tableName: `s-${randomUUID()}` },
     ...(options.remote ? { remote: options.remote } : {}),
   });
@@ -66,6 +72,21 @@ export async function startTestStack(options: { remote?: RemoteGitops } = {}): P
         }
         await new Promise((r) => setTimeout(r, 50));
       }
+    },
+    async settleAll(ids, timeoutMs = 120_000) {
+      const done = new Map<string, any>();
+      const deadline = Date.now() + timeoutMs;
+      while (done.size < ids.length) {
+        for (const id of ids.filter((i) => !done.has(i))) {
+          const res = await request('GET', `/api/releases/${id}`);
+          if (res.status === 200 && res.body.done) done.set(id, res.body);
+        }
+        if (done.size < ids.length && Date.now() > deadline) {
+          throw new Error(`${ids.length - done.size} of ${ids.length} requests not done`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return ids.map((id) => done.get(id));
     },
     clone() {
       const dir = mkdtempSync(join(tmpdir(), 'ferry-clone-'));
