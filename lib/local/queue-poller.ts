@@ -13,6 +13,12 @@ import type { Poller } from './stream-poller.ts';
  * and `ReportBatchItemFailures` would: messages the handler reports stay on the queue and come back after
  * the visibility timeout; the rest are deleted.
  */
+export interface QueuePoller extends Poller {
+  /** Stops taking new batches once the current one is done (messages wait on the queue). */
+  pause(): Promise<void>;
+  resume(): void;
+}
+
 export function startQueuePoller(options: {
   sqs: SQSClient;
   queueUrl: string;
@@ -20,9 +26,11 @@ export function startQueuePoller(options: {
   handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
   logger: Logger;
   batchSize?: number;
-}): Poller {
+}): QueuePoller {
   const { sqs, queueUrl, logger } = options;
   let stopped = false;
+  let paused = false;
+  let idle: Promise<void> = Promise.resolve();
 
   async function pollOnce(): Promise<void> {
     const out = await sqs.send(
@@ -54,8 +62,17 @@ export function startQueuePoller(options: {
 
   const loop = (async () => {
     while (!stopped) {
+      if (paused) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        continue;
+      }
       try {
-        await pollOnce();
+        const batch = pollOnce();
+        idle = batch.then(
+          () => undefined,
+          () => undefined,
+        );
+        await batch;
       } catch (error) {
         if (stopped) break;
         logger.error('queue poll failed', { error });
@@ -68,6 +85,13 @@ export function startQueuePoller(options: {
     async stop() {
       stopped = true;
       await loop;
+    },
+    async pause() {
+      paused = true;
+      await idle;
+    },
+    resume() {
+      paused = false;
     },
   };
 }

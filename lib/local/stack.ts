@@ -27,7 +27,7 @@ import {
 import { type LocalQueues, startLocalQueues } from './fauxqs.ts';
 import { createBareRepo, type GitServer, startGitServer } from './git/git-server.ts';
 import { type LocalHttpServer, startLocalHttpServer } from './http-server.ts';
-import { startQueuePoller } from './queue-poller.ts';
+import { type QueuePoller, startQueuePoller } from './queue-poller.ts';
 import { startStreamPoller } from './stream-poller.ts';
 
 export const LOCAL_TABLE = 'ferry';
@@ -42,6 +42,8 @@ export interface LocalStack {
   /** The local bare repository's server; absent when a real remote is configured. */
   git?: GitServer;
   gitops: LocalGitops;
+  /** The queue → writer poller; benchmarks pause it to measure the writer alone. */
+  writer: QueuePoller;
   stop(): Promise<void>;
 }
 
@@ -142,7 +144,17 @@ export async function startLocalStack(options: {
       handlers: apiHandlers(deps),
     });
     stops.push(http.close);
-    return { deps, dynamo, tableName, queues, http, gitops, ...(git ? { git } : {}), stop };
+    return {
+      deps,
+      dynamo,
+      tableName,
+      queues,
+      http,
+      gitops,
+      writer: queuePoller,
+      ...(git ? { git } : {}),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

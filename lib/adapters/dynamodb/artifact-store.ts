@@ -19,6 +19,7 @@ import { mustNotExist, transact } from './transact.ts';
 /** DynamoDB's item limit is 400 KB; keep headroom for attribute names and keys. */
 export const MAX_STORED_BODY = 380_000;
 const BATCH_GET_LIMIT = 100;
+const RECENT_ARTIFACTS = 32;
 
 interface Plan {
   index: IndexSpec;
@@ -73,9 +74,18 @@ export function makeDynamoArtifactStore(client: DynamoDBClient, tableName: strin
     );
   }
 
+  // Artifacts never change once stored, so a warm function keeps the last few it read: a monorepo's
+  // deploys and the writer's batches read the same one over and over.
+  const recent = new Map<string, Artifact>();
   async function get(id: string): Promise<Artifact | undefined> {
+    const hit = recent.get(id);
+    if (hit) return hit;
     const out = await client.send(new GetItemCommand({ TableName: tableName, Key: key(id, 'BODY') }));
-    return out.Item ? decode(out.Item) : undefined;
+    if (!out.Item) return undefined;
+    const artifact = decode(out.Item);
+    if (recent.size >= RECENT_ARTIFACTS) recent.delete(recent.keys().next().value as string);
+    recent.set(id, artifact);
+    return artifact;
   }
 
   async function list(query: ArtifactQuery): Promise<Artifact[]> {
