@@ -80,6 +80,8 @@ export interface HistoryEntry {
   app: string;
   intent: Intent;
   requestId: string;
+  /** Who asked for this commit (for a rollback, not who made the release it restores). */
+  triggeredBy: string;
   gitopsSha: string;
   committedAt: string;
   /** deploy and rollback: what the folder now holds; delete: undefined. */

@@ -93,7 +93,7 @@ function historyView(deps: ViewDeps, entry: HistoryEntry, rolledBack: boolean): 
     app: entry.app,
     env: entry.env,
     artifactId: entry.record?.artifactId ?? '',
-    triggeredBy: entry.record?.triggeredBy ?? '',
+    triggeredBy: entry.triggeredBy,
     version: entry.record?.version ?? null,
     gitopsRef: entry.gitopsSha,
     gitopsRepo: deps.gitopsRepo,

@@ -313,6 +313,7 @@ function historyEntry(
     app: request.app,
     intent: request.intent,
     requestId: request.id,
+    triggeredBy: request.triggeredBy,
     gitopsSha: sha,
     committedAt: at.toISOString(),
   };

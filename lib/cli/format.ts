@@ -9,7 +9,7 @@ const short = (sha: string | undefined) => (sha ? sha.slice(0, 8) : '-');
 
 /**
  * One release per line, columns separated by two spaces so they stay readable without a table:
- * `<label>  <gitopsRef 8>  <sha 8> <branch or tag>  by <who>  <ISO time>  [ROLLED BACK]  [ON HOLD (by x: why)]`
+ * `<label>  [rollback|delete]  <gitopsRef 8>  <sha 8> <branch or tag>  by <who>  <ISO time>  [ROLLED BACK]  [ON HOLD (by x: why)]`
  */
 export function releaseLine(label: string, release: Release): string {
   const version = release.version;
@@ -22,6 +22,8 @@ export function releaseLine(label: string, release: Release): string {
     `by ${release.triggeredBy || '-'}`,
     when,
   ];
+  // History lists rollbacks and deletes too; deploys are the usual case and stay unmarked.
+  if (release.intent && release.intent !== 'deploy') parts.splice(1, 0, release.intent);
   if (release.rolledBack) parts.push('[ROLLED BACK]');
   if (release.hold) parts.push(`ON HOLD (by ${release.hold.by}: ${release.hold.reason})`);
   return parts.join('  ');

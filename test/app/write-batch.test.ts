@@ -146,7 +146,10 @@ describe('the writer', () => {
     const repo = writer().repo;
     const counting = {
       ...repo,
-      push: (expected: string | undefined, head: string) => (pushes.push(head), repo.push(expected, head)),
+      push: (expected: string | undefined, head: string) => {
+        pushes.push(head);
+        return repo.push(expected, head);
+      },
     };
     await writeBatch(
       writer({ repo: counting }),

@@ -83,6 +83,16 @@ describe('npm start', () => {
     const id = /"id": "(acme\/shop-[0-9a-f-]{36})"/.exec(out)?.[1];
     expect(id).toBeDefined();
     expect(out.split('\n')).toEqual(expect.arrayContaining([id, 'Add checkout retries']));
+    // The CLI part: two deploys, a rollback and a delete, each one commit in the served repository.
+    const subjects = out.split('\n').filter((line) => /^[0-9a-f]{7,} \[Ferry\]/.test(line));
+    expect(subjects.map((line) => line.replace(/^\S+ /, '').replace(/ [0-9a-f]{8} .*$/, ''))).toEqual([
+      '[Ferry] deploy staging/shop',
+      '[Ferry] deploy staging/shop',
+    ]);
+    expect(out).toContain('helmrelease.yaml\nhelmrepository.yaml\nrelease.json\n');
+    expect(out).toContain('ROLLED BACK');
+    expect(out).toMatch(/ON HOLD/);
+    expect(out.match(/^committed/gm)?.length).toBe(4);
 
     // Ctrl-C leaves no DynamoDB Local (or anything else started for this data dir) behind.
     expect(processesMentioning(dataDir).length).toBeGreaterThan(0);
@@ -101,7 +111,17 @@ describe('npm start', () => {
     const listed = await requestJson(second.url, 'GET', '/api/artifacts?repository=acme/shop', {
       token: adminToken,
     });
-    expect(listed.body.map((a: { id: string }) => a.id)).toEqual([id]);
+    expect(listed.body.map((a: { id: string }) => a.id)).toContain(id);
+    expect(listed.body).toHaveLength(3);
+    const history = await requestJson(second.url, 'GET', '/api/releases?env=staging&app=shop', {
+      token: adminToken,
+    });
+    expect(history.body.map((r: { intent: string }) => r.intent)).toEqual([
+      'delete',
+      'rollback',
+      'deploy',
+      'deploy',
+    ]);
     await ctrlC(second);
 
     // --new-admin-token replaces the token: the old one stops working.

@@ -121,8 +121,11 @@ describe('release requests, rollback, delete and tracking', () => {
     const v1 = await deploy('shop', (await shipApp('shop', 'v1')).id);
     const v2 = await deploy('shop', (await shipApp('shop', 'v2')).id);
     const v3 = await deploy('shop', (await shipApp('shop', 'v3')).id);
+    const oncall = await t.request('POST', '/api/user', { body: { login: 'oncall', role: 'deployer' } });
     // Act
-    const res = await t.request('POST', `/api/rollback?env=staging&app=shop&sha=${v1.gitopsSha}`);
+    const res = await t.request('POST', `/api/rollback?env=staging&app=shop&sha=${v1.gitopsSha}`, {
+      token: oncall.body.token,
+    });
     const done = await t.settle(res.body.id);
     // Assess: git has v1's content back, in one new commit on top of v3.
     const repo = t.clone();
@@ -132,13 +135,15 @@ describe('release requests, rollback, delete and tracking', () => {
     expect(repo.git('log', '-1', '--format=%B')).toContain(`Ferry-Rollback-To: ${v1.gitopsSha}`);
     const status = await t.request('GET', '/api/status?env=staging&app=shop');
     expect(status.body.shop).toMatchObject({ gitopsRef: done.gitopsSha, requestId: v1.id });
-    expect(status.body.shop.hold).toMatchObject({ by: 'admin', reason: `rolled back to ${v1.gitopsSha}` });
+    expect(status.body.shop.hold).toMatchObject({ by: 'oncall', reason: `rolled back to ${v1.gitopsSha}` });
     const history = await t.request('GET', '/api/releases?env=staging&app=shop&limit=4');
-    expect(history.body.map((r: any) => [r.intent, r.gitopsRef, r.rolledBack ?? false])).toEqual([
-      ['rollback', done.gitopsSha, false],
-      ['deploy', v3.gitopsSha, true],
-      ['deploy', v2.gitopsSha, true],
-      ['deploy', v1.gitopsSha, false],
+    expect(
+      history.body.map((r: any) => [r.intent, r.gitopsRef, r.triggeredBy, r.rolledBack ?? false]),
+    ).toEqual([
+      ['rollback', done.gitopsSha, 'oncall', false],
+      ['deploy', v3.gitopsSha, 'admin', true],
+      ['deploy', v2.gitopsSha, 'admin', true],
+      ['deploy', v1.gitopsSha, 'admin', false],
     ]);
   });
 
