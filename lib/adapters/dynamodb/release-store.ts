@@ -40,6 +40,19 @@ const requestKey = (id: string) => key(`${REQUEST_PREFIX}${id}`, 'REQUEST');
 const appKey = (env: string, app: string) => key(`ENV#${env}`, `APP#${app}`);
 
 export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string): ReleaseStore {
+  /** Replaces the request only while it is still in the state it was read in. */
+  const stateUpdate = (before: ReleaseRequest, after: ReleaseRequest) => ({
+    TableName: tableName,
+    Key: requestKey(after.id),
+    UpdateExpression: 'SET #request = :request, #state = :state',
+    ConditionExpression: '#state = :before',
+    ExpressionAttributeNames: { '#request': 'request', '#state': 'state' },
+    ExpressionAttributeValues: marshall(
+      { ':request': after, ':state': after.state, ':before': before.state },
+      { removeUndefinedValues: true },
+    ),
+  });
+
   const putRequest = (request: ReleaseRequest): TransactWriteItem => ({
     Put: {
       TableName: tableName,
@@ -176,19 +189,7 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
         const next = advance(current, change);
         if (!next) return undefined;
         try {
-          await client.send(
-            new UpdateItemCommand({
-              TableName: tableName,
-              Key: requestKey(id),
-              UpdateExpression: 'SET #request = :request, #state = :state',
-              ConditionExpression: '#state = :before',
-              ExpressionAttributeNames: { '#request': 'request', '#state': 'state' },
-              ExpressionAttributeValues: marshall(
-                { ':request': next, ':state': next.state, ':before': current.state },
-                { removeUndefinedValues: true },
-              ),
-            }),
-          );
+          await client.send(new UpdateItemCommand(stateUpdate(current, next)));
           return next;
         } catch (error) {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -198,21 +199,7 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
     },
 
     async recordOutcome({ before, after, commit }: WriteOutcome) {
-      const items: TransactWriteItem[] = [
-        {
-          Update: {
-            TableName: tableName,
-            Key: requestKey(after.id),
-            UpdateExpression: 'SET #request = :request, #state = :state',
-            ConditionExpression: '#state = :before',
-            ExpressionAttributeNames: { '#request': 'request', '#state': 'state' },
-            ExpressionAttributeValues: marshall(
-              { ':request': after, ':state': after.state, ':before': before.state },
-              { removeUndefinedValues: true },
-            ),
-          },
-        },
-      ];
+      const items: TransactWriteItem[] = [{ Update: stateUpdate(before, after) }];
       if (commit) items.push(...commitItems(tableName, commit));
       let stale = false;
       await transact(client, items, () => {
