@@ -3,12 +3,22 @@ import { artifactPush } from './commands/artifact-push.ts';
 import { deleteApp } from './commands/delete.ts';
 import { deploy } from './commands/deploy.ts';
 import { releases } from './commands/releases.ts';
+import { resume } from './commands/resume.ts';
 import { rollback } from './commands/rollback.ts';
 import { status } from './commands/status.ts';
 import { track } from './commands/track.ts';
 import { CliError, EXIT_OK, UsageError } from './errors.ts';
 
-const COMMANDS: readonly Command[] = [artifactPush, deploy, rollback, deleteApp, releases, status, track];
+const COMMANDS: readonly Command[] = [
+  artifactPush,
+  deploy,
+  rollback,
+  deleteApp,
+  resume,
+  releases,
+  status,
+  track,
+];
 
 const OVERVIEW = `ferry: ship release artifacts to Ferry and follow what it releases
 

@@ -92,6 +92,7 @@ describe('npm start', () => {
     expect(out).toContain('helmrelease.yaml\nhelmrepository.yaml\nrelease.json\n');
     expect(out).toContain('ROLLED BACK');
     expect(out).toMatch(/ON HOLD/);
+    expect(out).toContain('staging/shop: automatic deploys resumed\n');
     expect(out.match(/^committed/gm)?.length).toBe(4);
 
     // Ctrl-C leaves no DynamoDB Local (or anything else started for this data dir) behind.
