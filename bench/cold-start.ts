@@ -63,7 +63,7 @@ function main(): void {
     process.stdout.write(
       `baseline: a fresh process imports an empty module in ${baseline.toFixed(1)} ms\n\n`,
     );
-    process.stdout.write('function          bundle     import (median of ' + `${RUNS})  target\n`);
+    process.stdout.write(`function          bundle     import (median of ${RUNS})  target\n`);
     for (const r of rows) {
       const target = r.kind === 'dispatcher' ? TARGET.api : TARGET[r.kind];
       const met = r.kb <= target.kb && r.ms < target.ms;
