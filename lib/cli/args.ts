@@ -24,6 +24,15 @@ export const BASE_HELP: HelpRow[] = [...OUTPUT_HELP, ...CONNECTION_HELP];
 
 /** The flags of the commands about one request (deploy, rollback, delete, track). */
 export const REQUEST_OPTIONS = { ...BASE_OPTIONS, ...WAIT_OPTIONS } as const;
+
+/** `--env` and `--app`, which most commands take. */
+export const TARGET_OPTIONS = { env: { type: 'string' }, app: { type: 'string' } } as const;
+export function targetHelp(app: 'required' | 'optional'): HelpRow[] {
+  return [
+    ['--env <env>', 'environment (required)'],
+    ['--app <app>', app === 'required' ? 'app (required)' : 'only this app'],
+  ];
+}
 export const REQUEST_HELP: HelpRow[] = [...WAIT_HELP, ...BASE_HELP];
 
 /** Flag lines in one aligned column, whichever command they come from. */

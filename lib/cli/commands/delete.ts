@@ -1,19 +1,23 @@
-import { flagHelp, type HelpRow, parseFlags, REQUEST_HELP, REQUEST_OPTIONS, requireFlag } from '../args.ts';
+import {
+  flagHelp,
+  type HelpRow,
+  parseFlags,
+  REQUEST_HELP,
+  REQUEST_OPTIONS,
+  requireFlag,
+  TARGET_OPTIONS,
+  targetHelp,
+} from '../args.ts';
 import type { Command } from '../command.ts';
 import { submitRequest } from '../submit.ts';
 
 const NAME = 'delete';
 const OPTIONS = {
   ...REQUEST_OPTIONS,
-  env: { type: 'string' },
-  app: { type: 'string' },
+  ...TARGET_OPTIONS,
 } as const;
 
-const FLAGS: HelpRow[] = [
-  ['--env <env>', 'environment (required)'],
-  ['--app <app>', 'app (required)'],
-  ...REQUEST_HELP,
-];
+const FLAGS: HelpRow[] = [...targetHelp('required'), ...REQUEST_HELP];
 
 export const deleteApp: Command = {
   name: NAME,

@@ -8,6 +8,8 @@ import {
   type HelpRow,
   parseFlags,
   requireFlag,
+  TARGET_OPTIONS,
+  targetHelp,
   wantsJson,
 } from '../args.ts';
 import { connect } from '../client.ts';
@@ -18,16 +20,14 @@ import { printJson, releaseLine } from '../format.ts';
 const NAME = 'releases';
 const OPTIONS = {
   ...BASE_OPTIONS,
-  env: { type: 'string' },
-  app: { type: 'string' },
+  ...TARGET_OPTIONS,
   limit: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
 } as const;
 
 const FLAGS: HelpRow[] = [
-  ['--env <env>', 'environment (required)'],
-  ['--app <app>', 'only this app'],
+  ...targetHelp('optional'),
   ['--limit <n>', 'at most n releases (server default otherwise)'],
   ['--since <time>', 'not before this RFC 3339 time (2026-01-02T15:04:05Z)'],
   ['--until <time>', 'not after this RFC 3339 time'],

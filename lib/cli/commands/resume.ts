@@ -5,6 +5,8 @@ import {
   type HelpRow,
   parseFlags,
   requireFlag,
+  TARGET_OPTIONS,
+  targetHelp,
   wantsJson,
 } from '../args.ts';
 import { connect } from '../client.ts';
@@ -14,15 +16,10 @@ import { printJson } from '../format.ts';
 const NAME = 'resume';
 const OPTIONS = {
   ...BASE_OPTIONS,
-  env: { type: 'string' },
-  app: { type: 'string' },
+  ...TARGET_OPTIONS,
 } as const;
 
-const FLAGS: HelpRow[] = [
-  ['--env <env>', 'environment (required)'],
-  ['--app <app>', 'app (required)'],
-  ...BASE_HELP,
-];
+const FLAGS: HelpRow[] = [...targetHelp('required'), ...BASE_HELP];
 
 export const resume: Command = {
   name: NAME,

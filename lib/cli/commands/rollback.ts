@@ -1,18 +1,25 @@
-import { flagHelp, type HelpRow, parseFlags, REQUEST_HELP, REQUEST_OPTIONS, requireFlag } from '../args.ts';
+import {
+  flagHelp,
+  type HelpRow,
+  parseFlags,
+  REQUEST_HELP,
+  REQUEST_OPTIONS,
+  requireFlag,
+  TARGET_OPTIONS,
+  targetHelp,
+} from '../args.ts';
 import type { Command } from '../command.ts';
 import { submitRequest } from '../submit.ts';
 
 const NAME = 'rollback';
 const OPTIONS = {
   ...REQUEST_OPTIONS,
-  env: { type: 'string' },
-  app: { type: 'string' },
+  ...TARGET_OPTIONS,
   to: { type: 'string' },
 } as const;
 
 const FLAGS: HelpRow[] = [
-  ['--env <env>', 'environment (required)'],
-  ['--app <app>', 'app (required)'],
+  ...targetHelp('required'),
   ['--to <sha>', 'gitops commit to go back to (required)'],
   ...REQUEST_HELP,
 ];

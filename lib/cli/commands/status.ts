@@ -6,6 +6,8 @@ import {
   type HelpRow,
   parseFlags,
   requireFlag,
+  TARGET_OPTIONS,
+  targetHelp,
   wantsJson,
 } from '../args.ts';
 import { connect } from '../client.ts';
@@ -15,15 +17,10 @@ import { printJson, releaseLine } from '../format.ts';
 const NAME = 'status';
 const OPTIONS = {
   ...BASE_OPTIONS,
-  env: { type: 'string' },
-  app: { type: 'string' },
+  ...TARGET_OPTIONS,
 } as const;
 
-const FLAGS: HelpRow[] = [
-  ['--env <env>', 'environment (required)'],
-  ['--app <app>', 'only this app'],
-  ...BASE_HELP,
-];
+const FLAGS: HelpRow[] = [...targetHelp('optional'), ...BASE_HELP];
 
 export const status: Command = {
   name: NAME,
