@@ -3,7 +3,7 @@ import type { Artifact } from '../domain/artifact.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { Intent, ReleaseRequest } from '../domain/release.ts';
 import { parseDeploy, parseRollback, parseTarget } from '../domain/release-input.ts';
-import { renderTarget, selectTarget } from '../domain/targets.ts';
+import { renderFiles, selectTarget } from '../domain/targets.ts';
 import { auditEntry, type CallContext } from './audit.ts';
 import type { ArtifactStore, NewRequest, ReleaseStore } from './ports.ts';
 import { newId } from './tokens.ts';
@@ -59,8 +59,10 @@ export async function requestDeploy(
   }
   const artifact: Artifact | undefined = await deps.artifacts.get(input.artifactId);
   if (!artifact) throw new NotFoundError(`artifactId: artifact ${input.artifactId} not found`);
-  const app = selectTarget(artifact, input.env, input.app);
-  renderTarget(artifact, input.env, app);
+  // Selecting renders every manifest's names; the chosen one is rendered in full from that same pass.
+  const target = selectTarget(artifact, input.env, input.app);
+  renderFiles(target);
+  const { app } = target;
   const request = { ...newRequest(call, 'deploy', input.env, app), artifactId: artifact.id };
   return record(deps, call, {
     request,

@@ -17,10 +17,11 @@ export function templateVars(artifact: ArtifactInput): Record<string, string> {
   return Object.assign(vars, artifact.vars);
 }
 
-interface Target {
+export interface Target {
   env: string;
   app: string;
   manifest: Manifest;
+  vars: Record<string, string>;
 }
 
 /**
@@ -32,7 +33,7 @@ function targetsOf(artifact: ArtifactInput, vars: Record<string, string>): Targe
     try {
       const env = renderTemplate(manifest.env, vars, 'env');
       const app = renderTemplate(manifest.app, vars, 'app');
-      return isDnsLabel(env) && isDnsLabel(app) ? [{ env, app, manifest }] : [];
+      return isDnsLabel(env) && isDnsLabel(app) ? [{ env, app, manifest, vars }] : [];
     } catch {
       return [];
     }
@@ -40,15 +41,16 @@ function targetsOf(artifact: ArtifactInput, vars: Record<string, string>): Targe
 }
 
 /**
- * The app an artifact releases to `env`: the named one, or the only one it has there. Anything else is a
- * 400 that lists what the artifact does carry.
+ * The manifest an artifact releases to `env`: the named app's, or the only one it has there. Anything else
+ * is a 400 that lists what the artifact does carry.
  */
-export function selectTarget(artifact: ArtifactInput, env: string, app?: string): string {
+export function selectTarget(artifact: ArtifactInput, env: string, app?: string): Target {
   const targets = targetsOf(artifact, templateVars(artifact));
   const inEnv = targets.filter((t) => t.env === env);
   const carried = targets.map((t) => `${t.env}/${t.app}`).join(', ') || 'none';
   if (app !== undefined) {
-    if (inEnv.some((t) => t.app === app)) return app;
+    const named = inEnv.find((t) => t.app === app);
+    if (named) return named;
     throw new ValidationError(`app: the artifact has no manifest for ${env}/${app}; it carries ${carried}`);
   }
   const [only, ...others] = inEnv;
@@ -58,13 +60,14 @@ export function selectTarget(artifact: ArtifactInput, env: string, app?: string)
       `app: the artifact has several apps for ${env} (${inEnv.map((t) => t.app).join(', ')}); name one`,
     );
   }
-  return only.app;
+  return only;
 }
 
-/** The Kubernetes files for `<env>/<app>`; a RenderError (400) names what failed. */
+/** The Kubernetes files for a target; a RenderError (400) names what failed. */
+export function renderFiles(target: Target): RenderedFile[] {
+  return renderManifest(resolveManifest(target.manifest, target.vars));
+}
+
 export function renderTarget(artifact: ArtifactInput, env: string, app: string): RenderedFile[] {
-  const vars = templateVars(artifact);
-  const target = targetsOf(artifact, vars).find((t) => t.env === env && t.app === app);
-  if (!target) throw new ValidationError(`the artifact has no manifest for ${env}/${app}`);
-  return renderManifest(resolveManifest(target.manifest, vars));
+  return renderFiles(selectTarget(artifact, env, app));
 }
