@@ -11,6 +11,20 @@ export const ENV_GITOPS_BRANCH = 'FERRY_GITOPS_BRANCH';
 export const ENV_GIT_TOKEN_SECRET_ID = 'FERRY_GIT_TOKEN_SECRET_ID';
 /** Where the writer keeps its clone between warm invocations. */
 export const ENV_GIT_CACHE_DIR = 'FERRY_GIT_CACHE_DIR';
+/** Secrets Manager id of the key Flux's `generic-hmac` provider signs events with. */
+export const ENV_FLUX_HMAC_SECRET_ID = 'FERRY_FLUX_HMAC_SECRET_ID';
+/** The public Function URL that Flux posts to (what `ferry env init` writes into the Provider). */
+export const ENV_FLUX_EVENTS_URL = 'FERRY_FLUX_EVENTS_URL';
+export const ENV_SLACK_TOKEN_SECRET_ID = 'FERRY_SLACK_TOKEN_SECRET_ID';
+/** JSON `{ "<env>": "<channel>", "*": "<default channel>" }`. */
+export const ENV_SLACK_CHANNELS = 'FERRY_SLACK_CHANNELS';
+/** JSON `{ "<state or intent>": "<handlebars template>" }` overriding the default message templates. */
+export const ENV_SLACK_TEMPLATES = 'FERRY_SLACK_TEMPLATES';
+/** Base URL of Slack's Web API (tests and proxies); Slack's own when unset. */
+export const ENV_SLACK_API_URL = 'FERRY_SLACK_API_URL';
+export const ENV_GITHUB_TOKEN_SECRET_ID = 'FERRY_GITHUB_TOKEN_SECRET_ID';
+/** Base URL of GitHub's REST API (GitHub Enterprise, tests); api.github.com when unset. */
+export const ENV_GITHUB_API_URL = 'FERRY_GITHUB_API_URL';
 
 export class ConfigError extends Error {
   constructor(message: string) {

@@ -1,3 +1,4 @@
+import { FLUX_EVENT_PREFIX } from '../adapters/dynamodb/flux-store.ts';
 import { REQUEST_PREFIX } from '../adapters/dynamodb/release-store.ts';
 import { KEY } from '../adapters/dynamodb/schema.ts';
 
@@ -10,6 +11,18 @@ export type FilterPattern = { [key: string]: FilterPattern | (string | { prefix:
 /** New release requests: the dispatcher relays them to the FIFO queue. */
 export const DISPATCH_FILTER: FilterPattern = {
   eventName: ['INSERT'],
+  dynamodb: { Keys: { [KEY.partition]: { S: [{ prefix: REQUEST_PREFIX }] } } },
+};
+
+/** Flux events as they are stored: the status processor moves releases forward from them. */
+export const FLUX_EVENT_FILTER: FilterPattern = {
+  eventName: ['INSERT'],
+  dynamodb: { Keys: { [KEY.partition]: { S: [{ prefix: FLUX_EVENT_PREFIX }] } } },
+};
+
+/** Request state changes after creation: the notifier tells Slack and GitHub about them. */
+export const NOTIFY_FILTER: FilterPattern = {
+  eventName: ['MODIFY'],
   dynamodb: { Keys: { [KEY.partition]: { S: [{ prefix: REQUEST_PREFIX }] } } },
 };
 
