@@ -6,7 +6,14 @@ import {
   trackArtifact,
   trackRelease,
 } from '../lib/app/release-views.ts';
-import { getRequest, requestDelete, requestDeploy, requestRollback, resumeApp } from '../lib/app/releases.ts';
+import {
+  getRequest,
+  requestDelete,
+  requestDeploy,
+  requestEnvInit,
+  requestRollback,
+  resumeApp,
+} from '../lib/app/releases.ts';
 import { onColdStart } from '../lib/compose/lambda.ts';
 import { single } from '../lib/domain/query.ts';
 import { requiredString } from '../lib/domain/validate.ts';
@@ -30,8 +37,12 @@ export const makeHandler = (deps: ApiDeps) => {
         json(200, await resumeApp(deps, call, queryOrBody(event))),
       'GET /api/releases': async ({ event, call }) =>
         json(200, await listHistory(deps, call, queryParams(event))),
-      'GET /api/releases/{id}': async ({ event, call }) =>
-        json(200, requestView(deps, await getRequest(deps, call, pathParam(event, 'id')))),
+      'GET /api/releases/{id}': async ({ event, call }) => {
+        const request = await getRequest(deps, call, pathParam(event, 'id'));
+        return json(200, requestView(deps, request, await deps.flux.environment(request.env)));
+      },
+      'POST /api/environments/{env}/init': async ({ event, call }) =>
+        created(await requestEnvInit(deps, call, pathParam(event, 'env'), queryOrBody(event))),
       'GET /api/status': async ({ event, call }) =>
         json(200, await currentStatus(deps, call, queryParams(event))),
       'GET /api/eventReleaseTrack': async ({ event, call }) =>

@@ -1,12 +1,15 @@
 import type { Logger } from '../log/logger.ts';
 import type { Authenticator } from './authenticate.ts';
-import type { ArtifactStore, AuditLog, Clock, ReleaseStore, UserStore } from './ports.ts';
+import type { ArtifactStore, AuditLog, Clock, FluxStore, ReleaseStore, UserStore } from './ports.ts';
 
 /** Everything the API functions need; built by a composition root (Lambda or local) and handed in. */
 export interface ApiDeps {
   artifacts: ArtifactStore;
   users: UserStore;
   releases: ReleaseStore;
+  flux: FluxStore;
+  /** The flux-events Function URL, the default address `ferry env init` writes into the Provider. */
+  fluxEventsUrl?: string;
   /** The gitops repository's URL as clients may see it (never with credentials). */
   gitopsRepo: string;
   audit: AuditLog;

@@ -1,6 +1,7 @@
 import type { Role } from '../domain/access.ts';
 import type { Artifact } from '../domain/artifact.ts';
 import type { AuditEntry } from '../domain/audit.ts';
+import type { FluxEvent } from '../domain/flux.ts';
 import type { ArtifactQuery } from '../domain/query.ts';
 import type { Hold, Intent, ReleaseRecord, ReleaseRequest, StateChange } from '../domain/release.ts';
 
@@ -134,6 +135,44 @@ export interface ReleaseStore {
   /** The Ferry commit `gitopsSha` that changed `<env>/<app>`, if there was one. */
   findCommit(env: string, app: string, gitopsSha: string): Promise<HistoryEntry | undefined>;
   liftHold(env: string, app: string, audit: AuditEntry): Promise<boolean>;
+  /** Committed requests of an environment that Flux has not settled yet, oldest first. */
+  openRequests(env: string): Promise<OpenRelease[]>;
+  /** Moves a committed request on from Flux's feedback; a terminal state closes it. */
+  settle(open: OpenRelease, change: StateChange): Promise<ReleaseRequest | undefined>;
+}
+
+/** A commit Ferry made that Flux has not reported as succeeded or failed yet. */
+export interface OpenRelease {
+  requestId: string;
+  env: string;
+  app: string;
+  gitopsSha: string;
+  committedAt: string;
+}
+
+/** A Flux event as received, after authentication and validation. */
+export interface StoredFluxEvent {
+  /** Hash of the raw body: a retried delivery resends the same bytes and is stored once. */
+  id: string;
+  env: string;
+  receivedAt: string;
+  event: FluxEvent;
+}
+
+/** What Ferry knows about an environment's Flux connection. */
+export interface FluxEnvironment {
+  env: string;
+  /** The first event's arrival: from then on `--wait` follows releases to Flux's verdict. */
+  connectedAt: string;
+  lastEventAt: string;
+  lastRevision?: string;
+  lastReason?: string;
+}
+
+export interface FluxStore {
+  /** Stores the event once; false when the same bytes were stored before (a retry or a second Alert). */
+  record(event: StoredFluxEvent, revision: string | undefined): Promise<boolean>;
+  environment(env: string): Promise<FluxEnvironment | undefined>;
 }
 
 export interface CommitInfo {

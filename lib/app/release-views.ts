@@ -5,7 +5,7 @@ import type { QueryParams } from '../domain/query.ts';
 import { type Hold, isTerminal, type ReleaseRequest, type ReleaseState } from '../domain/release.ts';
 import { parseHistoryQuery, parseStatusQuery } from '../domain/release-input.ts';
 import type { CallContext } from './audit.ts';
-import type { AppRelease, HistoryEntry, ReleaseStore } from './ports.ts';
+import type { AppRelease, FluxEnvironment, HistoryEntry, ReleaseStore } from './ports.ts';
 
 /** Gimlet's Release object (`release.json` plus what the API fills in from git), with Ferry's additions. */
 export interface ReleaseView {
@@ -36,9 +36,14 @@ export interface RequestView extends ReleaseRequest {
   outcome?: 'success' | 'failure';
 }
 
-export function requestView(deps: ViewDeps, request: ReleaseRequest): RequestView {
-  // Until Flux reports back for an environment, a commit is as far as Ferry can follow a release.
-  const done = isTerminal(request.state) || request.state === 'committed';
+export function requestView(
+  deps: ViewDeps,
+  request: ReleaseRequest,
+  flux: FluxEnvironment | undefined,
+): RequestView {
+  // Until Flux has reported for the environment once, a commit is as far as Ferry can follow a release;
+  // after that, a commit is followed to Flux's verdict.
+  const done = isTerminal(request.state) || (!flux && request.state === 'committed');
   const view: RequestView = { ...request, gitopsRepo: deps.gitopsRepo, done };
   if (done) view.outcome = request.state === 'failed' ? 'failure' : 'success';
   return view;

@@ -1,9 +1,11 @@
 import { authorize } from '../domain/access.ts';
 import type { Artifact } from '../domain/artifact.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { parseScaffold, SCAFFOLD_APP } from '../domain/flux-scaffold.ts';
 import type { Intent, ReleaseRequest } from '../domain/release.ts';
-import { parseDeploy, parseRollback, parseTarget } from '../domain/release-input.ts';
+import { parseDeploy, parseRollback, parseTarget, requiredLabel } from '../domain/release-input.ts';
 import { renderFiles, selectTarget } from '../domain/targets.ts';
+import { knownFields, optionalString } from '../domain/validate.ts';
 import { auditEntry, type CallContext } from './audit.ts';
 import type { ArtifactStore, NewRequest, ReleaseStore } from './ports.ts';
 import { newId } from './tokens.ts';
@@ -109,6 +111,28 @@ export async function requestDelete(
   const input = parseTarget(fields);
   authorize(call.principal, 'release:write', [input.env]);
   return record(deps, call, { request: newRequest(call, 'delete', input.env, input.app) });
+}
+
+/**
+ * `POST /api/environments/{env}/init`: commits `<env>/flux/` (a generic-hmac Provider posting to Ferry
+ * and an Alert for the environment's Kustomization) through the writer. Platform admins only.
+ */
+export async function requestEnvInit(
+  deps: ReleaseDeps & { fluxEventsUrl?: string },
+  call: CallContext,
+  env: string,
+  fields: Record<string, unknown>,
+): Promise<ReleaseRequest> {
+  authorize(call.principal, 'env:manage');
+  const f = knownFields(fields, '', ['url', 'kustomization', 'namespace', 'secretName'] as const);
+  const scaffold = parseScaffold({
+    eventsUrl: optionalString(f.url, 'url', 2048) ?? deps.fluxEventsUrl,
+    kustomization: optionalString(f.kustomization, 'kustomization'),
+    namespace: optionalString(f.namespace, 'namespace'),
+    secretName: optionalString(f.secretName, 'secretName'),
+  });
+  const request = { ...newRequest(call, 'init', requiredLabel(env, 'env'), SCAFFOLD_APP), scaffold };
+  return record(deps, call, { request });
 }
 
 /** `POST /api/resume`: lifts a rollback's hold so automatic deploys of the app continue. */

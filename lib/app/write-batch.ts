@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Artifact } from '../domain/artifact.ts';
 import { FerryError, ReleaseFailedError } from '../domain/errors.ts';
+import { scaffoldFiles } from '../domain/flux-scaffold.ts';
 import { appPath, commitMessage, requestIdOf } from '../domain/gitops.ts';
 import {
   advance,
@@ -157,6 +158,13 @@ async function prepare(
     switch (request.intent) {
       case 'delete':
         return { request, change: { kind: 'remove', dir } };
+      case 'init': {
+        if (!request.scaffold) throw new ReleaseFailedError('init request without its Flux settings');
+        return {
+          request,
+          change: { kind: 'replace', dir, files: scaffoldFiles(request.env, request.scaffold) },
+        };
+      }
       case 'rollback': {
         if (!request.targetSha) throw new ReleaseFailedError('rollback request without a target commit');
         return { request, change: { kind: 'restore', dir, from: request.targetSha } };

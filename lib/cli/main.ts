@@ -2,6 +2,7 @@ import type { CliIo, Command } from './command.ts';
 import { artifactPush } from './commands/artifact-push.ts';
 import { deleteApp } from './commands/delete.ts';
 import { deploy } from './commands/deploy.ts';
+import { envInit } from './commands/env-init.ts';
 import { releases } from './commands/releases.ts';
 import { resume } from './commands/resume.ts';
 import { rollback } from './commands/rollback.ts';
@@ -18,6 +19,7 @@ const COMMANDS: readonly Command[] = [
   releases,
   status,
   track,
+  envInit,
 ];
 
 const OVERVIEW = `ferry: ship release artifacts to Ferry and follow what it releases

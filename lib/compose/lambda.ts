@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
+import { makeDynamoFluxStore } from '../adapters/dynamodb/flux-store.ts';
 import { makeDynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { makeDynamoUserStore } from '../adapters/dynamodb/user-store.ts';
 import { makeGitopsRepo } from '../adapters/git/gitops-repo.ts';
@@ -12,9 +13,13 @@ import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import { makeAuthenticator } from '../app/authenticate.ts';
 import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
+import type { FluxIntakeDeps } from '../app/flux.ts';
+import type { FluxStatusDeps } from '../app/flux-status.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import {
   ENV_ADMIN_SECRET_ID,
+  ENV_FLUX_EVENTS_URL,
+  ENV_FLUX_HMAC_SECRET_ID,
   ENV_GIT_CACHE_DIR,
   ENV_GIT_TOKEN_SECRET_ID,
   ENV_TABLE_NAME,
@@ -41,12 +46,55 @@ export function lambdaApiDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     artifacts: makeDynamoArtifactStore(dynamo, tableName),
     users,
     releases: makeDynamoReleaseStore(dynamo, tableName),
+    flux: makeDynamoFluxStore(dynamo, tableName),
     audit: makeDynamoAuditLog(dynamo, tableName),
     authenticator: makeAuthenticator(users, clock, admin),
     gitopsRepo: publicRepoUrl(loadGitopsConfig(env).repoUrl),
+    ...(env[ENV_FLUX_EVENTS_URL] ? { fluxEventsUrl: env[ENV_FLUX_EVENTS_URL] } : {}),
     clock,
     logger: makeLogger(),
   };
+}
+
+export function lambdaFluxIntakeDeps(env: NodeJS.ProcessEnv = process.env): FluxIntakeDeps {
+  const tableName = requiredEnv(ENV_TABLE_NAME, env);
+  const dynamo = new DynamoDBClient({});
+  const secrets = new SecretsManagerClient({});
+  const clock = systemClock;
+  const users = makeDynamoUserStore(dynamo, tableName);
+  const admin = makeSecretsManagerAdminCredential(secrets, requiredEnv(ENV_ADMIN_SECRET_ID, env), clock);
+  const hmacSecret = env[ENV_FLUX_HMAC_SECRET_ID];
+  return {
+    flux: makeDynamoFluxStore(dynamo, tableName),
+    authenticator: makeAuthenticator(users, clock, admin),
+    hmacKey: hmacSecret ? makeCachedSecret(secrets, hmacSecret, clock) : async () => undefined,
+    clock,
+    logger: makeLogger(),
+  };
+}
+
+export function lambdaFluxStatusDeps(env: NodeJS.ProcessEnv = process.env): FluxStatusDeps {
+  const tableName = requiredEnv(ENV_TABLE_NAME, env);
+  return {
+    releases: makeDynamoReleaseStore(new DynamoDBClient({}), tableName),
+    repo: gitopsRepoFromEnv(env, '/tmp/ferry-flux-status'),
+    clock: systemClock,
+    logger: makeLogger(),
+  };
+}
+
+function gitopsRepoFromEnv(env: NodeJS.ProcessEnv, defaultCacheDir: string) {
+  const gitops = loadGitopsConfig(env);
+  const tokenSecret = env[ENV_GIT_TOKEN_SECRET_ID];
+  const token = tokenSecret
+    ? makeCachedSecret(new SecretsManagerClient({}), tokenSecret, systemClock)
+    : undefined;
+  return makeGitopsRepo({
+    url: gitops.repoUrl,
+    branch: gitops.branch,
+    cacheDir: env[ENV_GIT_CACHE_DIR] || defaultCacheDir,
+    ...(token ? { token } : {}),
+  });
 }
 
 export function lambdaDispatchDeps(env: NodeJS.ProcessEnv = process.env): DispatchDeps {
@@ -65,20 +113,10 @@ export function lambdaDispatchDeps(env: NodeJS.ProcessEnv = process.env): Dispat
 export function lambdaWriterDeps(env: NodeJS.ProcessEnv = process.env): WriterDeps {
   const tableName = requiredEnv(ENV_TABLE_NAME, env);
   const dynamo = new DynamoDBClient({});
-  const gitops = loadGitopsConfig(env);
-  const tokenSecret = env[ENV_GIT_TOKEN_SECRET_ID];
-  const token = tokenSecret
-    ? makeCachedSecret(new SecretsManagerClient({}), tokenSecret, systemClock)
-    : undefined;
   return {
     releases: makeDynamoReleaseStore(dynamo, tableName),
     artifacts: makeDynamoArtifactStore(dynamo, tableName),
-    repo: makeGitopsRepo({
-      url: gitops.repoUrl,
-      branch: gitops.branch,
-      cacheDir: env[ENV_GIT_CACHE_DIR] || '/tmp/ferry-gitops',
-      ...(token ? { token } : {}),
-    }),
+    repo: gitopsRepoFromEnv(env, '/tmp/ferry-gitops'),
     clock: systemClock,
     logger: makeLogger(),
   };

@@ -10,6 +10,7 @@ export type Action =
   | 'release:read'
   | 'release:write'
   | 'flux:event'
+  | 'env:manage'
   | 'user:manage'
   | 'audit:read';
 
@@ -20,6 +21,7 @@ const GRANTS: Record<Role, readonly Action[]> = {
     'release:read',
     'release:write',
     'flux:event',
+    'env:manage',
     'user:manage',
     'audit:read',
   ],

@@ -19,6 +19,7 @@ const SUBJECT: Record<Intent, string> = {
   deploy: 'deploy',
   rollback: 'roll back',
   delete: 'delete',
+  init: 'set up Flux notifications in',
 };
 
 export function appPath(env: string, app: string): string {

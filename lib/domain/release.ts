@@ -1,4 +1,5 @@
 import type { Version } from './artifact.ts';
+import type { Scaffold } from './flux-scaffold.ts';
 
 /**
  * A release request and its state machine (DESIGN.md §4):
@@ -6,7 +7,7 @@ import type { Version } from './artifact.ts';
  *   committed → reconciling → succeeded | failed(reason)
  * States only move forward, so a redelivered message or a late event can never move a request back.
  */
-export const INTENTS = ['deploy', 'rollback', 'delete'] as const;
+export const INTENTS = ['deploy', 'rollback', 'delete', 'init'] as const;
 export type Intent = (typeof INTENTS)[number];
 
 export const STATES = [
@@ -37,6 +38,8 @@ export interface ReleaseRequest {
   artifactId?: string;
   /** rollback: the gitops commit whose `<env>/<app>` content comes back. */
   targetSha?: string;
+  /** init: the Flux Provider and Alert to write into `<env>/flux/`. */
+  scaffold?: Scaffold;
   /** A login, or `policy` for automatic releases. */
   triggeredBy: string;
   createdAt: string;

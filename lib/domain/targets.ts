@@ -1,5 +1,6 @@
 import type { ArtifactInput } from './artifact.ts';
 import { ValidationError } from './errors.ts';
+import { SCAFFOLD_APP } from './flux-scaffold.ts';
 import type { Manifest } from './manifest.ts';
 import { isDnsLabel } from './names.ts';
 import { type RenderedFile, renderManifest, resolveManifest } from './render/index.ts';
@@ -50,7 +51,7 @@ export function selectTarget(artifact: ArtifactInput, env: string, app?: string)
   const carried = targets.map((t) => `${t.env}/${t.app}`).join(', ') || 'none';
   if (app !== undefined) {
     const named = inEnv.find((t) => t.app === app);
-    if (named) return named;
+    if (named) return notScaffold(named);
     throw new ValidationError(`app: the artifact has no manifest for ${env}/${app}; it carries ${carried}`);
   }
   const [only, ...others] = inEnv;
@@ -60,7 +61,17 @@ export function selectTarget(artifact: ArtifactInput, env: string, app?: string)
       `app: the artifact has several apps for ${env} (${inEnv.map((t) => t.app).join(', ')}); name one`,
     );
   }
-  return only;
+  return notScaffold(only);
+}
+
+/** `<env>/flux/` holds the environment's Flux notification settings (`ferry env init`), never an app. */
+function notScaffold(target: Target): Target {
+  if (target.app === SCAFFOLD_APP) {
+    throw new ValidationError(
+      `app: "${SCAFFOLD_APP}" is reserved for ${target.env}/${SCAFFOLD_APP}/, the Flux notification settings`,
+    );
+  }
+  return target;
 }
 
 /** The Kubernetes files for a target; a RenderError (400) names what failed. */

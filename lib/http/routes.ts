@@ -5,9 +5,9 @@
 export const API_FUNCTIONS = ['http-health', 'http-artifacts', 'http-users', 'http-releases'] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
 
-export interface RouteSpec {
+export interface RouteSpec<F extends string = ApiFunction> {
   routeKey: string;
-  fn: ApiFunction;
+  fn: F;
 }
 
 export const ROUTES: readonly RouteSpec[] = [
@@ -30,6 +30,15 @@ export const ROUTES: readonly RouteSpec[] = [
   { routeKey: 'GET /api/eventReleaseTrack', fn: 'http-releases' },
   { routeKey: 'GET /api/eventArtifactTrack', fn: 'http-releases' },
   { routeKey: 'GET /api/gitopsRepo', fn: 'http-releases' },
+  { routeKey: 'POST /api/environments/{env}/init', fn: 'http-releases' },
+];
+
+/** Flux posts to its own function behind a public Function URL (not the API); locally, the same port. */
+export const FLUX_EVENTS_FUNCTION = 'http-flux-events';
+export type LocalFunction = ApiFunction | typeof FLUX_EVENTS_FUNCTION;
+export const LOCAL_ROUTES: readonly RouteSpec<LocalFunction>[] = [
+  ...ROUTES,
+  { routeKey: 'POST /api/flux-events', fn: FLUX_EVENTS_FUNCTION },
 ];
 
 export function splitRouteKey(routeKey: string): { method: string; path: string } {

@@ -6,6 +6,7 @@ import { makeHandler as releasesHandler } from '../../functions/http-releases.ts
 import { makeHandler as usersHandler } from '../../functions/http-users.ts';
 import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
+import { makeDynamoFluxStore } from '../adapters/dynamodb/flux-store.ts';
 import { makeDynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { makeDynamoUserStore } from '../adapters/dynamodb/user-store.ts';
 import { makeGitopsRepo } from '../adapters/git/gitops-repo.ts';
@@ -13,6 +14,8 @@ import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import { makeAuthenticator } from '../app/authenticate.ts';
 import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
+import type { FluxIntakeDeps } from '../app/flux.ts';
+import type { FluxStatusDeps } from '../app/flux-status.ts';
 import type { Clock } from '../app/ports.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import { publicRepoUrl } from '../config/env.ts';
@@ -47,6 +50,7 @@ export function localApiDeps(options: LocalWiring): ApiDeps {
     artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
     users,
     releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
+    flux: makeDynamoFluxStore(options.dynamo, options.tableName),
     audit: makeDynamoAuditLog(options.dynamo, options.tableName),
     authenticator: makeAuthenticator(users, clock),
     gitopsRepo: publicRepoUrl(options.gitops.url),
@@ -66,17 +70,44 @@ export function localDispatchDeps(options: LocalWiring & { sqs: SQSClient; queue
   };
 }
 
+function localGitopsRepo(gitops: LocalGitops, cacheDir: string) {
+  const { token } = gitops;
+  return makeGitopsRepo({
+    url: gitops.url,
+    branch: gitops.branch,
+    cacheDir,
+    ...(token ? { token: async () => token } : {}),
+  });
+}
+
 export function localWriterDeps(options: LocalWiring): WriterDeps {
-  const { token } = options.gitops;
   return {
     releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
     artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
-    repo: makeGitopsRepo({
-      url: options.gitops.url,
-      branch: options.gitops.branch,
-      cacheDir: options.gitops.cacheDir,
-      ...(token ? { token: async () => token } : {}),
-    }),
+    repo: localGitopsRepo(options.gitops, options.gitops.cacheDir),
+    clock: options.clock ?? systemClock,
+    logger: options.logger,
+  };
+}
+
+/** Flux's generic-hmac key comes from FERRY_FLUX_HMAC_KEY here (Secrets Manager on AWS). */
+export function localFluxIntakeDeps(options: LocalWiring & { hmacKey?: string }): FluxIntakeDeps {
+  const clock = options.clock ?? systemClock;
+  const key = options.hmacKey?.trim() || undefined;
+  return {
+    flux: makeDynamoFluxStore(options.dynamo, options.tableName),
+    authenticator: makeAuthenticator(makeDynamoUserStore(options.dynamo, options.tableName), clock),
+    hmacKey: async () => key,
+    clock,
+    logger: options.logger,
+  };
+}
+
+/** The status processor keeps its own read-only copy of the branch, beside the writer's. */
+export function localFluxStatusDeps(options: LocalWiring): FluxStatusDeps {
+  return {
+    releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
+    repo: localGitopsRepo(options.gitops, `${options.gitops.cacheDir}-flux-status`),
     clock: options.clock ?? systemClock,
     logger: options.logger,
   };

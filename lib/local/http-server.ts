@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
-import type { ApiFunction, RouteSpec } from '../http/routes.ts';
+import type { RouteSpec } from '../http/routes.ts';
 import type { HttpEvent, HttpResult, LambdaHttpHandler } from '../http/types.ts';
 import { matchRoute } from './route-match.ts';
 
@@ -19,11 +19,11 @@ export interface LocalHttpServer {
  * One local port that turns HTTP requests into API Gateway v2 events for the same handler exports that run
  * on Lambda, and the handlers' results back into HTTP responses.
  */
-export async function startLocalHttpServer(options: {
+export async function startLocalHttpServer<F extends string>(options: {
   port: number;
   host?: string;
-  routes: readonly RouteSpec[];
-  handlers: Record<ApiFunction, LambdaHttpHandler>;
+  routes: readonly RouteSpec<F>[];
+  handlers: Record<F, LambdaHttpHandler>;
 }): Promise<LocalHttpServer> {
   const server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {

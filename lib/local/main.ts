@@ -7,7 +7,8 @@ import { startLocalStack } from './stack.ts';
 /**
  * `npm start`: the whole of Ferry on one port with local stand-ins. Settings: PORT (8888), FERRY_DATA_DIR
  * (.ferry/), FERRY_ADMIN_TOKEN (the admin token to use on a first start), and FERRY_GITOPS_REPO_URL,
- * FERRY_GITOPS_BRANCH, FERRY_GIT_TOKEN to write to a real repository instead of the local bare one.
+ * FERRY_GITOPS_BRANCH, FERRY_GIT_TOKEN to write to a real repository instead of the local bare one;
+ * FERRY_FLUX_HMAC_KEY, the key a `generic-hmac` Flux Provider signs events with.
  * `npm start -- --new-admin-token` replaces the admin token and prints the new one.
  */
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -32,7 +33,14 @@ async function main(): Promise<void> {
         ...(process.env.FERRY_GIT_TOKEN ? { token: process.env.FERRY_GIT_TOKEN } : {}),
       }
     : undefined;
-  const stack = await startLocalStack({ port, dataDir, logger: makeLogger(), ...(remote ? { remote } : {}) });
+  const fluxHmacKey = process.env.FERRY_FLUX_HMAC_KEY || undefined;
+  const stack = await startLocalStack({
+    port,
+    dataDir,
+    logger: makeLogger(),
+    ...(remote ? { remote } : {}),
+    ...(fluxHmacKey ? { fluxHmacKey } : {}),
+  });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -62,6 +70,9 @@ async function main(): Promise<void> {
     say('ferry: admin exists; for a new admin token run: npm start -- --new-admin-token');
   }
   say(`ferry: gitops repository ${stack.gitops.url} (branch ${stack.gitops.branch})`);
+  say(
+    `ferry: Flux events at ${stack.deps.fluxEventsUrl} (${fluxHmacKey ? 'generic-hmac key set' : 'no FERRY_FLUX_HMAC_KEY: flux-role tokens only'})`,
+  );
   say('ferry: ready (Ctrl-C stops everything)');
 }
 

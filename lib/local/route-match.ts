@@ -1,16 +1,16 @@
 import { type RouteSpec, splitRouteKey } from '../http/routes.ts';
 
-export interface RouteMatch {
-  route: RouteSpec;
+export interface RouteMatch<F extends string> {
+  route: RouteSpec<F>;
   pathParameters: Record<string, string>;
 }
 
 /** API Gateway's matching: `{name}` is one segment, `{name+}` the rest of the path; exact method. */
-export function matchRoute(
-  routes: readonly RouteSpec[],
+export function matchRoute<F extends string>(
+  routes: readonly RouteSpec<F>[],
   method: string,
   path: string,
-): RouteMatch | undefined {
+): RouteMatch<F> | undefined {
   const segments = path.split('/').filter(Boolean);
   for (const route of routes) {
     const spec = splitRouteKey(route.routeKey);

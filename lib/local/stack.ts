@@ -3,18 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { makeHandler as fluxEventsHandler } from '../../functions/http-flux-events.ts';
 import { makeHandler as writeHandler } from '../../functions/sqs-write.ts';
 import { makeHandler as dispatchHandler } from '../../functions/stream-dispatch.ts';
+import { makeHandler as fluxStatusHandler } from '../../functions/stream-flux-status.ts';
 import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import type { ApiDeps } from '../app/deps.ts';
-import { DISPATCH_FILTER } from '../config/stream-filters.ts';
-import { ROUTES } from '../http/routes.ts';
+import { DISPATCH_FILTER, FLUX_EVENT_FILTER } from '../config/stream-filters.ts';
+import { FLUX_EVENTS_FUNCTION, LOCAL_ROUTES } from '../http/routes.ts';
 import type { Logger } from '../log/logger.ts';
 import {
   apiHandlers,
   type LocalGitops,
   localApiDeps,
   localDispatchDeps,
+  localFluxIntakeDeps,
+  localFluxStatusDeps,
   localWriterDeps,
 } from './compose.ts';
 import {
@@ -65,6 +69,8 @@ export async function startLocalStack(options: {
   host?: string;
   /** A real gitops repository instead of the local bare one. */
   remote?: RemoteGitops;
+  /** The key Flux's generic-hmac Provider signs with (FERRY_FLUX_HMAC_KEY). */
+  fluxHmacKey?: string;
   /** An already running DynamoDB Local (tests share one per run) and the table to create in it. */
   shared?: { dynamoEndpoint: string; tableName: string };
 }): Promise<LocalStack> {
@@ -126,6 +132,11 @@ export async function startLocalStack(options: {
           filter: DISPATCH_FILTER,
           handler: dispatchHandler(localDispatchDeps({ ...wiring, sqs, queueUrl: queues.writeQueueUrl })),
         },
+        {
+          name: 'stream-flux-status',
+          filter: FLUX_EVENT_FILTER,
+          handler: fluxStatusHandler(localFluxStatusDeps(wiring)),
+        },
       ],
     });
     stops.push(streamPoller.stop);
@@ -140,10 +151,20 @@ export async function startLocalStack(options: {
     const http = await startLocalHttpServer({
       port: options.port,
       ...(options.host ? { host: options.host } : {}),
-      routes: ROUTES,
-      handlers: apiHandlers(deps),
+      routes: LOCAL_ROUTES,
+      handlers: {
+        ...apiHandlers(deps),
+        [FLUX_EVENTS_FUNCTION]: fluxEventsHandler(
+          localFluxIntakeDeps({
+            ...wiring,
+            ...(options.fluxHmacKey ? { hmacKey: options.fluxHmacKey } : {}),
+          }),
+        ),
+      },
     });
     stops.push(http.close);
+    // `ferry env init` writes this address into the environment's Flux Provider.
+    deps.fluxEventsUrl ??= `${http.url}/api/flux-events`;
     return {
       deps,
       dynamo,

@@ -16,7 +16,7 @@ describe('local HTTP → API Gateway v2 translation', () => {
     };
 
   beforeAll(async () => {
-    server = await startLocalHttpServer({
+    server = await startLocalHttpServer<ApiFunction>({
       port: 0,
       routes: [
         { routeKey: 'GET /api/things', fn: 'http-artifacts' },

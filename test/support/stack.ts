@@ -30,7 +30,9 @@ export interface TestStack {
  * The whole local stack (API, stream and queue pollers, writer, git http-backend remote, fauxqs) on a fresh
  * table in the run's DynamoDB Local.
  */
-export async function startTestStack(options: { remote?: RemoteGitops } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { remote?: RemoteGitops; fluxHmacKey?: string } = {},
+): Promise<TestStack> {
   const logs: string[] = [];
   const stack = await startLocalStack({
     port: 0,
@@ -41,6 +43,7 @@ export async function startTestStack(options: { remote?: RemoteGitops } = {}): P
     }),
     shared: { dynamoEndpoint: inject('dynamoEndpoint'), tableName: `s-${randomUUID()}` },
     ...(options.remote ? { remote: options.remote } : {}),
+    ...(options.fluxHmacKey ? { fluxHmacKey: options.fluxHmacKey } : {}),
   });
   const adminToken = (await bootstrapAdmin(stack.deps.users, stack.deps.clock)) as string;
   const request: TestStack['request'] = (method, path, opts) =>

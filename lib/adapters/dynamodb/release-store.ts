@@ -3,6 +3,7 @@ import {
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
@@ -11,9 +12,16 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AppRelease, AppStatus, HistoryEntry, ReleaseStore, WriteOutcome } from '../../app/ports.ts';
+import type {
+  AppRelease,
+  AppStatus,
+  HistoryEntry,
+  OpenRelease,
+  ReleaseStore,
+  WriteOutcome,
+} from '../../app/ports.ts';
 import { ConflictError } from '../../domain/errors.ts';
-import { advance, type Hold, type ReleaseRequest } from '../../domain/release.ts';
+import { advance, type Hold, isTerminal, type ReleaseRequest } from '../../domain/release.ts';
 import { auditPut } from './audit-items.ts';
 import { KEY, TTL_ATTRIBUTE } from './schema.ts';
 import { mustNotExist, transact } from './transact.ts';
@@ -27,17 +35,22 @@ import { mustNotExist, transact } from './transact.ts';
  *   HISTORY#<env>            / <time>#<app>#<id>       commits per environment, newest last
  *   HISTORY#<env>#<app>      / <time>#<id>             commits per app
  *   COMMIT#<sha>             / <env>/<app>             a Ferry commit by sha (rollback targets)
+ *   OPEN#<env>               / <time>#<id>             commits Flux has not settled yet (expire after OPEN_DAYS)
  * Only REQUEST items feed the dispatcher: its stream filter matches the `REQUEST#` prefix.
  */
 export const REQUEST_PREFIX = 'REQUEST#';
 const IDEMPOTENCY_SECONDS = 24 * 3600;
 const BATCH_GET_LIMIT = 100;
 const ADVANCE_TRIES = 5;
+/** An environment whose Flux never reports leaves its open commits behind only this long. */
+const OPEN_DAYS = 14;
 
 const pad = (ms: number) => String(ms).padStart(13, '0');
 const key = (pk: string, sk: string) => marshall({ [KEY.partition]: pk, [KEY.sort]: sk });
 const requestKey = (id: string) => key(`${REQUEST_PREFIX}${id}`, 'REQUEST');
 const appKey = (env: string, app: string) => key(`ENV#${env}`, `APP#${app}`);
+const openKey = (open: Pick<OpenRelease, 'env' | 'committedAt' | 'requestId'>) =>
+  key(`OPEN#${open.env}`, `${pad(Date.parse(open.committedAt))}#${open.requestId}`);
 
 export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string): ReleaseStore {
   /** Replaces the request only while it is still in the state it was read in. */
@@ -292,6 +305,44 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
       });
       return !absent;
     },
+
+    async openRequests(env) {
+      const items = await queryAll({
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': KEY.partition },
+        ExpressionAttributeValues: marshall({ ':pk': `OPEN#${env}` }),
+        ConsistentRead: true,
+      });
+      return items.map((item) => item.open as OpenRelease);
+    },
+
+    async settle(open, change) {
+      const closeInput = { TableName: tableName, Key: openKey(open) };
+      const close: TransactWriteItem = { Delete: closeInput };
+      for (let attempt = 0; attempt < ADVANCE_TRIES; attempt++) {
+        const current = await get(open.requestId);
+        if (!current) return undefined;
+        const next = advance(current, change);
+        if (!next) {
+          // Settled already (another event got there first): make sure it no longer counts as open.
+          if (isTerminal(current.state)) await client.send(new DeleteItemCommand(closeInput));
+          return undefined;
+        }
+        let stale = false;
+        const items: TransactWriteItem[] = [{ Update: stateUpdate(current, next) }];
+        if (isTerminal(next.state)) items.push(close);
+        await transact(client, items, () => {
+          stale = true;
+          return new ConflictError('changed meanwhile');
+        }).catch((error) => {
+          if (!stale) throw error;
+        });
+        if (!stale) return next;
+      }
+      throw new ConflictError(
+        `request ${open.requestId} keeps changing; gave up after ${ADVANCE_TRIES} tries`,
+      );
+    },
   };
 }
 
@@ -331,8 +382,22 @@ function commitItems(tableName: string, entry: HistoryEntry): TransactWriteItem[
           ExpressionAttributeNames: { '#release': 'release' },
         },
       };
+  const open: OpenRelease = {
+    requestId: entry.requestId,
+    env: entry.env,
+    app: entry.app,
+    gitopsSha: entry.gitopsSha,
+    committedAt: entry.committedAt,
+  };
+  const expires = Math.floor(Date.parse(entry.committedAt) / 1000) + OPEN_DAYS * 86_400;
   return [
     current,
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...openKey(open), ...marshall({ open, [TTL_ATTRIBUTE]: expires }) },
+      },
+    },
     put(`HISTORY#${entry.env}`, `${time}#${entry.app}#${entry.requestId}`),
     put(`HISTORY#${entry.env}#${entry.app}`, `${time}#${entry.requestId}`),
     put(`COMMIT#${entry.gitopsSha}`, `${entry.env}/${entry.app}`),

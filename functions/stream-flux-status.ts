@@ -1,0 +1,33 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { storedFluxEvent } from '../lib/adapters/dynamodb/flux-store.ts';
+import { applyFluxEvents, type FluxStatusDeps } from '../lib/app/flux-status.ts';
+import type { StoredFluxEvent } from '../lib/app/ports.ts';
+import { lambdaFluxStatusDeps, lazy } from '../lib/compose/lambda.ts';
+
+/**
+ * DynamoDB stream (new Flux events) → release states. Events apply in arrival order; the first that
+ * fails is reported with everything after it, so the stream retries them in the same order.
+ */
+export const makeHandler =
+  (deps: FluxStatusDeps) =>
+  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    const events: { sequence: string; stored: StoredFluxEvent }[] = [];
+    for (const record of event.Records) {
+      const image = record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
+      const stored = image ? storedFluxEvent(unmarshall(image)) : undefined;
+      const sequence = record.dynamodb?.SequenceNumber;
+      if (stored && sequence) events.push({ sequence, stored });
+    }
+    const failed = new Set(
+      await applyFluxEvents(
+        deps,
+        events.map((e) => e.stored),
+      ),
+    );
+    const first = events.find((e) => failed.has(e.stored.id));
+    return { batchItemFailures: first ? [{ itemIdentifier: first.sequence }] : [] };
+  };
+
+export const handler = lazy(lambdaFluxStatusDeps, makeHandler);

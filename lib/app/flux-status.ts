@@ -1,0 +1,138 @@
+import { isHelmReleaseEvent, revisionCommit, verdictOf } from '../domain/flux.ts';
+import { requestIdOf } from '../domain/gitops.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Clock, GitopsRepo, OpenRelease, ReleaseStore, StoredFluxEvent } from './ports.ts';
+
+export interface FluxStatusDeps {
+  releases: ReleaseStore;
+  /** A read-only copy of the gitops branch: which Ferry commits a reported revision contains. */
+  repo: GitopsRepo;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Commits older than the oldest open release by more than this cannot contain it (clock skew). */
+const SKEW_MS = 10 * 60_000;
+
+/**
+ * Moves releases forward from stored Flux events, in the order they arrived. Flux reports only the
+ * revision it applied (the branch tip it fetched), which contains every earlier commit: a verdict for
+ * commit X settles each open Ferry commit of that environment that X contains. Which ones those are is
+ * read from the repository (X may be anybody's commit), by the request-id trailers of X's ancestors.
+ * States only move forward, so a late `Progressing` never undoes a verdict and a duplicate changes nothing.
+ * Returns the ids of the events that could not be applied (to retry).
+ */
+export async function applyFluxEvents(
+  deps: FluxStatusDeps,
+  events: readonly StoredFluxEvent[],
+): Promise<string[]> {
+  const failed: string[] = [];
+  let synced: Promise<string | undefined> | undefined;
+  const contained = new Map<string, Promise<Set<string> | undefined>>();
+  const ancestry = (sha: string, since: Date) => {
+    const key = `${sha}@${since.getTime()}`;
+    let found = contained.get(key);
+    if (!found) {
+      synced ??= deps.repo.sync();
+      found = synced.then(() => requestsIn(deps.repo, sha, since));
+      contained.set(key, found);
+    }
+    return found;
+  };
+  for (const stored of events) {
+    try {
+      await applyOne(deps, stored, ancestry);
+    } catch (error) {
+      deps.logger.error('applying a flux event failed; will retry', { eventId: stored.id, error });
+      failed.push(stored.id);
+      // Later events of the same batch may depend on this one's verdict: retry them too, in order.
+      failed.push(...events.slice(events.indexOf(stored) + 1).map((e) => e.id));
+      break;
+    }
+  }
+  return failed;
+}
+
+/** Request ids in the trailers of `sha` and its ancestors since `since`; undefined for an unknown sha. */
+async function requestsIn(repo: GitopsRepo, sha: string, since: Date): Promise<Set<string> | undefined> {
+  try {
+    const commits = await repo.recentCommits(sha, since);
+    return new Set(commits.flatMap((c) => requestIdOf(c.message) ?? []));
+  } catch (error) {
+    if ((error as { code?: string }).code === 'NotFoundError') return undefined;
+    throw error;
+  }
+}
+
+async function applyOne(
+  deps: FluxStatusDeps,
+  stored: StoredFluxEvent,
+  ancestry: (sha: string, since: Date) => Promise<Set<string> | undefined>,
+): Promise<void> {
+  const moved = await settleFrom(deps, stored, ancestry);
+  deps.logger.info('flux event applied', { eventId: stored.id, env: stored.env, moved });
+}
+
+async function settleFrom(
+  deps: FluxStatusDeps,
+  stored: StoredFluxEvent,
+  ancestry: (sha: string, since: Date) => Promise<Set<string> | undefined>,
+): Promise<number> {
+  const { event, env } = stored;
+  const verdict = verdictOf(event);
+  if (!verdict) return 0;
+  const open = await deps.releases.openRequests(env);
+  if (open.length === 0) return 0;
+
+  let targets: OpenRelease[];
+  if (isHelmReleaseEvent(event)) {
+    targets = await helmTargets(deps, open, event.involvedObject.name);
+  } else {
+    const sha = revisionCommit(event.metadata);
+    if (!sha) {
+      deps.logger.info('flux event without a git commit revision; nothing to settle', {
+        env,
+        eventId: stored.id,
+      });
+      return 0;
+    }
+    const oldest = Math.min(...open.map((o) => Date.parse(o.committedAt)));
+    const ids = await ancestry(sha, new Date(oldest - SKEW_MS));
+    if (!ids) {
+      deps.logger.info('flux reported a revision that is not on the gitops branch', { env, revision: sha });
+      return 0;
+    }
+    targets = open.filter((o) => ids.has(o.requestId));
+  }
+  const at = deps.clock.now().toISOString();
+  let moved = 0;
+  for (const target of targets) {
+    const after = await deps.releases.settle(target, { state: verdict.state, at, reason: verdict.reason });
+    if (after) {
+      moved += 1;
+      deps.logger.info('release moved by flux', {
+        requestId: after.id,
+        env,
+        app: after.app,
+        state: after.state,
+        reason: after.reason,
+      });
+    }
+  }
+  return moved;
+}
+
+/**
+ * HelmRelease events carry a chart version, not a commit. Ferry names the HelmRelease after the app, so
+ * the event concerns that app's open releases that Flux has already started applying; when none has,
+ * and only one is open, that one.
+ */
+async function helmTargets(deps: FluxStatusDeps, open: OpenRelease[], app: string): Promise<OpenRelease[]> {
+  const mine = open.filter((o) => o.app === app);
+  if (mine.length === 0) return [];
+  const requests = await deps.releases.getMany(mine.map((o) => o.requestId));
+  const reconciling = new Set(requests.filter((r) => r.state === 'reconciling').map((r) => r.id));
+  const applied = mine.filter((o) => reconciling.has(o.requestId));
+  if (applied.length > 0) return applied;
+  return mine.length === 1 ? mine : [];
+}
