@@ -47,12 +47,12 @@ function processesMentioning(text: string): string[] {
     .filter((line) => line.includes(text) && !line.startsWith('ps '));
 }
 
-function walkthrough(): string {
+function walkthrough(name = 'walkthrough'): string {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = /<!-- walkthrough:start -->\s*```sh\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(
-    readme,
-  )?.[1];
-  if (!block) throw new Error('README has no walk-through block');
+  const block = new RegExp(
+    `<!-- ${name}:start -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${name}:end -->`,
+  ).exec(readme)?.[1];
+  if (!block) throw new Error(`README has no ${name} block`);
   return block;
 }
 
@@ -69,7 +69,12 @@ describe('npm start', () => {
   it('serves the README walk-through, keeps data across restarts and stops every child on Ctrl-C', async () => {
     // First start: the chosen admin token is printed once.
     const adminToken = 'first-start-admin-token-0123456789';
-    const first = await npmStart({ FERRY_DATA_DIR: dataDir, FERRY_ADMIN_TOKEN: adminToken });
+    const fluxKey = 'flux-hmac-key-0123456789abcdef';
+    const first = await npmStart({
+      FERRY_DATA_DIR: dataDir,
+      FERRY_ADMIN_TOKEN: adminToken,
+      FERRY_FLUX_HMAC_KEY: fluxKey,
+    });
     running.push(first);
     expect(first.output()).toContain(`ferry: API listening on ${first.url}`);
     expect(first.output()).toContain(`created user admin; its token (shown once): ${adminToken}`);
@@ -95,6 +100,22 @@ describe('npm start', () => {
     expect(out).toContain('staging/shop: automatic deploys resumed\n');
     expect(out.match(/^committed/gm)?.length).toBe(4);
 
+    // Flux feedback: env init, then a success and a failure reported as notification-controller does.
+    const flux = execFileSync('bash', ['-euo', 'pipefail', '-c', walkthrough('flux-walkthrough')], {
+      cwd: ROOT,
+      env: { ...process.env, FERRY: first.url, ADMIN_TOKEN: adminToken, FERRY_FLUX_HMAC_KEY: fluxKey },
+      encoding: 'utf8',
+    });
+    const lines = flux.split('\n');
+    // env init prints its id, then its states: committed is as far as it goes before Flux reports.
+    expect(lines[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines[1]).toMatch(/^requested {2}/);
+    expect(lines.slice(2, 4)).toEqual(['queued', expect.stringMatching(/^committed {2}gitops [0-9a-f]{8}$/)]);
+    expect(lines.filter((l) => l === '{"status":"accepted","env":"staging"}')).toHaveLength(2);
+    expect(lines).toContain('succeeded');
+    expect(flux).toMatch(/^failed {2}HealthCheckFailed: health check failed after 5m0s/m);
+    expect(lines).toContain('track exited 1');
+
     // Ctrl-C leaves no DynamoDB Local (or anything else started for this data dir) behind.
     expect(processesMentioning(dataDir).length).toBeGreaterThan(0);
     await ctrlC(first);
@@ -113,11 +134,13 @@ describe('npm start', () => {
       token: adminToken,
     });
     expect(listed.body.map((a: { id: string }) => a.id)).toContain(id);
-    expect(listed.body).toHaveLength(3);
+    expect(listed.body).toHaveLength(5);
     const history = await requestJson(second.url, 'GET', '/api/releases?env=staging&app=shop', {
       token: adminToken,
     });
     expect(history.body.map((r: { intent: string }) => r.intent)).toEqual([
+      'deploy',
+      'deploy',
       'delete',
       'rollback',
       'deploy',
