@@ -1,0 +1,39 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { type NotifyDeps, notifyChanges, type RequestChange } from '../lib/app/notify.ts';
+import { lazy } from '../lib/compose/lambda.ts';
+import { lambdaNotifyDeps } from '../lib/compose/notify.ts';
+import type { ReleaseRequest } from '../lib/domain/release.ts';
+
+/**
+ * DynamoDB stream → Slack and GitHub. The event source's filter passes only changed REQUEST items, with
+ * old and new images; a record that could not be told is reported, and the stream retries from it.
+ */
+export const makeHandler =
+  (deps: NotifyDeps) =>
+  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    const sequences: string[] = [];
+    const changes: RequestChange[] = [];
+    for (const record of event.Records) {
+      const after = requestIn(record.dynamodb?.NewImage);
+      const sequence = record.dynamodb?.SequenceNumber;
+      if (!after || !sequence) continue;
+      const before = requestIn(record.dynamodb?.OldImage);
+      sequences.push(sequence);
+      changes.push(before ? { before, after } : { after });
+    }
+    const failed = await notifyChanges(deps, changes);
+    return {
+      batchItemFailures: failed.flatMap((i) => sequences[i] ?? []).map((s) => ({ itemIdentifier: s })),
+    };
+  };
+
+/** The request an item image holds; undefined for an image without one (nothing to tell). */
+function requestIn(image: unknown): ReleaseRequest | undefined {
+  if (!image) return undefined;
+  const request = unmarshall(image as Record<string, AttributeValue>).request as ReleaseRequest | undefined;
+  return typeof request?.id === 'string' && typeof request.state === 'string' ? request : undefined;
+}
+
+export const handler = lazy(lambdaNotifyDeps, makeHandler);
