@@ -8,7 +8,9 @@ import { startLocalStack } from './stack.ts';
  * `npm start`: the whole of Ferry on one port with local stand-ins. Settings: PORT (8888), FERRY_DATA_DIR
  * (.ferry/), FERRY_ADMIN_TOKEN (the admin token to use on a first start), and FERRY_GITOPS_REPO_URL,
  * FERRY_GITOPS_BRANCH, FERRY_GIT_TOKEN to write to a real repository instead of the local bare one;
- * FERRY_FLUX_HMAC_KEY, the key a `generic-hmac` Flux Provider signs events with.
+ * FERRY_FLUX_HMAC_KEY, the key a `generic-hmac` Flux Provider signs events with; FERRY_SLACK_TOKEN,
+ * FERRY_SLACK_CHANNELS (JSON env → channel, "*" for the rest), FERRY_SLACK_TEMPLATES, FERRY_SLACK_API_URL,
+ * FERRY_GITHUB_TOKEN and FERRY_GITHUB_API_URL for notifications (without tokens they are only logged).
  * `npm start -- --new-admin-token` replaces the admin token and prints the new one.
  */
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -34,12 +36,35 @@ async function main(): Promise<void> {
       }
     : undefined;
   const fluxHmacKey = process.env.FERRY_FLUX_HMAC_KEY || undefined;
+  const env = process.env;
+  const json = (name: string) => {
+    try {
+      return env[name] ? (JSON.parse(env[name]) as Record<string, string>) : undefined;
+    } catch {
+      throw new Error(`${name} is not valid JSON`);
+    }
+  };
+  const channels = json('FERRY_SLACK_CHANNELS');
+  const templates = json('FERRY_SLACK_TEMPLATES');
+  const notify = {
+    slack: {
+      ...(env.FERRY_SLACK_TOKEN ? { token: env.FERRY_SLACK_TOKEN } : {}),
+      ...(env.FERRY_SLACK_API_URL ? { apiUrl: env.FERRY_SLACK_API_URL } : {}),
+      ...(channels ? { channels } : {}),
+      ...(templates ? { templates } : {}),
+    },
+    github: {
+      ...(env.FERRY_GITHUB_TOKEN ? { token: env.FERRY_GITHUB_TOKEN } : {}),
+      ...(env.FERRY_GITHUB_API_URL ? { baseUrl: env.FERRY_GITHUB_API_URL } : {}),
+    },
+  };
   const stack = await startLocalStack({
     port,
     dataDir,
     logger: makeLogger(),
     ...(remote ? { remote } : {}),
     ...(fluxHmacKey ? { fluxHmacKey } : {}),
+    notify,
   });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -7,9 +7,11 @@ import { makeHandler as fluxEventsHandler } from '../../functions/http-flux-even
 import { makeHandler as writeHandler } from '../../functions/sqs-write.ts';
 import { makeHandler as dispatchHandler } from '../../functions/stream-dispatch.ts';
 import { makeHandler as fluxStatusHandler } from '../../functions/stream-flux-status.ts';
+import { makeHandler as notifyHandler } from '../../functions/stream-notify.ts';
 import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import type { ApiDeps } from '../app/deps.ts';
-import { DISPATCH_FILTER, FLUX_EVENT_FILTER } from '../config/stream-filters.ts';
+import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
+import { DISPATCH_FILTER, FLUX_EVENT_FILTER, NOTIFY_FILTER } from '../config/stream-filters.ts';
 import { FLUX_EVENTS_FUNCTION, LOCAL_ROUTES } from '../http/routes.ts';
 import type { Logger } from '../log/logger.ts';
 import {
@@ -62,6 +64,8 @@ export interface RemoteGitops {
  * poller feeds the dispatcher, the queue poller feeds the writer one batch at a time. On a failure
  * half-way, whatever already started is stopped again so no child process outlives the call.
  */
+export type LocalStackOptions = Parameters<typeof startLocalStack>[0];
+
 export async function startLocalStack(options: {
   port: number;
   dataDir?: string;
@@ -71,6 +75,8 @@ export async function startLocalStack(options: {
   remote?: RemoteGitops;
   /** The key Flux's generic-hmac Provider signs with (FERRY_FLUX_HMAC_KEY). */
   fluxHmacKey?: string;
+  /** Slack and GitHub: without tokens the notifier logs what it would send. */
+  notify?: Pick<NotifyWiring, 'slack' | 'github'>;
   /** An already running DynamoDB Local (tests share one per run) and the table to create in it. */
   shared?: { dynamoEndpoint: string; tableName: string };
 }): Promise<LocalStack> {
@@ -136,6 +142,19 @@ export async function startLocalStack(options: {
           name: 'stream-flux-status',
           filter: FLUX_EVENT_FILTER,
           handler: fluxStatusHandler(localFluxStatusDeps(wiring)),
+        },
+        {
+          name: 'stream-notify',
+          filter: NOTIFY_FILTER,
+          handler: notifyHandler(
+            makeNotifyDeps({
+              dynamo: dynamo.client,
+              tableName,
+              logger: options.logger,
+              gitopsRepoUrl: gitops.url,
+              ...options.notify,
+            }),
+          ),
         },
       ],
     });

@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { bootstrapAdmin } from '../../lib/app/users.ts';
-import { type LocalStack, type RemoteGitops, startLocalStack } from '../../lib/local/stack.ts';
+import {
+  type LocalStack,
+  type LocalStackOptions,
+  type RemoteGitops,
+  startLocalStack,
+} from '../../lib/local/stack.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
 import { type RequestOptions, requestJson } from './http.ts';
 
@@ -31,7 +36,7 @@ export interface TestStack {
  * table in the run's DynamoDB Local.
  */
 export async function startTestStack(
-  options: { remote?: RemoteGitops; fluxHmacKey?: string } = {},
+  options: { remote?: RemoteGitops; fluxHmacKey?: string; notify?: LocalStackOptions['notify'] } = {},
 ): Promise<TestStack> {
   const logs: string[] = [];
   const stack = await startLocalStack({
@@ -44,6 +49,7 @@ export async function startTestStack(
     shared: { dynamoEndpoint: inject('dynamoEndpoint'), tableName: `s-${randomUUID()}` },
     ...(options.remote ? { remote: options.remote } : {}),
     ...(options.fluxHmacKey ? { fluxHmacKey: options.fluxHmacKey } : {}),
+    ...(options.notify ? { notify: options.notify } : {}),
   });
   const adminToken = (await bootstrapAdmin(stack.deps.users, stack.deps.clock)) as string;
   const request: TestStack['request'] = (method, path, opts) =>
