@@ -23,6 +23,12 @@ export const ENV_SLACK_TEMPLATES = 'FERRY_SLACK_TEMPLATES';
 /** Base URL of Slack's Web API (tests and proxies); Slack's own when unset. */
 export const ENV_SLACK_API_URL = 'FERRY_SLACK_API_URL';
 export const ENV_GITHUB_TOKEN_SECRET_ID = 'FERRY_GITHUB_TOKEN_SECRET_ID';
+/** Secrets Manager id of the secret GitHub signs webhook deliveries with (X-Hub-Signature-256). */
+export const ENV_GITHUB_WEBHOOK_SECRET_ID = 'FERRY_GITHUB_WEBHOOK_SECRET_ID';
+/** JSON `[{ "env": "production", "app"?: "web", "branch": "^main$" }]`: restrictions fixed at install. */
+export const ENV_BRANCH_RESTRICTIONS = 'FERRY_BRANCH_RESTRICTIONS';
+/** Comma-separated environments in promotion order, e.g. `dev,staging,production`. */
+export const ENV_PROMOTION_CHAIN = 'FERRY_PROMOTION_CHAIN';
 /** Base URL of GitHub's REST API (GitHub Enterprise, tests); api.github.com when unset. */
 export const ENV_GITHUB_API_URL = 'FERRY_GITHUB_API_URL';
 

@@ -20,6 +20,12 @@ export const FLUX_EVENT_FILTER: FilterPattern = {
   dynamodb: { Keys: { [KEY.partition]: { S: [{ prefix: FLUX_EVENT_PREFIX }] } } },
 };
 
+/** Newly stored artifacts: the policy processor turns matching manifests into release requests. */
+export const POLICY_FILTER: FilterPattern = {
+  eventName: ['INSERT'],
+  dynamodb: { Keys: { [KEY.partition]: { S: [{ prefix: 'ARTIFACT#' }] }, [KEY.sort]: { S: ['META'] } } },
+};
+
 /** Request state changes after creation: the notifier tells Slack and GitHub about them. */
 export const NOTIFY_FILTER: FilterPattern = {
   eventName: ['MODIFY'],
