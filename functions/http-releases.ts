@@ -1,4 +1,5 @@
 import type { ApiDeps } from '../lib/app/deps.ts';
+import { applyPolicy, deletePolicy, explainPolicies, listPolicies } from '../lib/app/policies.ts';
 import {
   currentStatus,
   listHistory,
@@ -19,7 +20,7 @@ import { single } from '../lib/domain/query.ts';
 import { requiredString } from '../lib/domain/validate.ts';
 import { makeHttpHandler } from '../lib/http/handler.ts';
 import { header, pathParam, queryOrBody, queryParams, readJsonBody } from '../lib/http/request.ts';
-import { json } from '../lib/http/response.ts';
+import { json, noContent } from '../lib/http/response.ts';
 
 export const makeHandler = (deps: ApiDeps) => {
   const param = (event: Parameters<typeof queryParams>[0], name: string) =>
@@ -27,8 +28,28 @@ export const makeHandler = (deps: ApiDeps) => {
   const created = (request: { id: string }) => json(201, { id: request.id });
   return makeHttpHandler(deps, {
     routes: {
-      'POST /api/releases': async ({ event, call }) =>
-        created(await requestDeploy(deps, call, readJsonBody(event), header(event, 'Idempotency-Key'))),
+      'POST /api/releases': async ({ event, call }) => {
+        const dryRun = single(queryParams(event), 'dryRun') === 'true';
+        const result = await requestDeploy(
+          deps,
+          call,
+          readJsonBody(event),
+          header(event, 'Idempotency-Key'),
+          {
+            dryRun,
+          },
+        );
+        return 'dryRun' in result ? json(200, result) : created(result);
+      },
+      'GET /api/policies': async ({ call }) => json(200, await listPolicies(deps, call)),
+      'POST /api/policies/evaluate': async ({ event, call }) =>
+        json(200, await explainPolicies(deps, call, readJsonBody(event))),
+      'POST /api/policies': async ({ event, call }) =>
+        json(201, await applyPolicy(deps, call, readJsonBody(event))),
+      'DELETE /api/policies/{id}': async ({ event, call }) => {
+        await deletePolicy(deps, call, pathParam(event, 'id'));
+        return noContent();
+      },
       'POST /api/rollback': async ({ event, call }) =>
         created(await requestRollback(deps, call, queryOrBody(event))),
       'POST /api/delete': async ({ event, call }) =>

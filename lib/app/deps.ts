@@ -1,6 +1,15 @@
+import type { BranchRestrictionRule, PolicyRule } from '../domain/policy-rules.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Authenticator } from './authenticate.ts';
-import type { ArtifactStore, AuditLog, Clock, FluxStore, ReleaseStore, UserStore } from './ports.ts';
+import type {
+  ArtifactStore,
+  AuditLog,
+  Clock,
+  FluxStore,
+  PolicyStore,
+  ReleaseStore,
+  UserStore,
+} from './ports.ts';
 
 /** Everything the API functions need; built by a composition root (Lambda or local) and handed in. */
 export interface ApiDeps {
@@ -8,6 +17,13 @@ export interface ApiDeps {
   users: UserStore;
   releases: ReleaseStore;
   flux: FluxStore;
+  policies: PolicyStore;
+  /** Branch restrictions fixed at install (FERRY_BRANCH_RESTRICTIONS). */
+  installRestrictions: BranchRestrictionRule[];
+  /** Every policy in force: install restrictions and stored policies. */
+  rules: () => Promise<PolicyRule[]>;
+  /** FERRY_PROMOTION_CHAIN: `promote` without a source environment takes the previous one. */
+  promotionChain: string[];
   /** The flux-events Function URL, the default address `ferry env init` writes into the Provider. */
   fluxEventsUrl?: string;
   /** The gitops repository's URL as clients may see it (never with credentials). */

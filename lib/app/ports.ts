@@ -2,6 +2,7 @@ import type { Role } from '../domain/access.ts';
 import type { Artifact } from '../domain/artifact.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import type { FluxEvent } from '../domain/flux.ts';
+import type { PolicyRule } from '../domain/policy-rules.ts';
 import type { ArtifactQuery } from '../domain/query.ts';
 import type { Hold, Intent, ReleaseRecord, ReleaseRequest, StateChange } from '../domain/release.ts';
 
@@ -67,6 +68,8 @@ export interface AppRelease {
   gitopsSha: string;
   /** ISO time of the commit. */
   committedAt: string;
+  /** The folder's files as that commit left them; absent when they were too large to keep. */
+  files?: Record<string, string>;
 }
 
 export interface AppStatus {
@@ -89,6 +92,8 @@ export interface HistoryEntry {
   record?: ReleaseRecord;
   /** rollback: the commit whose content came back. */
   targetSha?: string;
+  /** What the folder holds after the commit (kept only with the app's current release, for dry runs). */
+  files?: Record<string, string>;
 }
 
 export interface HistoryQuery {
@@ -139,6 +144,15 @@ export interface ReleaseStore {
   openRequests(env: string): Promise<OpenRelease[]>;
   /** Moves a committed request on from Flux's feedback; a terminal state closes it. */
   settle(open: OpenRelease, change: StateChange): Promise<ReleaseRequest | undefined>;
+}
+
+/** Policies set through the API; install-time restrictions are added by the caller, not stored. */
+export interface PolicyStore {
+  list(): Promise<PolicyRule[]>;
+  /** Creates or replaces the rule with its audit record. */
+  put(rule: PolicyRule, audit: AuditEntry): Promise<void>;
+  /** False when there was no such rule. */
+  delete(id: string, audit: AuditEntry): Promise<boolean>;
 }
 
 /** A commit Ferry made that Flux has not reported as succeeded or failed yet. */

@@ -1,9 +1,19 @@
 import { authorize } from '../domain/access.ts';
 import type { Artifact } from '../domain/artifact.ts';
-import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { diffFolders, type FileChange } from '../domain/diff.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { parseScaffold, SCAFFOLD_APP } from '../domain/flux-scaffold.ts';
+import { appPath } from '../domain/gitops.ts';
+import { type PolicyRule, restrictionBlocking } from '../domain/policy-rules.ts';
 import type { Intent, ReleaseRequest } from '../domain/release.ts';
-import { parseDeploy, parseRollback, parseTarget, requiredLabel } from '../domain/release-input.ts';
+import {
+  type DeployInput,
+  parseDeploy,
+  parseRollback,
+  parseTarget,
+  requiredLabel,
+} from '../domain/release-input.ts';
+import type { RenderedFile } from '../domain/render/index.ts';
 import { renderFiles, selectTarget } from '../domain/targets.ts';
 import { knownFields, optionalString } from '../domain/validate.ts';
 import { auditEntry, type CallContext } from './audit.ts';
@@ -13,6 +23,9 @@ import { newId } from './tokens.ts';
 export interface ReleaseDeps {
   releases: ReleaseStore;
   artifacts: ArtifactStore;
+  /** Policies in force (branch restrictions apply to deliberate deploys too). */
+  rules?: () => Promise<PolicyRule[]>;
+  promotionChain?: readonly string[];
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -42,35 +55,120 @@ async function record(deps: ReleaseDeps, call: CallContext, input: Omit<NewReque
   });
 }
 
+/** What a deploy would change, without writing anything (`?dryRun=true`). */
+export interface DeployPreview {
+  dryRun: true;
+  env: string;
+  app: string;
+  artifactId: string;
+  /** The commit the comparison is against: what Ferry last wrote to `<env>/<app>`. */
+  currentGitopsSha: string | null;
+  changes: FileChange[];
+  diff: string;
+  blockedBy?: string;
+}
+
+/**
+ * The artifact a deploy releases: the given one, or for a promotion the one `fromEnv` runs (`previous` =
+ * the environment before `env` in the install's promotion chain).
+ */
+async function artifactToDeploy(deps: ReleaseDeps, input: DeployInput): Promise<Artifact> {
+  if (input.artifactId !== undefined) {
+    const artifact = await deps.artifacts.get(input.artifactId);
+    if (!artifact) throw new NotFoundError(`artifactId: artifact ${input.artifactId} not found`);
+    return artifact;
+  }
+  const app = input.app as string;
+  let from = input.fromEnv as string;
+  if (from === 'previous') {
+    const chain = deps.promotionChain ?? [];
+    const at = chain.indexOf(input.env);
+    if (at <= 0) {
+      throw new ValidationError(
+        chain.length === 0
+          ? 'fromEnv: no promotion chain is configured for this install; name the environment to promote from'
+          : `fromEnv: ${input.env} has no previous environment in the promotion chain ${chain.join(' → ')}`,
+      );
+    }
+    from = chain[at - 1] as string;
+  }
+  const [running] = await deps.releases.status(from, app);
+  if (!running?.release)
+    throw new ValidationError(`fromEnv: nothing runs as ${from}/${app}, so there is nothing to promote`);
+  const artifact = await deps.artifacts.get(running.release.record.artifactId);
+  if (!artifact) {
+    throw new ValidationError(
+      `fromEnv: ${from}/${app} runs artifact ${running.release.record.artifactId}, which is no longer stored`,
+    );
+  }
+  return artifact;
+}
+
 /**
  * `POST /api/releases`: the artifact must carry a manifest for the env (and app); the manifest is rendered
- * now so a missing template variable is a 400 naming it rather than a failed request later. A deliberate
- * deploy lifts a rollback's hold.
+ * now so a missing template variable is a 400 naming it rather than a failed request later. Branch
+ * restrictions apply to deliberate deploys too. A deliberate deploy lifts a rollback's hold. With
+ * `dryRun`, nothing is written and the answer is the diff against what the folder holds now.
  */
 export async function requestDeploy(
   deps: ReleaseDeps,
   call: CallContext,
   body: unknown,
   idempotencyKey?: string,
-): Promise<ReleaseRequest> {
+  options: { dryRun?: boolean } = {},
+): Promise<ReleaseRequest | DeployPreview> {
   authorize(call.principal, 'release:write');
   const input = parseDeploy(body);
   authorize(call.principal, 'release:write', [input.env]);
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new ValidationError('Idempotency-Key: must be 1 to 255 visible ASCII characters');
   }
-  const artifact: Artifact | undefined = await deps.artifacts.get(input.artifactId);
-  if (!artifact) throw new NotFoundError(`artifactId: artifact ${input.artifactId} not found`);
+  const artifact = await artifactToDeploy(deps, input);
   // Selecting renders every manifest's names; the chosen one is rendered in full from that same pass.
   const target = selectTarget(artifact, input.env, input.app);
-  renderFiles(target);
+  const files = renderFiles(target);
   const { app } = target;
+  const blocked = restrictionBlocking(
+    deps.rules ? await deps.rules() : [],
+    input.env,
+    app,
+    artifact.version.branch,
+  );
+  if (options.dryRun) return preview(deps, input.env, app, artifact, files, blocked);
+  if (blocked) throw new ForbiddenError(`${input.env}/${app}: ${blocked}`);
   const request = { ...newRequest(call, 'deploy', input.env, app), artifactId: artifact.id };
   return record(deps, call, {
     request,
     hold: 'lift',
     ...(idempotencyKey ? { idempotencyKey, fingerprint: `deploy ${input.env}/${app} ${artifact.id}` } : {}),
   });
+}
+
+async function preview(
+  deps: ReleaseDeps,
+  env: string,
+  app: string,
+  artifact: Artifact,
+  files: RenderedFile[],
+  blocked: string | undefined,
+): Promise<DeployPreview> {
+  const [current] = await deps.releases.status(env, app);
+  const before = new Map(Object.entries(current?.release?.files ?? {}));
+  const after = new Map(files.map((f) => [f.name, f.content]));
+  // release.json names the request, which a dry run does not make: compare the rest.
+  before.delete('release.json');
+  const { changes, diff } = diffFolders(appPath(env, app), before, after);
+  const view: DeployPreview = {
+    dryRun: true,
+    env,
+    app,
+    artifactId: artifact.id,
+    currentGitopsSha: current?.release?.gitopsSha ?? null,
+    changes,
+    diff,
+  };
+  if (blocked) view.blockedBy = blocked;
+  return view;
 }
 
 /** `POST /api/rollback`: only to a Ferry commit that changed `<env>/<app>`; holds automatic deploys. */

@@ -234,10 +234,11 @@ async function applyAndPush(deps: WriterDeps, plans: Plan[]): Promise<Map<string
     if (already) {
       // Pushed by an earlier attempt that crashed before acknowledging: record it, never commit twice.
       const record = 'change' in plan ? await recordAfter(repo, plan, already) : undefined;
+      const files = 'change' in plan ? await filesAfter(repo, plan.change, already) : undefined;
       outcomes.set(request.id, {
         request,
         change: state('committed', { gitopsSha: already }),
-        commit: historyEntry(request, already, at, record),
+        commit: historyEntry(request, already, at, record, files),
       });
       continue;
     }
@@ -266,7 +267,7 @@ async function applyAndPush(deps: WriterDeps, plans: Plan[]): Promise<Map<string
     outcomes.set(request.id, {
       request,
       change: state('committed', { gitopsSha: sha }),
-      commit: historyEntry(request, sha, at, record),
+      commit: historyEntry(request, sha, at, record, await filesAfter(repo, change, sha)),
     });
   }
   const applied = performance.now();
@@ -310,11 +311,24 @@ async function recordAfter(
   return text ? (JSON.parse(text) as ReleaseRecord) : undefined;
 }
 
+/** What `<env>/<app>` holds after the commit, kept with the app's status for dry-run diffs. */
+async function filesAfter(
+  repo: GitopsRepo,
+  change: FolderChange,
+  sha: string,
+): Promise<Record<string, string> | undefined> {
+  if (change.kind === 'replace') return Object.fromEntries(change.files.map((f) => [f.name, f.content]));
+  if (change.kind === 'remove') return undefined;
+  const folder = await repo.readFolder(sha, change.dir);
+  return folder ? Object.fromEntries(folder) : undefined;
+}
+
 function historyEntry(
   request: ReleaseRequest,
   sha: string,
   at: Date,
   record: ReleaseRecord | undefined,
+  files?: Record<string, string>,
 ): HistoryEntry {
   const entry: HistoryEntry = {
     env: request.env,
@@ -326,6 +340,7 @@ function historyEntry(
     committedAt: at.toISOString(),
   };
   if (record) entry.record = record;
+  if (files) entry.files = files;
   if (request.targetSha) entry.targetSha = request.targetSha;
   return entry;
 }

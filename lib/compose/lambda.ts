@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
 import { makeDynamoFluxStore } from '../adapters/dynamodb/flux-store.ts';
+import { makeDynamoPolicyStore } from '../adapters/dynamodb/policy-store.ts';
 import { makeDynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { makeDynamoUserStore } from '../adapters/dynamodb/user-store.ts';
 import { makeGitopsRepo } from '../adapters/git/gitops-repo.ts';
@@ -11,6 +12,8 @@ import { makeSecretsManagerAdminCredential } from '../adapters/secrets/admin-cre
 import { makeCachedSecret } from '../adapters/secrets/cached-secret.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import { makeAuthenticator } from '../app/authenticate.ts';
+import type { AutoReleaseDeps } from '../app/auto-release.ts';
+import type { CleanupDeps } from '../app/cleanup.ts';
 import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
@@ -18,17 +21,22 @@ import type { FluxStatusDeps } from '../app/flux-status.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import {
   ENV_ADMIN_SECRET_ID,
+  ENV_BRANCH_RESTRICTIONS,
   ENV_FLUX_EVENTS_URL,
   ENV_FLUX_HMAC_SECRET_ID,
   ENV_GIT_CACHE_DIR,
   ENV_GIT_TOKEN_SECRET_ID,
+  ENV_GITHUB_WEBHOOK_SECRET_ID,
+  ENV_PROMOTION_CHAIN,
   ENV_TABLE_NAME,
   ENV_WRITE_QUEUE_URL,
   loadGitopsConfig,
   publicRepoUrl,
   requiredEnv,
 } from '../config/env.ts';
+import type { HttpDeps } from '../http/handler.ts';
 import { makeLogger } from '../log/logger.ts';
+import { policySettings } from './policies.ts';
 
 /** Lambda composition roots: adapters built once per cold start from the environment. */
 
@@ -47,6 +55,10 @@ export function lambdaApiDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     users,
     releases: makeDynamoReleaseStore(dynamo, tableName),
     flux: makeDynamoFluxStore(dynamo, tableName),
+    ...policySettings(makeDynamoPolicyStore(dynamo, tableName), {
+      branchRestrictions: env[ENV_BRANCH_RESTRICTIONS],
+      promotionChain: env[ENV_PROMOTION_CHAIN],
+    }),
     audit: makeDynamoAuditLog(dynamo, tableName),
     authenticator: makeAuthenticator(users, clock, admin),
     gitopsRepo: publicRepoUrl(loadGitopsConfig(env).repoUrl),
@@ -95,6 +107,36 @@ function gitopsRepoFromEnv(env: NodeJS.ProcessEnv, defaultCacheDir: string) {
     cacheDir: env[ENV_GIT_CACHE_DIR] || defaultCacheDir,
     ...(token ? { token } : {}),
   });
+}
+
+export function lambdaPolicyDeps(env: NodeJS.ProcessEnv = process.env): AutoReleaseDeps {
+  const tableName = requiredEnv(ENV_TABLE_NAME, env);
+  const dynamo = new DynamoDBClient({});
+  const settings = policySettings(makeDynamoPolicyStore(dynamo, tableName), {
+    branchRestrictions: env[ENV_BRANCH_RESTRICTIONS],
+  });
+  return {
+    artifacts: makeDynamoArtifactStore(dynamo, tableName),
+    releases: makeDynamoReleaseStore(dynamo, tableName),
+    rules: settings.rules,
+    clock: systemClock,
+    logger: makeLogger(),
+  };
+}
+
+export function lambdaCleanupDeps(env: NodeJS.ProcessEnv = process.env): CleanupDeps & HttpDeps {
+  const api = lambdaApiDeps(env);
+  const secretId = env[ENV_GITHUB_WEBHOOK_SECRET_ID];
+  return {
+    artifacts: api.artifacts,
+    releases: api.releases,
+    authenticator: api.authenticator,
+    webhookSecret: secretId
+      ? makeCachedSecret(new SecretsManagerClient({}), secretId, systemClock)
+      : async () => undefined,
+    clock: api.clock,
+    logger: api.logger,
+  };
 }
 
 export function lambdaDispatchDeps(env: NodeJS.ProcessEnv = process.env): DispatchDeps {

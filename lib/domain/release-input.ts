@@ -8,7 +8,40 @@ import { invalid, knownFields, optionalString, readObject, rfc3339 } from './val
 export interface DeployInput {
   env: string;
   app?: string;
-  artifactId: string;
+  /** Absent for a promotion, which releases what `fromEnv` runs. */
+  artifactId?: string;
+  /** Promotion: release the artifact `<fromEnv>/<app>` runs; `previous` takes the install's promotion chain. */
+  fromEnv?: string;
+}
+
+export function parseDeploy(body: unknown): DeployInput {
+  // Gimlet's CLI sends `triggeredBy`; like GimletD, the caller's login replaces it.
+  const f = knownFields(readObject(body, ''), '', [
+    'env',
+    'app',
+    'artifactId',
+    'triggeredBy',
+    'fromEnv',
+  ] as const);
+  const env = optionalString(f.env, 'env');
+  if (env === undefined) invalid('env', 'is required');
+  const artifactId = optionalString(f.artifactId, 'artifactId', 300);
+  const fromEnv = optionalString(f.fromEnv, 'fromEnv');
+  if (artifactId === undefined && fromEnv === undefined)
+    invalid('artifactId', 'is required (or fromEnv, to promote)');
+  if (artifactId !== undefined && fromEnv !== undefined) {
+    invalid('fromEnv', 'promotes what another environment runs; give it or artifactId, not both');
+  }
+  const app = optionalString(f.app, 'app');
+  const input: DeployInput = { env: label(env, 'env') };
+  if (artifactId !== undefined) input.artifactId = artifactId;
+  if (app !== undefined) input.app = label(app, 'app');
+  if (fromEnv !== undefined) {
+    if (input.app === undefined) invalid('app', 'is required to promote');
+    input.fromEnv = fromEnv === 'previous' ? fromEnv : label(fromEnv, 'fromEnv');
+    if (input.fromEnv === input.env) invalid('fromEnv', 'must differ from env');
+  }
+  return input;
 }
 
 export interface TargetInput {
@@ -18,19 +51,6 @@ export interface TargetInput {
 
 export interface RollbackInput extends TargetInput {
   sha: string;
-}
-
-export function parseDeploy(body: unknown): DeployInput {
-  // Gimlet's CLI sends `triggeredBy`; like GimletD, the caller's login replaces it.
-  const f = knownFields(readObject(body, ''), '', ['env', 'app', 'artifactId', 'triggeredBy'] as const);
-  const env = optionalString(f.env, 'env');
-  if (env === undefined) invalid('env', 'is required');
-  const artifactId = optionalString(f.artifactId, 'artifactId', 300);
-  if (artifactId === undefined) invalid('artifactId', 'is required');
-  const app = optionalString(f.app, 'app');
-  const input: DeployInput = { env: label(env, 'env'), artifactId };
-  if (app !== undefined) input.app = label(app, 'app');
-  return input;
 }
 
 export function parseTarget(fields: Record<string, unknown>): TargetInput {

@@ -1,8 +1,9 @@
-import type { ArtifactInput } from './artifact.ts';
+import type { ArtifactInput, Version } from './artifact.ts';
 import { ValidationError } from './errors.ts';
 import { SCAFFOLD_APP } from './flux-scaffold.ts';
 import type { Manifest } from './manifest.ts';
-import { isDnsLabel } from './names.ts';
+import { hasTemplate, isDnsLabel } from './names.ts';
+import { sanitizeDnsName } from './render/functions.ts';
 import { type RenderedFile, renderManifest, resolveManifest } from './render/index.ts';
 import { renderTemplate } from './render/template.ts';
 
@@ -33,12 +34,38 @@ function targetsOf(artifact: ArtifactInput, vars: Record<string, string>): Targe
   return artifact.environments.flatMap((manifest) => {
     try {
       const env = renderTemplate(manifest.env, vars, 'env');
-      const app = renderTemplate(manifest.app, vars, 'app');
+      const app = renderTemplate(appName(manifest, artifact.version), vars, 'app');
       return isDnsLabel(env) && isDnsLabel(app) ? [{ env, app, manifest, vars }] : [];
     } catch {
       return [];
     }
   });
+}
+
+/** `preview: true` or a `pr` event policy: such a manifest deploys pull requests as previews. */
+export function isPreview(manifest: Manifest): boolean {
+  return manifest.preview === true || manifest.deploy?.event === 'pr';
+}
+
+/** A pull request's copy of an app with a literal name: `<app>-<branch>`, DNS-safe, at most 53 characters. */
+export function previewName(manifest: Manifest, branch: string): string | undefined {
+  if (hasTemplate(manifest.app)) return undefined;
+  return sanitizeDnsName(`${manifest.app}-${branch}`);
+}
+
+/** The app a manifest names for this artifact: a pull request's preview gets its branch-derived name. */
+function appName(manifest: Manifest, version: Version): string {
+  if (version.event !== 'pr' || !isPreview(manifest)) return manifest.app;
+  return previewName(manifest, version.branch || version.sourceBranch || '') ?? manifest.app;
+}
+
+/** One manifest's target with its names rendered; a name that does not render is a 400 naming it. */
+export function manifestTarget(manifest: Manifest, vars: Record<string, string>, version?: Version): Target {
+  const env = renderTemplate(manifest.env, vars, 'env');
+  const app = renderTemplate(version ? appName(manifest, version) : manifest.app, vars, 'app');
+  if (!isDnsLabel(env)) throw new ValidationError(`env: "${env}" is not a DNS-1123 label once rendered`);
+  if (!isDnsLabel(app)) throw new ValidationError(`app: "${app}" is not a DNS-1123 label once rendered`);
+  return notScaffold({ env, app, manifest, vars });
 }
 
 /**

@@ -2,7 +2,13 @@
  * Which Lambda serves which API Gateway route. The CDK stack creates exactly these routes and the local
  * stack matches requests against them, so both dispatch the same way.
  */
-export const API_FUNCTIONS = ['http-health', 'http-artifacts', 'http-users', 'http-releases'] as const;
+export const API_FUNCTIONS = [
+  'http-health',
+  'http-artifacts',
+  'http-users',
+  'http-releases',
+  'http-github-webhook',
+] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
 
 export interface RouteSpec<F extends string = ApiFunction> {
@@ -31,6 +37,11 @@ export const ROUTES: readonly RouteSpec[] = [
   { routeKey: 'GET /api/eventArtifactTrack', fn: 'http-releases' },
   { routeKey: 'GET /api/gitopsRepo', fn: 'http-releases' },
   { routeKey: 'POST /api/environments/{env}/init', fn: 'http-releases' },
+  { routeKey: 'GET /api/policies', fn: 'http-releases' },
+  { routeKey: 'POST /api/policies', fn: 'http-releases' },
+  { routeKey: 'POST /api/policies/evaluate', fn: 'http-releases' },
+  { routeKey: 'DELETE /api/policies/{id}', fn: 'http-releases' },
+  { routeKey: 'POST /api/github-webhook', fn: 'http-github-webhook' },
 ];
 
 /** Flux posts to its own function behind a public Function URL (not the API); locally, the same port. */

@@ -1,23 +1,27 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { makeHandler as artifactsHandler } from '../../functions/http-artifacts.ts';
+import { makeHandler as webhookHandler } from '../../functions/http-github-webhook.ts';
 import { makeHandler as healthHandler } from '../../functions/http-health.ts';
 import { makeHandler as releasesHandler } from '../../functions/http-releases.ts';
 import { makeHandler as usersHandler } from '../../functions/http-users.ts';
 import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
 import { makeDynamoFluxStore } from '../adapters/dynamodb/flux-store.ts';
+import { makeDynamoPolicyStore } from '../adapters/dynamodb/policy-store.ts';
 import { makeDynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { makeDynamoUserStore } from '../adapters/dynamodb/user-store.ts';
 import { makeGitopsRepo } from '../adapters/git/gitops-repo.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import { makeAuthenticator } from '../app/authenticate.ts';
+import type { AutoReleaseDeps } from '../app/auto-release.ts';
 import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
 import type { Clock } from '../app/ports.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
+import { policySettings } from '../compose/policies.ts';
 import { publicRepoUrl } from '../config/env.ts';
 import { API_FUNCTIONS, type ApiFunction } from '../http/routes.ts';
 import type { LambdaHttpHandler } from '../http/types.ts';
@@ -32,6 +36,8 @@ export interface LocalGitops {
 }
 
 export interface LocalWiring {
+  /** FERRY_BRANCH_RESTRICTIONS and FERRY_PROMOTION_CHAIN, as on Lambda. */
+  policy?: { branchRestrictions?: string; promotionChain?: string };
   dynamo: DynamoDBClient;
   tableName: string;
   logger: Logger;
@@ -51,6 +57,7 @@ export function localApiDeps(options: LocalWiring): ApiDeps {
     users,
     releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
     flux: makeDynamoFluxStore(options.dynamo, options.tableName),
+    ...policySettings(makeDynamoPolicyStore(options.dynamo, options.tableName), options.policy ?? {}),
     audit: makeDynamoAuditLog(options.dynamo, options.tableName),
     authenticator: makeAuthenticator(users, clock),
     gitopsRepo: publicRepoUrl(options.gitops.url),
@@ -113,16 +120,38 @@ export function localFluxStatusDeps(options: LocalWiring): FluxStatusDeps {
   };
 }
 
-const FACTORIES: Record<ApiFunction, (deps: ApiDeps) => LambdaHttpHandler> = {
+/** Settings only some functions read (Secrets Manager values on Lambda). */
+export interface LocalSecrets {
+  /** FERRY_GITHUB_WEBHOOK_SECRET: what GitHub signs webhook deliveries with. */
+  githubWebhookSecret?: string;
+}
+
+const FACTORIES: Record<ApiFunction, (deps: ApiDeps, secrets: LocalSecrets) => LambdaHttpHandler> = {
   'http-health': healthHandler,
   'http-artifacts': artifactsHandler,
   'http-users': usersHandler,
   'http-releases': releasesHandler,
+  'http-github-webhook': (deps, secrets) =>
+    webhookHandler({ ...deps, webhookSecret: async () => secrets.githubWebhookSecret || undefined }),
 };
 
-export function apiHandlers(deps: ApiDeps): Record<ApiFunction, LambdaHttpHandler> {
-  return Object.fromEntries(API_FUNCTIONS.map((fn) => [fn, FACTORIES[fn](deps)])) as Record<
+export function apiHandlers(
+  deps: ApiDeps,
+  secrets: LocalSecrets = {},
+): Record<ApiFunction, LambdaHttpHandler> {
+  return Object.fromEntries(API_FUNCTIONS.map((fn) => [fn, FACTORIES[fn](deps, secrets)])) as Record<
     ApiFunction,
     LambdaHttpHandler
   >;
+}
+
+/** The policy processor: artifacts stored → release requests. */
+export function localPolicyDeps(options: LocalWiring, rules: ApiDeps['rules']): AutoReleaseDeps {
+  return {
+    artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
+    releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
+    rules,
+    clock: options.clock ?? systemClock,
+    logger: options.logger,
+  };
 }

@@ -10,7 +10,8 @@ import { startLocalStack } from './stack.ts';
  * FERRY_GITOPS_BRANCH, FERRY_GIT_TOKEN to write to a real repository instead of the local bare one;
  * FERRY_FLUX_HMAC_KEY, the key a `generic-hmac` Flux Provider signs events with; FERRY_SLACK_TOKEN,
  * FERRY_SLACK_CHANNELS (JSON env → channel, "*" for the rest), FERRY_SLACK_TEMPLATES, FERRY_SLACK_API_URL,
- * FERRY_GITHUB_TOKEN and FERRY_GITHUB_API_URL for notifications (without tokens they are only logged).
+ * FERRY_GITHUB_TOKEN and FERRY_GITHUB_API_URL for notifications (without tokens they are only logged);
+ * FERRY_BRANCH_RESTRICTIONS, FERRY_PROMOTION_CHAIN and FERRY_GITHUB_WEBHOOK_SECRET for policies.
  * `npm start -- --new-admin-token` replaces the admin token and prints the new one.
  */
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -65,6 +66,11 @@ async function main(): Promise<void> {
     ...(remote ? { remote } : {}),
     ...(fluxHmacKey ? { fluxHmacKey } : {}),
     notify,
+    policy: {
+      ...(env.FERRY_BRANCH_RESTRICTIONS ? { branchRestrictions: env.FERRY_BRANCH_RESTRICTIONS } : {}),
+      ...(env.FERRY_PROMOTION_CHAIN ? { promotionChain: env.FERRY_PROMOTION_CHAIN } : {}),
+    },
+    ...(env.FERRY_GITHUB_WEBHOOK_SECRET ? { githubWebhookSecret: env.FERRY_GITHUB_WEBHOOK_SECRET } : {}),
   });
   let stopping = false;
   const shutdown = (signal: string) => {

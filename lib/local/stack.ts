@@ -8,10 +8,16 @@ import { makeHandler as writeHandler } from '../../functions/sqs-write.ts';
 import { makeHandler as dispatchHandler } from '../../functions/stream-dispatch.ts';
 import { makeHandler as fluxStatusHandler } from '../../functions/stream-flux-status.ts';
 import { makeHandler as notifyHandler } from '../../functions/stream-notify.ts';
+import { makeHandler as policyHandler } from '../../functions/stream-policy.ts';
 import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import type { ApiDeps } from '../app/deps.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
-import { DISPATCH_FILTER, FLUX_EVENT_FILTER, NOTIFY_FILTER } from '../config/stream-filters.ts';
+import {
+  DISPATCH_FILTER,
+  FLUX_EVENT_FILTER,
+  NOTIFY_FILTER,
+  POLICY_FILTER,
+} from '../config/stream-filters.ts';
 import { FLUX_EVENTS_FUNCTION, LOCAL_ROUTES } from '../http/routes.ts';
 import type { Logger } from '../log/logger.ts';
 import {
@@ -21,6 +27,7 @@ import {
   localDispatchDeps,
   localFluxIntakeDeps,
   localFluxStatusDeps,
+  localPolicyDeps,
   localWriterDeps,
 } from './compose.ts';
 import {
@@ -75,6 +82,10 @@ export async function startLocalStack(options: {
   remote?: RemoteGitops;
   /** The key Flux's generic-hmac Provider signs with (FERRY_FLUX_HMAC_KEY). */
   fluxHmacKey?: string;
+  /** FERRY_BRANCH_RESTRICTIONS and FERRY_PROMOTION_CHAIN, as on Lambda. */
+  policy?: { branchRestrictions?: string; promotionChain?: string };
+  /** FERRY_GITHUB_WEBHOOK_SECRET: what GitHub signs webhook deliveries with. */
+  githubWebhookSecret?: string;
   /** Slack and GitHub: without tokens the notifier logs what it would send. */
   notify?: Pick<NotifyWiring, 'slack' | 'github'>;
   /** An already running DynamoDB Local (tests share one per run) and the table to create in it. */
@@ -115,7 +126,13 @@ export async function startLocalStack(options: {
       gitops = { url: git.repoUrl(LOCAL_GITOPS_REPO), branch: 'main', cacheDir };
     }
 
-    const wiring = { dynamo: dynamo.client, tableName, logger: options.logger, gitops };
+    const wiring = {
+      dynamo: dynamo.client,
+      tableName,
+      logger: options.logger,
+      gitops,
+      ...(options.policy ? { policy: options.policy } : {}),
+    };
     const deps = localApiDeps(wiring);
     const sqs = new SQSClient({
       endpoint: queues.endpoint,
@@ -142,6 +159,11 @@ export async function startLocalStack(options: {
           name: 'stream-flux-status',
           filter: FLUX_EVENT_FILTER,
           handler: fluxStatusHandler(localFluxStatusDeps(wiring)),
+        },
+        {
+          name: 'stream-policy',
+          filter: POLICY_FILTER,
+          handler: policyHandler(localPolicyDeps(wiring, deps.rules)),
         },
         {
           name: 'stream-notify',
@@ -172,7 +194,10 @@ export async function startLocalStack(options: {
       ...(options.host ? { host: options.host } : {}),
       routes: LOCAL_ROUTES,
       handlers: {
-        ...apiHandlers(deps),
+        ...apiHandlers(
+          deps,
+          options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {},
+        ),
         [FLUX_EVENTS_FUNCTION]: fluxEventsHandler(
           localFluxIntakeDeps({
             ...wiring,

@@ -28,6 +28,7 @@ describe('local HTTP → API Gateway v2 translation', () => {
         'http-users': recorder('http-users'),
         'http-health': recorder('http-health'),
         'http-releases': recorder('http-releases'),
+        'http-github-webhook': recorder('http-github-webhook'),
       },
     });
   });

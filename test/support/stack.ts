@@ -36,7 +36,9 @@ export interface TestStack {
  * table in the run's DynamoDB Local.
  */
 export async function startTestStack(
-  options: { remote?: RemoteGitops; fluxHmacKey?: string; notify?: LocalStackOptions['notify'] } = {},
+  options: Partial<
+    Pick<LocalStackOptions, 'remote' | 'fluxHmacKey' | 'notify' | 'policy' | 'githubWebhookSecret'>
+  > = {},
 ): Promise<TestStack> {
   const logs: string[] = [];
   const stack = await startLocalStack({
@@ -47,9 +49,7 @@ export async function startTestStack(
       if (process.env.FERRY_TEST_LOGS) appendFileSync(process.env.FERRY_TEST_LOGS, `${line}\n`);
     }),
     shared: { dynamoEndpoint: inject('dynamoEndpoint'), tableName: `s-${randomUUID()}` },
-    ...(options.remote ? { remote: options.remote } : {}),
-    ...(options.fluxHmacKey ? { fluxHmacKey: options.fluxHmacKey } : {}),
-    ...(options.notify ? { notify: options.notify } : {}),
+    ...options,
   });
   const adminToken = (await bootstrapAdmin(stack.deps.users, stack.deps.clock)) as string;
   const request: TestStack['request'] = (method, path, opts) =>

@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   type AttributeValue,
   BatchGetItemCommand,
@@ -267,7 +268,11 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
         .filter((item) => item.release || item.hold)
         .map((item) => {
           const status: AppStatus = { app: String(item[KEY.sort]).slice('APP#'.length) };
-          if (item.release) status.release = item.release as AppRelease;
+          if (item.release) {
+            const { filesGz, ...release } = item.release as AppRelease & { filesGz?: string };
+            const files = unpackFiles(filesGz);
+            status.release = files ? { ...release, files } : release;
+          }
           if (item.hold) status.hold = item.hold as Hold;
           return status;
         });
@@ -347,7 +352,23 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
 }
 
 /** The repository mirror a commit updates: what the app holds now, its history and the sha lookup. */
-function commitItems(tableName: string, entry: HistoryEntry): TransactWriteItem[] {
+/** Gzipped so a typical folder costs little; one too big for the item is simply not kept. */
+const MAX_FILES_BYTES = 200_000;
+
+function packFiles(files: Record<string, string> | undefined): string | undefined {
+  if (!files) return undefined;
+  const packed = gzipSync(JSON.stringify(files)).toString('base64');
+  return packed.length <= MAX_FILES_BYTES ? packed : undefined;
+}
+
+function unpackFiles(packed: unknown): Record<string, string> | undefined {
+  if (typeof packed !== 'string') return undefined;
+  return JSON.parse(gunzipSync(Buffer.from(packed, 'base64')).toString('utf8')) as Record<string, string>;
+}
+
+function commitItems(tableName: string, input: HistoryEntry): TransactWriteItem[] {
+  const { files, ...entry } = input;
+  const packedFiles = packFiles(files);
   const time = pad(Date.parse(entry.committedAt));
   const put = (pk: string, sk: string): TransactWriteItem => ({
     Put: {
@@ -368,7 +389,8 @@ function commitItems(tableName: string, entry: HistoryEntry): TransactWriteItem[
                 record: entry.record,
                 gitopsSha: entry.gitopsSha,
                 committedAt: entry.committedAt,
-              } satisfies AppRelease,
+                ...(packedFiles ? { filesGz: packedFiles } : {}),
+              },
             },
             { removeUndefinedValues: true },
           ),

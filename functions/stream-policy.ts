@@ -1,0 +1,31 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { KEY } from '../lib/adapters/dynamodb/schema.ts';
+import { type AutoReleaseDeps, releaseArtifacts } from '../lib/app/auto-release.ts';
+import { lambdaPolicyDeps, lazy } from '../lib/compose/lambda.ts';
+
+/**
+ * DynamoDB stream (newly stored artifacts) → release requests their policies match. A record processed
+ * twice creates nothing new (request ids derive from artifact, env and app); a failed one is reported.
+ */
+export const makeHandler =
+  (deps: AutoReleaseDeps) =>
+  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    const bySequence = new Map<string, string>();
+    for (const record of event.Records) {
+      const keys = record.dynamodb?.Keys as Record<string, AttributeValue> | undefined;
+      const pk = keys ? (unmarshall(keys)[KEY.partition] as string | undefined) : undefined;
+      if (pk?.startsWith('ARTIFACT#') && record.dynamodb?.SequenceNumber) {
+        bySequence.set(record.dynamodb.SequenceNumber, pk.slice('ARTIFACT#'.length));
+      }
+    }
+    const failed = new Set(await releaseArtifacts(deps, [...bySequence.values()]));
+    return {
+      batchItemFailures: [...bySequence]
+        .filter(([, id]) => failed.has(id))
+        .map(([sequence]) => ({ itemIdentifier: sequence })),
+    };
+  };
+
+export const handler = lazy(lambdaPolicyDeps, makeHandler);

@@ -1,0 +1,157 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Artifact } from '../domain/artifact.ts';
+import { ConflictError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
+import { evaluateCleanup } from '../domain/policy.ts';
+import type { ReleaseRequest } from '../domain/release.ts';
+import { renderTemplate } from '../domain/render/template.ts';
+import { isPreview, manifestTarget, previewName, templateVars } from '../domain/targets.ts';
+import type { Logger } from '../log/logger.ts';
+import { auditEntry } from './audit.ts';
+import { POLICY_PRINCIPAL } from './auto-release.ts';
+import type { ArtifactStore, Clock, ReleaseStore } from './ports.ts';
+
+export interface CleanupDeps {
+  artifacts: ArtifactStore;
+  releases: ReleaseStore;
+  /** The secret GitHub signs deliveries with; undefined when the install has none. */
+  webhookSecret: () => Promise<string | undefined>;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface GithubDelivery {
+  body: Buffer;
+  signature?: string;
+  /** `X-GitHub-Event` */
+  event?: string;
+  /** `X-GitHub-Delivery`: a redelivery carries the same id and deletes nothing twice. */
+  delivery?: string;
+}
+
+export interface CleanupResult {
+  event: string;
+  branch?: string;
+  repository?: string;
+  deletes: { env: string; app: string; requestId: string; duplicate: boolean }[];
+  ignored?: string;
+}
+
+function verify(body: Buffer, header: string | undefined, secret: string): boolean {
+  const match = /^sha256=([0-9a-f]{64})$/i.exec(header?.trim() ?? '');
+  if (!match?.[1]) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  return timingSafeEqual(Buffer.from(match[1], 'hex'), expected);
+}
+
+/** The branch that went away: a `delete` of a branch, or the head branch of a closed pull request. */
+function goneBranch(event: string, payload: Record<string, any>): string | undefined {
+  if (event === 'delete' && payload.ref_type === 'branch' && typeof payload.ref === 'string')
+    return payload.ref;
+  if (event === 'pull_request' && payload.action === 'closed') {
+    const ref = payload.pull_request?.head?.ref;
+    return typeof ref === 'string' ? ref : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * `POST /api/github-webhook`: verifies `X-Hub-Signature-256` over the received bytes, then for a deleted
+ * branch or a closed pull request deletes, through the writer, every app that a manifest's `cleanup`
+ * policy names for that branch and every preview the branch made. The manifests come from the newest
+ * artifact of that branch (else of the repository). Apps not deployed are left alone.
+ */
+export async function receiveGithubWebhook(
+  deps: CleanupDeps,
+  delivery: GithubDelivery,
+): Promise<CleanupResult> {
+  const secret = await deps.webhookSecret();
+  if (!secret)
+    throw new UnauthenticatedError('X-Hub-Signature-256: this install has no GitHub webhook secret');
+  if (!verify(delivery.body, delivery.signature, secret)) {
+    throw new UnauthenticatedError(
+      'X-Hub-Signature-256: does not match the body (wrong secret, or a changed body)',
+    );
+  }
+  const event = delivery.event ?? '';
+  let payload: Record<string, any>;
+  try {
+    payload = JSON.parse(delivery.body.toString('utf8')) as Record<string, any>;
+  } catch (error) {
+    throw new ValidationError(`body: not valid JSON: ${(error as Error).message}`);
+  }
+  const branch = goneBranch(event, payload);
+  const repository = payload.repository?.full_name;
+  if (!branch || typeof repository !== 'string') {
+    return { event, deletes: [], ignored: `nothing to clean up for a ${event || 'unnamed'} event` };
+  }
+  const artifact =
+    (await deps.artifacts.list({ repository, branch, limit: 1, offset: 0 }))[0] ??
+    (await deps.artifacts.list({ repository, limit: 1, offset: 0 }))[0];
+  if (!artifact) return { event, branch, repository, deletes: [], ignored: `no artifact of ${repository}` };
+  const deletes: CleanupResult['deletes'] = [];
+  for (const target of cleanupTargets(artifact, branch)) {
+    const [status] = await deps.releases.status(target.env, target.app);
+    if (!status?.release) continue;
+    const id = `cleanup-${createHash('sha256')
+      .update(
+        `${delivery.delivery ?? createHash('sha256').update(delivery.body).digest('hex')}\n${target.env}\n${target.app}`,
+      )
+      .digest('hex')
+      .slice(0, 32)}`;
+    deletes.push({ ...target, requestId: id, duplicate: !(await createDelete(deps, id, target, branch)) });
+  }
+  deps.logger.info('github webhook', { event, repository, branch, deletes: deletes.length });
+  return { event, branch, repository, deletes };
+}
+
+/** `<env>/<app>` pairs the artifact's manifests clean up when `branch` goes. */
+export function cleanupTargets(artifact: Artifact, branch: string): { env: string; app: string }[] {
+  const vars = { ...templateVars(artifact), BRANCH: branch };
+  const found = new Map<string, { env: string; app: string }>();
+  for (const manifest of artifact.environments) {
+    try {
+      let app: string | undefined;
+      if (manifest.cleanup && evaluateCleanup(manifest.cleanup, branch).matched && manifest.cleanup.app) {
+        app = renderTemplate(manifest.cleanup.app, vars, 'cleanup.app');
+      } else if (isPreview(manifest)) {
+        app = previewName(manifest, branch) ?? renderTemplate(manifest.app, vars, 'app');
+      }
+      if (!app) continue;
+      const target = manifestTarget({ ...manifest, app }, vars);
+      found.set(`${target.env}/${target.app}`, { env: target.env, app: target.app });
+    } catch {
+      // A manifest whose names do not render for this branch names nothing to clean up.
+    }
+  }
+  return [...found.values()];
+}
+
+async function createDelete(
+  deps: CleanupDeps,
+  id: string,
+  target: { env: string; app: string },
+  branch: string,
+): Promise<boolean> {
+  const at = deps.clock.now().toISOString();
+  const request: ReleaseRequest = {
+    id,
+    intent: 'delete',
+    env: target.env,
+    app: target.app,
+    triggeredBy: POLICY_PRINCIPAL.login,
+    createdAt: at,
+    state: 'requested',
+    states: [{ state: 'requested', at }],
+  };
+  const call = { principal: POLICY_PRINCIPAL, requestId: id, clock: deps.clock };
+  try {
+    await deps.releases.create({
+      request,
+      audit: auditEntry(call, 'release.delete', id, { ...target, reason: `branch ${branch} deleted` }),
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof ConflictError && (await deps.releases.get(id))) return false;
+    throw error;
+  }
+}
