@@ -127,7 +127,9 @@ export async function releaseByPolicy(
     const id = policyRequestId(artifact.id, target.env, target.app);
     decision.requestId = id;
     if (options.dryRun) {
-      decision.outcome = 'would-request';
+      const existing = await deps.releases.get(id);
+      decision.outcome = existing ? 'duplicate' : 'would-request';
+      if (existing) decision.reasons.push(`already requested as ${id} (${existing.state})`);
       continue;
     }
     decision.outcome = (await createOnce(deps, artifact, target, id)) ? 'requested' : 'duplicate';

@@ -41,8 +41,12 @@ export class FerryClient {
     return this.request<T>('GET', path, query);
   }
 
-  post<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
-    return this.request<T>('POST', path, {}, body, headers);
+  post<T>(path: string, body: unknown, headers: Record<string, string> = {}, query: Query = {}): Promise<T> {
+    return this.request<T>('POST', path, query, body, headers);
+  }
+
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path, {});
   }
 
   private async request<T>(
@@ -82,6 +86,7 @@ export class FerryClient {
         errorMessage(json) ?? (text.trim().split('\n')[0]?.slice(0, 200) || response.statusText);
       throw new RequestError(`${this.redact(message)} (HTTP ${response.status})`, response.status);
     }
+    if (response.status === 204) return undefined as T;
     if (json === undefined) {
       throw new RequestError(
         `${method} ${path} answered without JSON (HTTP ${response.status})`,

@@ -3,6 +3,8 @@ import { artifactPush } from './commands/artifact-push.ts';
 import { deleteApp } from './commands/delete.ts';
 import { deploy } from './commands/deploy.ts';
 import { envInit } from './commands/env-init.ts';
+import { policyApply, policyDelete, policyEvaluate, policyList } from './commands/policy.ts';
+import { promote } from './commands/promote.ts';
 import { releases } from './commands/releases.ts';
 import { resume } from './commands/resume.ts';
 import { rollback } from './commands/rollback.ts';
@@ -13,6 +15,7 @@ import { CliError, EXIT_OK, UsageError } from './errors.ts';
 const COMMANDS: readonly Command[] = [
   artifactPush,
   deploy,
+  promote,
   rollback,
   deleteApp,
   resume,
@@ -20,6 +23,10 @@ const COMMANDS: readonly Command[] = [
   status,
   track,
   envInit,
+  policyList,
+  policyApply,
+  policyDelete,
+  policyEvaluate,
 ];
 
 const OVERVIEW = `ferry: ship release artifacts to Ferry and follow what it releases

@@ -37,3 +37,20 @@ export async function submitRequest(
     io.stdout.write(`${created.id}\n`);
   }
 }
+
+interface DryRun {
+  env: string;
+  app: string;
+  changes: { path: string; change: string }[];
+  diff: string;
+  blockedBy?: string;
+}
+
+/** `--dry-run`: the diff a release would make, written as `git diff` prints it; nothing is released. */
+export async function printDryRun(flags: SubmitFlags, io: CliIo, body: object): Promise<void> {
+  const result = await connect(flags, io).post<DryRun>('/api/releases', body, {}, { dryRun: 'true' });
+  if (wantsJson(flags.output)) return printJson(io.stdout, result);
+  if (result.blockedBy) io.stdout.write(`# would be refused: ${result.blockedBy}\n`);
+  if (result.changes.length === 0) io.stdout.write(`# ${result.env}/${result.app}: no changes\n`);
+  io.stdout.write(result.diff);
+}

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseArtifacts } from '../../lib/app/auto-release.ts';
+import { runCli } from '../cli/helpers.ts';
 import { artifact } from '../fixtures/artifacts.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -263,5 +264,62 @@ describe('policy-based releases, previews, promotion and dry-run on the local st
     expect(why.body[0].reasons.join('; ')).toContain(
       'auto-release api → dev: branch develop matches "develop"',
     );
+  });
+
+  it('the CLI: policy apply/list/evaluate/delete, deploy --dry-run and promote --dry-run', async () => {
+    const env = { FERRY_SERVER: t.url, FERRY_TOKEN: t.adminToken };
+    const cli = (...argv: string[]) => runCli(argv, { env });
+    const applied = await cli(
+      'policy',
+      'apply',
+      'auto-release',
+      '--app',
+      'shop',
+      '--branch',
+      'release/*',
+      '--env',
+      'qa',
+    );
+    expect(applied).toMatchObject({ code: 0, stdout: 'auto-release.shop.qa\n' });
+    const listed = await cli('policy', 'list');
+    expect(listed.stdout).toContain(
+      'auto-release.shop.qa  auto-release  shop from branch release/* → qa  (api)',
+    );
+    expect(listed.stdout).toContain(
+      'branch-restriction.locked.*  branch-restriction  locked only from branches matching ^main$  (install)',
+    );
+    const explained = await cli('policy', 'evaluate', '--artifact', mainArtifact.id);
+    expect(explained.stdout.split('\n')).toEqual([
+      `staging/shop  duplicate  event push = push; branch main matches "main"; already requested as ${(await t.stack.deps.releases.forArtifact(mainArtifact.id))[0]?.id} (committed)`,
+      'production/shop  no match  event push ≠ tag (tag policy "v*"); no tag on this artifact (tag policy "v*")',
+      'preview/shop  no match  preview: event push ≠ pr',
+      '',
+    ]);
+    expect((await cli('policy', 'delete', 'auto-release.shop.qa')).stdout).toBe(
+      'deleted auto-release.shop.qa\n',
+    );
+
+    const next = await t.ship(
+      artifact({ repositoryName: 'acme/shop', branch: 'hotfix' }, manifests('three')),
+    );
+    const before = head();
+    const dry = await cli('deploy', '--env', 'staging', '--app', 'shop', '--artifact', next.id, '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('+  value: "staging-three"');
+    const promoted = await cli(
+      'promote',
+      '--app',
+      'shop',
+      '--from',
+      'staging',
+      '--to',
+      'production',
+      '--dry-run',
+    );
+    expect(promoted).toMatchObject({ code: 0, stdout: '# production/shop: no changes\n' });
+    const noChain = await cli('promote', '--app', 'shop', '--to', 'production');
+    expect(noChain.code).toBe(1);
+    expect(noChain.stderr).toContain('no promotion chain is configured');
+    expect(head()).toBe(before);
   });
 });

@@ -1,7 +1,7 @@
 import { compact } from '../../domain/validate.ts';
 import { flagHelp, type HelpRow, parseFlags, REQUEST_HELP, REQUEST_OPTIONS, requireFlag } from '../args.ts';
 import type { Command } from '../command.ts';
-import { submitRequest } from '../submit.ts';
+import { printDryRun, submitRequest } from '../submit.ts';
 
 const NAME = 'deploy';
 const OPTIONS = {
@@ -10,6 +10,7 @@ const OPTIONS = {
   app: { type: 'string' },
   artifact: { type: 'string' },
   'idempotency-key': { type: 'string' },
+  'dry-run': { type: 'boolean' },
 } as const;
 
 const FLAGS: HelpRow[] = [
@@ -17,6 +18,7 @@ const FLAGS: HelpRow[] = [
   ['--artifact <id>', 'artifact id from `ferry artifact push` (required)'],
   ['--app <app>', 'only this app of the artifact'],
   ['--idempotency-key <k>', 'the same key twice creates one release (safe CI retries)'],
+  ['--dry-run', 'write nothing: print the diff against what <env> holds now'],
   ...REQUEST_HELP,
 ];
 
@@ -34,6 +36,7 @@ ${flagHelp(FLAGS)}`,
     const artifactId = requireFlag(NAME, 'artifact', values.artifact);
     const key = values['idempotency-key'];
     const body = compact({ env, app: values.app, artifactId });
+    if (values['dry-run']) return printDryRun(values, io, body);
     await submitRequest(values, io, '/api/releases', body, key ? { 'Idempotency-Key': key } : {});
   },
 };
