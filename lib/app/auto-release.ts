@@ -132,45 +132,52 @@ export async function releaseByPolicy(
       if (existing) decision.reasons.push(`already requested as ${id} (${existing.state})`);
       continue;
     }
-    decision.outcome = (await createOnce(deps, artifact, target, id)) ? 'requested' : 'duplicate';
+    const created = await createPolicyRequest(deps, {
+      id,
+      intent: 'deploy',
+      env: target.env,
+      app: target.app,
+      artifactId: artifact.id,
+    });
+    decision.outcome = created ? 'requested' : 'duplicate';
   }
   return decisions;
 }
 
-async function createOnce(
-  deps: AutoReleaseDeps,
-  artifact: Artifact,
-  target: Target,
-  id: string,
+/**
+ * Records an automatic request under its derived id; false when that id exists already (a replay), so
+ * whatever derived it acts exactly once.
+ */
+export async function createPolicyRequest(
+  deps: { releases: ReleaseStore; clock: Clock; logger: Logger },
+  input: { id: string; intent: 'deploy' | 'delete'; env: string; app: string; artifactId?: string },
+  detail: Record<string, string> = {},
 ): Promise<boolean> {
-  const call: CallContext = { principal: POLICY_PRINCIPAL, requestId: id, clock: deps.clock };
   const at = deps.clock.now().toISOString();
+  const { id, intent, env, app } = input;
   const request: ReleaseRequest = {
     id,
-    intent: 'deploy',
-    env: target.env,
-    app: target.app,
-    artifactId: artifact.id,
+    intent,
+    env,
+    app,
+    ...(input.artifactId ? { artifactId: input.artifactId } : {}),
     triggeredBy: POLICY_PRINCIPAL.login,
     createdAt: at,
     state: 'requested',
     states: [{ state: 'requested', at }],
   };
+  const call: CallContext = { principal: POLICY_PRINCIPAL, requestId: id, clock: deps.clock };
   try {
     await deps.releases.create({
       request,
-      audit: auditEntry(call, 'release.deploy', id, {
-        env: target.env,
-        app: target.app,
-        artifactId: artifact.id,
+      audit: auditEntry(call, `release.${intent}`, id, {
+        env,
+        app,
+        ...(input.artifactId ? { artifactId: input.artifactId } : {}),
+        ...detail,
       }),
     });
-    deps.logger.info('policy requested a release', {
-      requestId: id,
-      env: target.env,
-      app: target.app,
-      artifactId: artifact.id,
-    });
+    deps.logger.info(`policy requested a ${intent}`, { requestId: id, env, app, ...detail });
     return true;
   } catch (error) {
     if (error instanceof ConflictError && (await deps.releases.get(id))) return false;

@@ -1,13 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Artifact } from '../domain/artifact.ts';
-import { ConflictError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
+import { UnauthenticatedError, ValidationError } from '../domain/errors.ts';
 import { evaluateCleanup } from '../domain/policy.ts';
-import type { ReleaseRequest } from '../domain/release.ts';
 import { renderTemplate } from '../domain/render/template.ts';
 import { isPreview, manifestTarget, previewName, templateVars } from '../domain/targets.ts';
 import type { Logger } from '../log/logger.ts';
-import { auditEntry } from './audit.ts';
-import { POLICY_PRINCIPAL } from './auto-release.ts';
+import { createPolicyRequest } from './auto-release.ts';
 import type { ArtifactStore, Clock, ReleaseStore } from './ports.ts';
 
 export interface CleanupDeps {
@@ -44,7 +42,16 @@ function verify(body: Buffer, header: string | undefined, secret: string): boole
 }
 
 /** The branch that went away: a `delete` of a branch, or the head branch of a closed pull request. */
-function goneBranch(event: string, payload: Record<string, any>): string | undefined {
+/** The fields of GitHub's `delete` and `pull_request` payloads that Ferry reads. */
+interface GithubPayload {
+  ref?: unknown;
+  ref_type?: unknown;
+  action?: unknown;
+  pull_request?: { head?: { ref?: unknown } };
+  repository?: { full_name?: unknown };
+}
+
+function goneBranch(event: string, payload: GithubPayload): string | undefined {
   if (event === 'delete' && payload.ref_type === 'branch' && typeof payload.ref === 'string')
     return payload.ref;
   if (event === 'pull_request' && payload.action === 'closed') {
@@ -73,9 +80,9 @@ export async function receiveGithubWebhook(
     );
   }
   const event = delivery.event ?? '';
-  let payload: Record<string, any>;
+  let payload: GithubPayload;
   try {
-    payload = JSON.parse(delivery.body.toString('utf8')) as Record<string, any>;
+    payload = JSON.parse(delivery.body.toString('utf8')) as GithubPayload;
   } catch (error) {
     throw new ValidationError(`body: not valid JSON: ${(error as Error).message}`);
   }
@@ -98,7 +105,12 @@ export async function receiveGithubWebhook(
       )
       .digest('hex')
       .slice(0, 32)}`;
-    deletes.push({ ...target, requestId: id, duplicate: !(await createDelete(deps, id, target, branch)) });
+    const created = await createPolicyRequest(
+      deps,
+      { id, intent: 'delete', ...target },
+      { reason: `branch ${branch} deleted` },
+    );
+    deletes.push({ ...target, requestId: id, duplicate: !created });
   }
   deps.logger.info('github webhook', { event, repository, branch, deletes: deletes.length });
   return { event, branch, repository, deletes };
@@ -124,34 +136,4 @@ export function cleanupTargets(artifact: Artifact, branch: string): { env: strin
     }
   }
   return [...found.values()];
-}
-
-async function createDelete(
-  deps: CleanupDeps,
-  id: string,
-  target: { env: string; app: string },
-  branch: string,
-): Promise<boolean> {
-  const at = deps.clock.now().toISOString();
-  const request: ReleaseRequest = {
-    id,
-    intent: 'delete',
-    env: target.env,
-    app: target.app,
-    triggeredBy: POLICY_PRINCIPAL.login,
-    createdAt: at,
-    state: 'requested',
-    states: [{ state: 'requested', at }],
-  };
-  const call = { principal: POLICY_PRINCIPAL, requestId: id, clock: deps.clock };
-  try {
-    await deps.releases.create({
-      request,
-      audit: auditEntry(call, 'release.delete', id, { ...target, reason: `branch ${branch} deleted` }),
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof ConflictError && (await deps.releases.get(id))) return false;
-    throw error;
-  }
 }
