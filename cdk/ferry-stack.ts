@@ -1,131 +1,109 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, type HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, BillingMode, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { DeduplicationScope, FifoThroughputLimit, Queue } from 'aws-cdk-lib/aws-sqs';
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import { INDEXES, KEY, TTL_ATTRIBUTE } from '../lib/adapters/dynamodb/schema.ts';
 import type { GitopsConfig } from '../lib/config/env.ts';
-import { DISPATCH_FILTER } from '../lib/config/stream-filters.ts';
-import { API_FUNCTIONS, type ApiFunction, ROUTES, splitRouteKey } from '../lib/http/routes.ts';
-import { FerryFunction } from './ferry-function.ts';
-import { grantAdminSecret, grantGitToken, grantSendWrites, grantTable, useGitops } from './grants.ts';
+import { API_FUNCTIONS, type ApiFunction } from '../lib/http/routes.ts';
+import { type InstallConfig, PLACEHOLDER_REPO_URL, withDefaults } from './config.ts';
+import { FerryAlarms } from './ferry-alarms.ts';
+import type { FerryFunction } from './ferry-function.ts';
+import { FerryServices } from './ferry-services.ts';
+import { FerryState } from './ferry-state.ts';
 
-export interface FerryStackProps extends StackProps {
-  /** The gitops repository Ferry writes (HTTPS) and its branch. */
+/** The install's settings (cdk/config.ts reads them from context); only the gitops repository is required. */
+export interface FerryStackProps extends StackProps, Partial<InstallConfig> {
   gitops: GitopsConfig;
 }
 
+/**
+ * One stack in three parts: FerryState holds the data (retained, point-in-time recovery), FerryServices
+ * everything that can be rebuilt from code, FerryAlarms watches both. One stack keeps a deploy atomic and
+ * avoids cross-stack exports, which CloudFormation refuses to change while another stack imports them;
+ * Retain and the fixed construct ids protect the data instead.
+ */
 export class FerryStack extends Stack {
-  readonly table: Table;
-  readonly api: HttpApi;
-  readonly functions: Record<ApiFunction, FerryFunction>;
-  readonly dispatcher: FerryFunction;
-  readonly writer: FerryFunction;
+  readonly config: InstallConfig;
+  readonly state: FerryState;
+  readonly services: FerryServices;
+  readonly alarms: FerryAlarms;
 
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     super(scope, id, props);
-
-    this.table = new Table(this, 'Table', {
-      partitionKey: { name: KEY.partition, type: AttributeType.STRING },
-      sortKey: { name: KEY.sort, type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      stream: StreamViewType.NEW_AND_OLD_IMAGES,
-      timeToLiveAttribute: TTL_ATTRIBUTE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    for (const index of INDEXES) {
-      this.table.addGlobalSecondaryIndex({
-        indexName: index.name,
-        partitionKey: { name: index.partition, type: AttributeType.STRING },
-        sortKey: { name: index.sort, type: AttributeType.STRING },
-      });
+    this.config = withDefaults(props);
+    if (this.config.gitops.repoUrl === PLACEHOLDER_REPO_URL) {
+      Annotations.of(this).addWarningV2(
+        'ferry:placeholder-gitops-repo',
+        `gitopsRepoUrl is the example ${PLACEHOLDER_REPO_URL}: deploy with -c gitopsRepoUrl=https://…`,
+      );
     }
 
-    const adminToken = new Secret(this, 'AdminToken', {
-      description: 'Ferry admin API token',
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    this.state = new FerryState(this, 'State');
+    this.services = new FerryServices(this, 'Services', { state: this.state, config: this.config });
+    this.alarms = new FerryAlarms(this, 'Alarms', {
+      state: this.state,
+      services: this.services,
+      config: this.config,
     });
 
-    const gitToken = new Secret(this, 'GitToken', {
-      description: 'Token the writer pushes to the gitops repository with (fill in after deploy)',
-    });
-
-    // Every gitops write goes through this queue to the single writer.
-    const writeDeadLetters = new Queue(this, 'WriteDeadLetters', {
-      fifo: true,
-      retentionPeriod: Duration.days(14),
-    });
-    const writes = new Queue(this, 'Writes', {
-      fifo: true,
-      contentBasedDeduplication: false,
-      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
-      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
-      visibilityTimeout: Duration.minutes(6),
-      deadLetterQueue: { queue: writeDeadLetters, maxReceiveCount: 5 },
-    });
-
-    this.functions = Object.fromEntries(
-      API_FUNCTIONS.map((name) => {
-        const fn = new FerryFunction(this, `Fn-${name}`, { name });
-        grantTable(fn, this.table);
-        grantAdminSecret(fn, adminToken);
-        useGitops(fn, props.gitops);
-        return [name, fn];
-      }),
-    ) as Record<ApiFunction, FerryFunction>;
-
-    // Outbox relay: new release requests → FIFO queue. Records that keep failing go to a DLQ for inspection.
-    const dispatchFailures = new Queue(this, 'DispatchFailures', { retentionPeriod: Duration.days(14) });
-    this.dispatcher = new FerryFunction(this, 'Fn-stream-dispatch', { name: 'stream-dispatch' });
-    grantTable(this.dispatcher, this.table);
-    grantSendWrites(this.dispatcher, writes);
-    useGitops(this.dispatcher, props.gitops);
-    this.dispatcher.addEventSource(
-      new DynamoEventSource(this.table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.millis(0),
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: 10,
-        onFailure: new SqsDlq(dispatchFailures),
-        filters: [FilterCriteria.filter(DISPATCH_FILTER)],
-      }),
+    const { secrets } = this.state;
+    const output = (name: string, value: string, description: string) =>
+      new CfnOutput(this, name, { value, description });
+    output('ApiUrl', this.services.api.apiEndpoint, 'FERRY_SERVER (or GIMLET_SERVER) for CI and the CLI');
+    output(
+      'FluxEventsUrl',
+      this.services.fluxEventsUrl.url,
+      'Flux Provider address (ferry env init writes it)',
     );
+    output('AdminTokenSecretName', secrets.adminToken.secretName, 'Read it: the default admin token');
+    output('AdminTokenSecretArn', secrets.adminToken.secretArn, 'The same secret, by ARN');
+    output(
+      'GitTokenSecretName',
+      secrets.gitToken.secretName,
+      'Fill in: a token that may push to the gitops repo',
+    );
+    output('SlackTokenSecretName', secrets.slackToken.secretName, 'Fill in: Slack bot token (xoxb-…)');
+    output(
+      'GithubTokenSecretName',
+      secrets.githubToken.secretName,
+      'Fill in: GitHub token for commit statuses',
+    );
+    output(
+      'FluxHmacKeySecretName',
+      secrets.fluxHmacKey.secretName,
+      'Fill in: the generic-hmac key, no newline',
+    );
+    output(
+      'GithubWebhookSecretName',
+      secrets.githubWebhookSecret.secretName,
+      'Fill in: the secret GitHub signs webhook deliveries with',
+    );
+    output('WriteQueueUrl', this.state.writes.queueUrl, 'The FIFO queue of gitops writes');
+    output('WriteDeadLetterQueueUrl', this.state.writeDeadLetters.queueUrl, 'Writes that failed 5 times');
+  }
 
-    // The one writer: reserved concurrency 1 serialises every push to the repository.
-    this.writer = new FerryFunction(this, 'Fn-sqs-write', {
-      name: 'sqs-write',
-      timeout: Duration.minutes(1),
-      memorySize: 1024,
-      reservedConcurrency: 1,
-    });
-    grantTable(this.writer, this.table);
-    grantGitToken(this.writer, gitToken);
-    useGitops(this.writer, props.gitops);
-    this.writer.addEventSource(new SqsEventSource(writes, { batchSize: 10, reportBatchItemFailures: true }));
+  /** The API functions by name (what benchmarks and bundle tests load). */
+  get functions(): Record<ApiFunction, FerryFunction> {
+    return Object.fromEntries(API_FUNCTIONS.map((name) => [name, this.services.apiFunction(name)])) as Record<
+      ApiFunction,
+      FerryFunction
+    >;
+  }
 
-    this.api = new HttpApi(this, 'Api', { description: 'Ferry API' });
-    const integrations = Object.fromEntries(
-      API_FUNCTIONS.map((name) => [name, new HttpLambdaIntegration(`Int-${name}`, this.functions[name])]),
-    ) as Record<ApiFunction, HttpLambdaIntegration>;
-    for (const route of ROUTES) {
-      const { method, path } = splitRouteKey(route.routeKey);
-      this.api.addRoutes({
-        path,
-        methods: [method as HttpMethod],
-        integration: integrations[route.fn],
-      });
-    }
+  get table(): Table {
+    return this.state.table;
+  }
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
-    new CfnOutput(this, 'AdminTokenSecretArn', { value: adminToken.secretArn });
-    new CfnOutput(this, 'WriteQueueUrl', { value: writes.queueUrl });
-    new CfnOutput(this, 'GitTokenSecretName', { value: gitToken.secretName });
+  get api(): HttpApi {
+    return this.services.api;
+  }
+
+  get writer(): FerryFunction {
+    return this.services.writer;
+  }
+
+  get dispatcher(): FerryFunction {
+    const fn = this.services.functions.get('stream-dispatch');
+    if (!fn) throw new Error('no stream-dispatch function');
+    return fn;
   }
 }

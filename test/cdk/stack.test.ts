@@ -8,6 +8,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FerryStack } from '../../cdk/ferry-stack.ts';
+import { STREAM_CONSUMERS } from '../../cdk/stream-consumers.ts';
 import { ensureTable } from '../../lib/adapters/dynamodb/create-table.ts';
 import { INDEXES } from '../../lib/adapters/dynamodb/schema.ts';
 import {
@@ -72,12 +73,13 @@ describe('FerryStack', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
     });
-    // The API functions, the stream dispatcher and the writer.
-    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + 2);
+    // The API functions, flux-events, the stream consumers and the writer.
+    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + STREAM_CONSUMERS.length + 2);
     const apiFunctions = Object.values(functions).filter(
       (fn) => fn.Properties.Environment.Variables[ENV_ADMIN_SECRET_ID] !== undefined,
     );
-    expect(apiFunctions).toHaveLength(API_FUNCTIONS.length);
+    // flux-events authenticates flux-role tokens too.
+    expect(apiFunctions).toHaveLength(API_FUNCTIONS.length + 1);
     for (const fn of apiFunctions) {
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
         expect.arrayContaining([ENV_TABLE_NAME, ENV_ADMIN_SECRET_ID]),
@@ -115,7 +117,7 @@ describe('FerryStack', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Writes'), 'Arn'] },
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StateWrites'), 'Arn'] },
     });
   });
 
@@ -216,7 +218,9 @@ describe('cdk synth (the pinned CLI, offline)', () => {
       });
       const synthesized = JSON.parse(readFileSync(join(out, 'Ferry.template.json'), 'utf8'));
       const types = Object.values(synthesized.Resources).map((r: any) => r.Type);
-      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(API_FUNCTIONS.length + 2);
+      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(
+        API_FUNCTIONS.length + STREAM_CONSUMERS.length + 2,
+      );
       expect(types).toContain('AWS::ApiGatewayV2::Api');
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -1,0 +1,114 @@
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  type Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { InstallConfig } from './config.ts';
+import type { FerryServices } from './ferry-services.ts';
+import { type FerryState, WRITE_MAX_RECEIVES } from './ferry-state.ts';
+import { STREAM_CONSUMERS } from './stream-consumers.ts';
+
+const PERIOD = Duration.minutes(5);
+/** A queued write older than this means the writer is stuck or one app's message group is blocked. */
+const WRITE_AGE_LIMIT = Duration.minutes(10);
+/** A stream consumer this far behind is failing and retrying, or too slow for the traffic. */
+const ITERATOR_AGE_LIMIT = Duration.minutes(5);
+const API_5XX_LIMIT = 5;
+
+const FIXED_ALARMS = {
+  'write-dead-letters': `A gitops write failed ${WRITE_MAX_RECEIVES} times and was parked in the write dead-letter queue; its request stays queued until the message is redriven.`,
+  'writer-errors':
+    'The writer threw instead of reporting per-message failures: a whole batch is being retried.',
+  'write-queue-age': `A write has waited more than ${WRITE_AGE_LIMIT.toMinutes()} minutes on the FIFO queue: the writer is failing, or one app's message group is blocked.`,
+  'api-5xx': `The HTTP API answered ${API_5XX_LIMIT} or more server errors in ${PERIOD.toMinutes()} minutes.`,
+  'flux-events-5xx': 'The flux-events Function URL answered a server error: Flux events may be lost.',
+} as const;
+
+const STREAM_ALARMS = (consumer: string) => ({
+  [`${consumer}-failures`]: `${consumer} gave up on a stream record after its retries; the record's coordinates are in its failure queue.`,
+  [`${consumer}-iterator-age`]: `${consumer} is more than ${ITERATOR_AGE_LIMIT.toMinutes()} minutes behind the table stream.`,
+});
+
+/** Every alarm the stack creates (its name after the stack name) and what it means when it fires. */
+export const ALARMS: Readonly<Record<string, string>> = {
+  ...FIXED_ALARMS,
+  ...Object.fromEntries(STREAM_CONSUMERS.flatMap((c) => Object.entries(STREAM_ALARMS(c.name)))),
+};
+
+/**
+ * The alarms, and where they go: a new SNS topic with `alarmEmail` subscribed, an existing topic from
+ * `alarmTopicArn`, or nowhere (they still show in the CloudWatch console).
+ */
+export class FerryAlarms extends Construct {
+  readonly topic?: ITopic;
+  readonly alarms = new Map<string, Alarm>();
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { state: FerryState; services: FerryServices; config: InstallConfig },
+  ) {
+    super(scope, id);
+    const { state, services } = props;
+    const { email, topicArn } = props.config.alarms;
+    if (email) {
+      this.topic = new Topic(this, 'Topic', { displayName: 'Ferry alarms' });
+      this.topic.addSubscription(new EmailSubscription(email));
+      new CfnOutput(Stack.of(this), 'AlarmTopicArn', { value: this.topic.topicArn });
+    } else if (topicArn) {
+      this.topic = Topic.fromTopicArn(this, 'Topic', topicArn);
+    }
+
+    // Typed by FIXED_ALARMS, so a listed alarm without a metric (or the reverse) does not compile.
+    const fixed: Record<keyof typeof FIXED_ALARMS, [IMetric, number]> = {
+      'write-dead-letters': [deepest(state.writeDeadLetters.metricApproximateNumberOfMessagesVisible()), 1],
+      'writer-errors': [services.writer.metricErrors({ period: PERIOD }), 1],
+      'write-queue-age': [
+        deepest(state.writes.metricApproximateAgeOfOldestMessage()),
+        WRITE_AGE_LIMIT.toSeconds(),
+      ],
+      'api-5xx': [services.api.metricServerError({ period: PERIOD }), API_5XX_LIMIT],
+      'flux-events-5xx': [services.fluxEvents.metric('Url5xxCount', { period: PERIOD, statistic: 'Sum' }), 1],
+    };
+    for (const [name, [metric, threshold]] of Object.entries(fixed)) this.alarm(name, metric, threshold);
+    for (const { spec, fn, failures } of services.streamConsumers) {
+      this.alarm(`${spec.name}-failures`, deepest(failures.metricApproximateNumberOfMessagesVisible()), 1);
+      this.alarm(
+        `${spec.name}-iterator-age`,
+        fn.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' }),
+        ITERATOR_AGE_LIMIT.toMilliseconds(),
+      );
+    }
+  }
+
+  private alarm(name: string, metric: IMetric, threshold: number): void {
+    const description = ALARMS[name];
+    if (!description) throw new Error(`alarm ${name} is not listed in ALARMS`);
+    const alarm = new Alarm(this, name, {
+      alarmName: `${Stack.of(this).stackName}-${name}`,
+      alarmDescription: description,
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (this.topic) {
+      alarm.addAlarmAction(new SnsAction(this.topic));
+      alarm.addOkAction(new SnsAction(this.topic));
+    }
+    this.alarms.set(name, alarm);
+  }
+}
+
+/** The largest value seen in the period: a queue that held one message for a minute still counts. */
+function deepest(metric: Metric): Metric {
+  return metric.with({ period: PERIOD, statistic: 'Maximum' });
+}

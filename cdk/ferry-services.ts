@@ -1,0 +1,167 @@
+import { Duration } from 'aws-cdk-lib';
+import { HttpApi, type HttpMethod, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  FilterCriteria,
+  type FunctionUrl,
+  FunctionUrlAuthType,
+  type Function as LambdaFunction,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  API_FUNCTIONS,
+  type ApiFunction,
+  FLUX_EVENTS_FUNCTION,
+  ROUTES,
+  splitRouteKey,
+} from '../lib/http/routes.ts';
+import type { InstallConfig } from './config.ts';
+import { FerryFunction, type FerryFunctionProps } from './ferry-function.ts';
+import type { FerrySecrets, FerryState } from './ferry-state.ts';
+import {
+  grantAdminSecret,
+  grantFluxHmacKey,
+  grantGithubWebhookSecret,
+  grantGitToken,
+  grantTable,
+  useFluxEventsUrl,
+  useGitops,
+  useReleaseRules,
+  writeOwnLogsOnly,
+} from './grants.ts';
+import { STREAM_CONSUMERS, type StreamConsumerSpec } from './stream-consumers.ts';
+
+export const WRITER_FUNCTION = 'sqs-write';
+
+/**
+ * Grants an API function needs beyond those every API function gets, by function name, so each secret is
+ * readable only by the function that uses it. A function added to API_FUNCTIONS later picks its entry up.
+ */
+export const API_FUNCTION_GRANTS: Readonly<
+  Record<string, (fn: LambdaFunction, secrets: FerrySecrets) => void>
+> = {
+  'http-github-webhook': (fn, secrets) => grantGithubWebhookSecret(fn, secrets.githubWebhookSecret),
+};
+
+export interface StreamConsumer {
+  spec: StreamConsumerSpec;
+  fn: FerryFunction;
+  failures: Queue;
+}
+
+/**
+ * Everything stateless: the functions, the HTTP API with exactly the routes of ROUTES, the flux-events
+ * Function URL, and the event sources. It can be replaced freely; the data lives in FerryState.
+ */
+export class FerryServices extends Construct {
+  /** Every function by its entry name (`http-artifacts`, `sqs-write`, …). */
+  readonly functions = new Map<string, FerryFunction>();
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly fluxEvents: FerryFunction;
+  readonly fluxEventsUrl: FunctionUrl;
+  readonly writer: FerryFunction;
+  readonly streamConsumers: StreamConsumer[] = [];
+
+  constructor(scope: Construct, id: string, props: { state: FerryState; config: InstallConfig }) {
+    super(scope, id);
+    const { state, config } = props;
+    const { secrets } = state;
+
+    // Flux's notification-controller cannot present an AWS signature, so its address is public; the
+    // handler accepts only an HMAC-signed body or a flux-role token, and stores nothing else.
+    this.fluxEvents = this.ferryFunction({ name: FLUX_EVENTS_FUNCTION });
+    grantTable(this.fluxEvents, state.table);
+    grantAdminSecret(this.fluxEvents, secrets.adminToken);
+    grantFluxHmacKey(this.fluxEvents, secrets.fluxHmacKey);
+    this.fluxEventsUrl = this.fluxEvents.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+
+    for (const name of API_FUNCTIONS) {
+      const fn = this.ferryFunction({ name });
+      grantTable(fn, state.table);
+      grantAdminSecret(fn, secrets.adminToken);
+      useGitops(fn, config.gitops);
+      useFluxEventsUrl(fn, this.fluxEventsUrl.url);
+      useReleaseRules(fn, config);
+      API_FUNCTION_GRANTS[name]?.(fn, secrets);
+    }
+
+    // API Gateway authenticates nobody: each route's function checks the bearer token (or a signature).
+    this.api = new HttpApi(this, 'Api', { description: 'Ferry API', createDefaultStage: false });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: config.throttle,
+    });
+    const integrations = Object.fromEntries(
+      API_FUNCTIONS.map((name) => [name, new HttpLambdaIntegration(`Int-${name}`, this.apiFunction(name))]),
+    ) as Record<ApiFunction, HttpLambdaIntegration>;
+    for (const route of ROUTES) {
+      const { method, path } = splitRouteKey(route.routeKey);
+      this.api.addRoutes({ path, methods: [method as HttpMethod], integration: integrations[route.fn] });
+    }
+
+    for (const spec of STREAM_CONSUMERS) this.streamConsumer(spec, props);
+
+    // The one writer: reserved concurrency 1 serialises every push to the repository.
+    this.writer = this.ferryFunction({
+      name: WRITER_FUNCTION,
+      timeout: Duration.minutes(1),
+      memorySize: 1024,
+      reservedConcurrency: 1,
+    });
+    grantTable(this.writer, state.table);
+    grantGitToken(this.writer, secrets.gitToken);
+    useGitops(this.writer, config.gitops);
+    this.writer.addEventSource(
+      new SqsEventSource(state.writes, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+  }
+
+  apiFunction(name: ApiFunction): FerryFunction {
+    const fn = this.functions.get(name);
+    if (!fn) throw new Error(`no function ${name}`);
+    return fn;
+  }
+
+  private ferryFunction(props: FerryFunctionProps): FerryFunction {
+    const fn = new FerryFunction(this, `Fn-${props.name}`, props);
+    writeOwnLogsOnly(fn);
+    this.functions.set(props.name, fn);
+    return fn;
+  }
+
+  /**
+   * A table stream consumer from the oldest record kept. A failing batch is split until the bad record is
+   * alone (bisect), the handler reports the records it could not finish, and after 10 retries a record's
+   * coordinates go to the consumer's failure queue so the shard moves on. One batch per shard at a time
+   * (parallelization factor 1) keeps each shard's records in order.
+   */
+  private streamConsumer(spec: StreamConsumerSpec, props: { state: FerryState; config: InstallConfig }) {
+    const fn = this.ferryFunction({
+      name: spec.name,
+      ...(spec.memorySize ? { memorySize: spec.memorySize } : {}),
+      ...(spec.timeout ? { timeout: spec.timeout } : {}),
+    });
+    grantTable(fn, props.state.table);
+    spec.wire(fn, props);
+    const failures = props.state.failureQueue(spec.name);
+    fn.addEventSource(
+      new DynamoEventSource(props.state.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: spec.batchSize ?? 100,
+        maxBatchingWindow: Duration.millis(0),
+        parallelizationFactor: 1,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 10,
+        onFailure: new SqsDlq(failures),
+        filters: [FilterCriteria.filter(spec.filter)],
+      }),
+    );
+    this.streamConsumers.push({ spec, fn, failures });
+  }
+}

@@ -1,0 +1,591 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  CONTEXT_KEYS,
+  DEFAULT_CONFIG,
+  type InstallConfig,
+  readInstallConfig,
+  SETTINGS_BUDGET_BYTES,
+} from '../../cdk/config.ts';
+import { ALARMS } from '../../cdk/ferry-alarms.ts';
+import { WRITER_FUNCTION } from '../../cdk/ferry-services.ts';
+import { FerryStack, type FerryStackProps } from '../../cdk/ferry-stack.ts';
+import { UNSET_SECRET } from '../../cdk/ferry-state.ts';
+import { STREAM_CONSUMERS } from '../../cdk/stream-consumers.ts';
+import {
+  ENV_ADMIN_SECRET_ID,
+  ENV_BRANCH_RESTRICTIONS,
+  ENV_FLUX_EVENTS_URL,
+  ENV_FLUX_HMAC_SECRET_ID,
+  ENV_GIT_TOKEN_SECRET_ID,
+  ENV_GITHUB_TOKEN_SECRET_ID,
+  ENV_GITHUB_WEBHOOK_SECRET_ID,
+  ENV_GITOPS_BRANCH,
+  ENV_GITOPS_REPO_URL,
+  ENV_PROMOTION_CHAIN,
+  ENV_SLACK_CHANNELS,
+  ENV_SLACK_TEMPLATES,
+  ENV_SLACK_TOKEN_SECRET_ID,
+  ENV_TABLE_NAME,
+  ENV_WRITE_QUEUE_URL,
+} from '../../lib/config/env.ts';
+import { API_FUNCTIONS, FLUX_EVENTS_FUNCTION, ROUTES } from '../../lib/http/routes.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const GITOPS = { repoUrl: 'https://git.example.com/acme/gitops.git', branch: 'main' };
+const ALARM_EMAIL = 'platform@example.com';
+const ALARM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:platform-alarms';
+
+/**
+ * A `Resource: "*"` is allowed only for these actions, each because AWS offers nothing narrower.
+ */
+const WILDCARD_RESOURCE_ALLOWED: Record<string, string> = {
+  // No resource-level permissions exist for ListStreams; the table stream event sources call it.
+  'dynamodb:ListStreams': 'DynamoDB ListStreams supports only Resource "*"',
+};
+
+const CONFIGURED: Partial<InstallConfig> = {
+  slackChannels: { production: '#releases-prod', '*': '#releases' },
+  slackTemplates: { succeeded: '{{app}} is live in {{env}}' },
+  branchRestrictions: [{ env: 'production', branch: '^main$' }],
+  promotionChain: ['staging', 'production'],
+  alarms: { email: ALARM_EMAIL },
+  throttle: { rateLimit: 20, burstLimit: 40 },
+};
+
+/**
+ * Stacks synthesized in-process without bundling (`aws:cdk:bundling-stacks: []`): the template is the same
+ * but for asset hashes, and the bundles themselves are tested by test/cdk/e2e.test.ts.
+ */
+function synth(props: Partial<FerryStackProps> = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new FerryStack(app, 'Ferry', { gitops: GITOPS, ...props });
+  const template = Template.fromStack(stack);
+  const json = template.toJSON() as { Resources: Record<string, any>; Outputs: Record<string, any> };
+  const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const fnId = (name: string) => {
+    const fn = stack.services.functions.get(name);
+    if (!fn) throw new Error(`no function ${name}`);
+    return id(fn);
+  };
+  const nameOf = new Map([...stack.services.functions].map(([name, fn]) => [id(fn), name]));
+  const of = (type: string) =>
+    Object.entries(json.Resources).filter(([, r]) => r.Type === type) as [string, any][];
+  return { stack, template, json, id, fnId, nameOf, of };
+}
+
+type Synth = ReturnType<typeof synth>;
+let configured: Synth;
+let plain: Synth;
+let imported: Synth;
+
+beforeAll(() => {
+  configured = synth(CONFIGURED);
+  plain = synth();
+  imported = synth({ alarms: { topicArn: ALARM_TOPIC } });
+}, 120_000);
+
+/** Every IAM statement in the template, with where it comes from. */
+function statements(t: Synth): { from: string; statement: any }[] {
+  const found: { from: string; statement: any }[] = [];
+  for (const [id, r] of Object.entries(t.json.Resources)) {
+    const documents = [
+      r.Properties?.PolicyDocument,
+      ...(r.Properties?.Policies ?? []).map((p: any) => p.PolicyDocument),
+    ].filter(Boolean);
+    for (const doc of documents) for (const statement of doc.Statement) found.push({ from: id, statement });
+  }
+  return found;
+}
+
+const list = (value: unknown) => (Array.isArray(value) ? value : [value]);
+
+/** The functions whose roles may read a secret, by the secret's logical id. */
+function secretReaders(t: Synth, secretId: string): string[] {
+  return statements(t)
+    .filter(
+      ({ statement }) =>
+        list(statement.Action).includes('secretsmanager:GetSecretValue') &&
+        list(statement.Resource).some((r: any) => r?.Ref === secretId),
+    )
+    .map(({ from }) => {
+      const role = t.json.Resources[from].Properties.Roles[0].Ref;
+      const fn = t.of('AWS::Lambda::Function').find(([, f]) => f.Properties.Role['Fn::GetAtt'][0] === role);
+      return t.nameOf.get(fn?.[0] ?? '') ?? from;
+    })
+    .sort();
+}
+
+describe('the HTTP API', () => {
+  it('routes every key of ROUTES to the function ROUTES names, and has no other route', () => {
+    const { json, of, nameOf } = configured;
+    const wired = of('AWS::ApiGatewayV2::Route').map(([, route]) => {
+      const integration = json.Resources[route.Properties.Target['Fn::Join'][1][1].Ref];
+      const fnId = integration.Properties.IntegrationUri['Fn::GetAtt'][0];
+      expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+      return `${route.Properties.RouteKey} → ${nameOf.get(fnId)}`;
+    });
+    expect(wired.sort()).toEqual(ROUTES.map((r) => `${r.routeKey} → ${r.fn}`).sort());
+    expect(of('AWS::ApiGatewayV2::Authorizer')).toEqual([]);
+  });
+
+  it('throttles the default stage with the configured rate and burst, and sane defaults', () => {
+    configured.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
+    plain.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: DEFAULT_CONFIG.throttle.rateLimit,
+        ThrottlingBurstLimit: DEFAULT_CONFIG.throttle.burstLimit,
+      },
+    });
+  });
+
+  it('outputs the API URL, the Flux events URL and every secret to fill in or read', () => {
+    expect(Object.keys(configured.json.Outputs)).toEqual(
+      expect.arrayContaining([
+        'ApiUrl',
+        'FluxEventsUrl',
+        'AdminTokenSecretName',
+        'GitTokenSecretName',
+        'SlackTokenSecretName',
+        'GithubTokenSecretName',
+        'FluxHmacKeySecretName',
+        'GithubWebhookSecretName',
+        'AlarmTopicArn',
+      ]),
+    );
+    expect(plain.json.Outputs.AlarmTopicArn).toBeUndefined();
+  });
+});
+
+describe('the only unauthenticated entry', () => {
+  it('is the flux-events Function URL (auth NONE); every other invoke permission is API Gateway’s', () => {
+    const { of, fnId, id, stack } = configured;
+    const flux = fnId(FLUX_EVENTS_FUNCTION);
+    const urls = of('AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    expect(urls[0]?.[1].Properties).toMatchObject({
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [flux, 'Arn'] },
+    });
+    const apiId = id(stack.services.api);
+    for (const [logicalId, { Properties: p }] of of('AWS::Lambda::Permission')) {
+      if (p.Principal === 'apigateway.amazonaws.com') {
+        // Scoped to this API's routes, so no other API can invoke the functions.
+        expect(JSON.stringify(p.SourceArn), logicalId).toContain(apiId);
+        continue;
+      }
+      expect(p.Principal, logicalId).toBe('*');
+      expect(p.FunctionName, logicalId).toEqual({ 'Fn::GetAtt': [flux, 'Arn'] });
+      expect(
+        (p.Action === 'lambda:InvokeFunctionUrl' && p.FunctionUrlAuthType === 'NONE') ||
+          (p.Action === 'lambda:InvokeFunction' && p.InvokedViaFunctionUrl === true),
+        `${logicalId}: a public permission that is not the Function URL's`,
+      ).toBe(true);
+    }
+  });
+
+  it('is the address every API function gives `ferry env init`', () => {
+    const { of, nameOf, id, stack } = configured;
+    const url = { 'Fn::GetAtt': [id(stack.services.fluxEventsUrl), 'FunctionUrl'] };
+    const apiFunctions = of('AWS::Lambda::Function').filter(([fid]) =>
+      (API_FUNCTIONS as readonly string[]).includes(nameOf.get(fid) ?? ''),
+    );
+    expect(apiFunctions).toHaveLength(API_FUNCTIONS.length);
+    for (const [, fn] of apiFunctions)
+      expect(fn.Properties.Environment.Variables[ENV_FLUX_EVENTS_URL]).toEqual(url);
+    expect(configured.json.Outputs.FluxEventsUrl.Value).toEqual(url);
+  });
+});
+
+describe('the writer', () => {
+  it('runs at reserved concurrency 1, fed only by the FIFO write queue, reporting failed messages', () => {
+    const { of, fnId, id, stack } = configured;
+    const writer = fnId(WRITER_FUNCTION);
+    expect(configured.json.Resources[writer].Properties.ReservedConcurrentExecutions).toBe(1);
+    const sources = of('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => m.Properties.FunctionName.Ref === writer,
+    );
+    expect(sources.map(([, m]) => m.Properties)).toEqual([
+      expect.objectContaining({
+        EventSourceArn: { 'Fn::GetAtt': [id(stack.state.writes), 'Arn'] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      }),
+    ]);
+    // No other function reads the write queue.
+    const readers = of('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => m.Properties.EventSourceArn['Fn::GetAtt']?.[0] === id(stack.state.writes),
+    );
+    expect(readers).toHaveLength(1);
+  });
+
+  it('takes writes from a FIFO queue with explicit deduplication ids and a FIFO dead-letter queue', () => {
+    const { json, id, stack } = configured;
+    const writes = json.Resources[id(stack.state.writes)].Properties;
+    const dlq = json.Resources[id(stack.state.writeDeadLetters)].Properties;
+    expect(writes).toMatchObject({
+      FifoQueue: true,
+      ContentBasedDeduplication: false,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [id(stack.state.writeDeadLetters), 'Arn'] } },
+    });
+    expect(dlq.FifoQueue).toBe(true);
+  });
+
+  it('is fed by the dispatcher alone: no other role may send to the write queue', () => {
+    const { id, stack, json } = configured;
+    const senders = statements(configured)
+      .filter(
+        ({ statement }) =>
+          list(statement.Action).includes('sqs:SendMessage') &&
+          list(statement.Resource).some((r: any) => r['Fn::GetAtt']?.[0] === id(stack.state.writes)),
+      )
+      .map(({ from }) => json.Resources[from].Properties.Roles[0].Ref);
+    expect(senders).toEqual([id(stack.dispatcher.role as IConstruct)]);
+  });
+});
+
+describe('the table stream consumers', () => {
+  it('each read the stream through their filter, bisecting, reporting failures and parking in their own queue', () => {
+    const { of, fnId, id, stack } = configured;
+    const streamSources = of('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => m.Properties.EventSourceArn['Fn::GetAtt']?.[1] === 'StreamArn',
+    );
+    expect(streamSources).toHaveLength(STREAM_CONSUMERS.length);
+    for (const spec of STREAM_CONSUMERS) {
+      const consumer = stack.services.streamConsumers.find((c) => c.spec === spec);
+      const [, mapping] =
+        streamSources.find(([, m]) => m.Properties.FunctionName.Ref === fnId(spec.name)) ?? [];
+      expect(mapping?.Properties, spec.name).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': [id(stack.state.table), 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify(spec.filter) }] },
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ParallelizationFactor: 1,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [id(consumer?.failures as IConstruct), 'Arn'] } },
+        },
+      });
+    }
+  });
+
+  it('gives the Flux status processor 1024 MB and a minute for its clone of the gitops repository', () => {
+    const fn = configured.json.Resources[configured.fnId('stream-flux-status')].Properties;
+    expect(fn).toMatchObject({ MemorySize: 1024, Timeout: 60 });
+  });
+});
+
+describe('least privilege', () => {
+  it('no statement grants a wildcard action', () => {
+    const wildcards = statements(configured).filter(({ statement }) =>
+      list(statement.Action ?? statement.NotAction).some((a: string) => a.includes('*')),
+    );
+    expect(wildcards).toEqual([]);
+    for (const [, { Properties: p }] of configured.of('AWS::Lambda::Permission'))
+      expect(p.Action).not.toContain('*');
+  });
+
+  it('a "*" resource appears only for actions on the allow-list', () => {
+    const wildcard = statements(configured).filter(({ statement }) => list(statement.Resource).includes('*'));
+    expect(wildcard.length).toBeGreaterThan(0);
+    for (const { from, statement } of wildcard) {
+      for (const action of list(statement.Action)) {
+        expect(WILDCARD_RESOURCE_ALLOWED[action], `${from}: ${action} on "*"`).toBeDefined();
+      }
+    }
+  });
+
+  it('each secret is readable only by the functions that use it', () => {
+    const { id, stack } = configured;
+    const s = stack.state.secrets;
+    const api = [...API_FUNCTIONS];
+    expect(secretReaders(configured, id(s.adminToken))).toEqual([...api, FLUX_EVENTS_FUNCTION].sort());
+    expect(secretReaders(configured, id(s.gitToken))).toEqual([WRITER_FUNCTION, 'stream-flux-status'].sort());
+    expect(secretReaders(configured, id(s.slackToken))).toEqual(['stream-notify']);
+    expect(secretReaders(configured, id(s.githubToken))).toEqual(['stream-notify']);
+    expect(secretReaders(configured, id(s.fluxHmacKey))).toEqual([FLUX_EVENTS_FUNCTION]);
+    expect(secretReaders(configured, id(s.githubWebhookSecret))).toEqual(
+      api.filter((fn) => fn === 'http-github-webhook'),
+    );
+  });
+
+  it('roles carry no managed policy and write only their function’s own log group', () => {
+    const { of, json } = configured;
+    for (const [roleId, role] of of('AWS::IAM::Role'))
+      expect(role.Properties.ManagedPolicyArns, roleId).toBeUndefined();
+    for (const [fnId, fn] of of('AWS::Lambda::Function')) {
+      const role = fn.Properties.Role['Fn::GetAtt'][0];
+      const logGroup = fn.Properties.LoggingConfig.LogGroup.Ref;
+      const logs = statements(configured).filter(
+        ({ from, statement }) =>
+          json.Resources[from].Properties.Roles?.[0]?.Ref === role &&
+          list(statement.Action).includes('logs:PutLogEvents'),
+      );
+      expect(
+        logs.map(({ statement }) => statement.Resource),
+        fnId,
+      ).toEqual([{ 'Fn::GetAtt': [logGroup, 'Arn'] }]);
+    }
+  });
+
+  it('gives each function exactly the variables its handler reads', () => {
+    const { of, nameOf } = configured;
+    const api = [
+      ENV_TABLE_NAME,
+      ENV_ADMIN_SECRET_ID,
+      ENV_GITOPS_REPO_URL,
+      ENV_GITOPS_BRANCH,
+      ENV_FLUX_EVENTS_URL,
+      ENV_BRANCH_RESTRICTIONS,
+      ENV_PROMOTION_CHAIN,
+    ];
+    const expected: Record<string, string[]> = {
+      ...Object.fromEntries(API_FUNCTIONS.map((fn) => [fn, api])),
+      [FLUX_EVENTS_FUNCTION]: [ENV_TABLE_NAME, ENV_ADMIN_SECRET_ID, ENV_FLUX_HMAC_SECRET_ID],
+      'stream-dispatch': [ENV_TABLE_NAME, ENV_WRITE_QUEUE_URL, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
+      'stream-flux-status': [ENV_TABLE_NAME, ENV_GIT_TOKEN_SECRET_ID, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
+      'stream-policy': [ENV_TABLE_NAME, ENV_BRANCH_RESTRICTIONS],
+      'stream-notify': [
+        ENV_TABLE_NAME,
+        ENV_SLACK_TOKEN_SECRET_ID,
+        ENV_GITHUB_TOKEN_SECRET_ID,
+        ENV_SLACK_CHANNELS,
+        ENV_SLACK_TEMPLATES,
+        ENV_GITOPS_REPO_URL,
+        ENV_GITOPS_BRANCH,
+      ],
+      [WRITER_FUNCTION]: [ENV_TABLE_NAME, ENV_GIT_TOKEN_SECRET_ID, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
+    };
+    if ((API_FUNCTIONS as readonly string[]).includes('http-github-webhook')) {
+      expected['http-github-webhook'] = [...api, ENV_GITHUB_WEBHOOK_SECRET_ID];
+    }
+    const actual = Object.fromEntries(
+      of('AWS::Lambda::Function').map(([fid, fn]) => [
+        nameOf.get(fid),
+        Object.keys(fn.Properties.Environment.Variables)
+          .filter((name) => name.startsWith('FERRY_'))
+          .sort(),
+      ]),
+    );
+    expect(actual).toEqual(
+      Object.fromEntries(Object.entries(expected).map(([fn, vars]) => [fn, [...vars].sort()])),
+    );
+  });
+});
+
+describe('the stateful part', () => {
+  it('retains the table, every queue and every secret; the table streams both images and keeps PITR', () => {
+    const { of, template } = configured;
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::SecretsManager::Secret']) {
+      const found = of(type);
+      expect(found.length, type).toBeGreaterThan(0);
+      for (const [logicalId, r] of found) {
+        expect([r.DeletionPolicy, r.UpdateReplacePolicy], logicalId).toEqual(['Retain', 'Retain']);
+      }
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('generates the admin token; the secrets to fill in start blank, which the functions read as unset', () => {
+    const { json, id, stack } = configured;
+    const { adminToken, ...toFill } = stack.state.secrets;
+    expect(json.Resources[id(adminToken)].Properties.GenerateSecretString).toBeDefined();
+    for (const [name, secret] of Object.entries(toFill)) {
+      expect(json.Resources[id(secret)].Properties, name).toEqual(
+        expect.objectContaining({ SecretString: UNSET_SECRET }),
+      );
+    }
+    expect(UNSET_SECRET.trim()).toBe('');
+  });
+});
+
+describe('alarms', () => {
+  const alarmsOf = (t: Synth) =>
+    new Map(t.of('AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.AlarmName as string, a.Properties]));
+
+  it('creates every alarm in ALARMS, named after the stack and described', () => {
+    const alarms = alarmsOf(configured);
+    expect([...alarms.keys()].sort()).toEqual(
+      Object.keys(ALARMS)
+        .map((name) => `Ferry-${name}`)
+        .sort(),
+    );
+    for (const [name, meaning] of Object.entries(ALARMS)) {
+      expect(alarms.get(`Ferry-${name}`)?.AlarmDescription).toBe(meaning);
+    }
+  });
+
+  it('watches each dead-letter queue, the write queue’s oldest message, the writer, the API and each consumer', () => {
+    const { id, fnId, stack } = configured;
+    const alarms = alarmsOf(configured);
+    const metric = (name: string) => {
+      const a = alarms.get(`Ferry-${name}`);
+      return { metric: a?.MetricName, dimension: a?.Dimensions?.[0]?.Value };
+    };
+    const queueName = (q: IConstruct) => ({ 'Fn::GetAtt': [id(q), 'QueueName'] });
+    expect(metric('write-dead-letters')).toEqual({
+      metric: 'ApproximateNumberOfMessagesVisible',
+      dimension: queueName(stack.state.writeDeadLetters),
+    });
+    expect(metric('write-queue-age')).toEqual({
+      metric: 'ApproximateAgeOfOldestMessage',
+      dimension: queueName(stack.state.writes),
+    });
+    expect(metric('writer-errors')).toEqual({ metric: 'Errors', dimension: { Ref: fnId(WRITER_FUNCTION) } });
+    expect(metric('api-5xx')).toEqual({ metric: '5xx', dimension: { Ref: id(stack.services.api) } });
+    expect(metric('flux-events-5xx')).toEqual({
+      metric: 'Url5xxCount',
+      dimension: { Ref: fnId(FLUX_EVENTS_FUNCTION) },
+    });
+    for (const { spec, failures } of stack.services.streamConsumers) {
+      expect(metric(`${spec.name}-failures`)).toEqual({
+        metric: 'ApproximateNumberOfMessagesVisible',
+        dimension: queueName(failures),
+      });
+      expect(metric(`${spec.name}-iterator-age`)).toEqual({
+        metric: 'IteratorAge',
+        dimension: { Ref: fnId(spec.name) },
+      });
+    }
+  });
+
+  it('sends every alarm and its recovery to the topic alarmEmail subscribes to', () => {
+    const topic = configured.id(configured.stack.alarms.topic as IConstruct);
+    configured.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: ALARM_EMAIL,
+      TopicArn: { Ref: topic },
+    });
+    for (const [name, alarm] of alarmsOf(configured)) {
+      expect(alarm.AlarmActions, name).toEqual([{ Ref: topic }]);
+      expect(alarm.OKActions, name).toEqual([{ Ref: topic }]);
+    }
+  });
+
+  it('uses an existing topic from alarmTopicArn, and no topic at all without either setting', () => {
+    expect(imported.of('AWS::SNS::Topic')).toEqual([]);
+    for (const [name, alarm] of alarmsOf(imported)) expect(alarm.AlarmActions, name).toEqual([ALARM_TOPIC]);
+    expect(plain.of('AWS::SNS::Topic')).toEqual([]);
+    for (const [name, alarm] of alarmsOf(plain)) expect(alarm.AlarmActions, name).toBeUndefined();
+    expect(alarmsOf(plain).size).toBe(Object.keys(ALARMS).length);
+  });
+});
+
+describe('install settings', () => {
+  const variables = (t: Synth, name: string) =>
+    t.json.Resources[t.fnId(name)].Properties.Environment.Variables as Record<string, unknown>;
+
+  it('reach the functions that read them, as the handlers parse them', () => {
+    expect(variables(configured, 'stream-notify')).toMatchObject({
+      [ENV_SLACK_CHANNELS]: JSON.stringify(CONFIGURED.slackChannels),
+      [ENV_SLACK_TEMPLATES]: JSON.stringify(CONFIGURED.slackTemplates),
+    });
+    for (const fn of API_FUNCTIONS) {
+      expect(variables(configured, fn), fn).toMatchObject({
+        [ENV_BRANCH_RESTRICTIONS]: '[{"env":"production","branch":"^main$"}]',
+        [ENV_PROMOTION_CHAIN]: 'staging,production',
+        [ENV_GITOPS_REPO_URL]: GITOPS.repoUrl,
+        [ENV_GITOPS_BRANCH]: GITOPS.branch,
+      });
+    }
+  });
+
+  it('stay unset when the install has none', () => {
+    const unset = [ENV_SLACK_CHANNELS, ENV_SLACK_TEMPLATES, ENV_BRANCH_RESTRICTIONS, ENV_PROMOTION_CHAIN];
+    for (const name of plain.stack.services.functions.keys()) {
+      for (const variable of unset) expect(variables(plain, name), name).not.toHaveProperty(variable);
+    }
+  });
+});
+
+describe('CDK context', () => {
+  const read = (context: Record<string, unknown>) => readInstallConfig((key) => context[key]);
+
+  it('cdk.json’s defaults are DEFAULT_CONFIG, and name only known keys', () => {
+    const { context } = JSON.parse(readFileSync(`${ROOT}cdk.json`, 'utf8'));
+    expect(read(context)).toEqual(DEFAULT_CONFIG);
+    const ours = Object.keys(context).filter((key) => !key.startsWith('@aws-cdk/'));
+    expect(CONTEXT_KEYS).toEqual(expect.arrayContaining(ours));
+  });
+
+  it('parses -c strings: JSON objects and arrays, comma lists, numbers', () => {
+    expect(
+      read({
+        gitopsRepoUrl: 'https://github.com/acme/gitops.git',
+        gitopsBranch: 'release/v2',
+        slackChannels: '{"*":"#deploys","production":"C0123ABC"}',
+        slackTemplates: '{"failed":"{{app}} failed"}',
+        branchRestrictions: '[{"env":"production","app":"web","branch":"^main$"}]',
+        promotionChain: 'dev, staging,production',
+        alarmTopicArn: ALARM_TOPIC,
+        apiThrottleRate: '12.5',
+        apiThrottleBurst: '30',
+      }),
+    ).toEqual({
+      gitops: { repoUrl: 'https://github.com/acme/gitops.git', branch: 'release/v2' },
+      slackChannels: { '*': '#deploys', production: 'C0123ABC' },
+      slackTemplates: { failed: '{{app}} failed' },
+      branchRestrictions: [{ env: 'production', app: 'web', branch: '^main$' }],
+      promotionChain: ['dev', 'staging', 'production'],
+      alarms: { topicArn: ALARM_TOPIC },
+      throttle: { rateLimit: 12.5, burstLimit: 30 },
+    });
+    expect(read({ promotionChain: '["dev","production"]' }).promotionChain).toEqual(['dev', 'production']);
+  });
+
+  it.each([
+    ['slackChannels', '{"*": "#deploys"', /^context slackChannels: is not valid JSON/],
+    ['slackChannels', '{"production": 5}', /^context slackChannels: "production" must be a string/],
+    ['slackChannels', '{"Prod": "#x"}', /^context slackChannels: "Prod" is not an environment name/],
+    ['slackTemplates', '{"shipped": "{{app}}"}', /^context slackTemplates: template key "shipped"/],
+    ['branchRestrictions', '{"env":"production"}', /^context branchRestrictions: .*must be a JSON array/],
+    ['branchRestrictions', '[{"env":"production","branch":"main"}]', /^context branchRestrictions: .*\^/],
+    ['promotionChain', 'dev,Staging', /^context promotionChain: .*"Staging"/],
+    ['gitopsRepoUrl', 'http://git.example.com/gitops.git', /^context gitopsRepoUrl: must be an https/],
+    [
+      'gitopsRepoUrl',
+      'https://bot:t0k3n@github.com/acme/gitops.git',
+      /^context gitopsRepoUrl: .*credentials/,
+    ],
+    ['gitopsBranch', 'main..next', /^context gitopsBranch: "main..next" is not a valid branch name/],
+    ['alarmEmail', 'platform-team', /^context alarmEmail: "platform-team" is not an e-mail address/],
+    ['alarmTopicArn', 'platform-alarms', /^context alarmTopicArn: .*not an SNS topic ARN/],
+    ['apiThrottleBurst', '1.5', /^context apiThrottleBurst: .*whole number/],
+    ['apiThrottleRate', '-1', /^context apiThrottleRate: .*above 0/],
+  ])('refuses a bad %s (%s), naming the key', (key, value, message) => {
+    expect(() => read({ [key]: value })).toThrow(message);
+  });
+
+  it('refuses alarmEmail and alarmTopicArn together, and settings that would overflow 4 KB of environment', () => {
+    expect(() => read({ alarmEmail: ALARM_EMAIL, alarmTopicArn: ALARM_TOPIC })).toThrow(
+      /^context alarmTopicArn: set alarmEmail or alarmTopicArn, not both/,
+    );
+    const long = { failed: `{{app}} ${'x'.repeat(SETTINGS_BUDGET_BYTES)}` };
+    expect(() => read({ slackTemplates: long })).toThrow(/^context slackTemplates: .*Lambda allows 4 KB/);
+  });
+
+  it('stops `cdk synth` with one line naming the key, before anything is built', () => {
+    let stderr = '';
+    try {
+      execFileSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-c', 'slackChannels={"*":'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        stdio: 'pipe',
+      });
+    } catch (error) {
+      stderr = String((error as { stderr?: Buffer }).stderr);
+    }
+    expect(stderr).toContain('ferry: context slackChannels: is not valid JSON');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  }, 120_000);
+});
