@@ -15,6 +15,26 @@ export interface FerryFunctionProps {
 const ROOT = new URL('..', import.meta.url).pathname;
 
 /**
+ * Imports the bundles resolve to something smaller than the package's entry point, to cut what a cold
+ * start loads and compiles (`npm run bench:cold-start`; each shim in lib/aws says why it is safe on Lambda).
+ * esbuild resolves these paths from its working directory: `projectRoot` in local bundling.
+ */
+const BUNDLE_ALIASES: Record<string, string> = {
+  // The SDK's default credential chain (SSO, ini, STS, IMDS…) for the environment variables Lambda sets.
+  '@aws-sdk/credential-provider-node': './lib/aws/lambda-credentials.ts',
+  // Only reached by event-stream operations, which none of our clients have.
+  '@smithy/core/event-streams': './lib/aws/no-event-streams.ts',
+  // Handlebars falls back to its own SourceNode; we never ask for template source maps.
+  'source-map': './lib/aws/no-source-map.ts',
+  // The packages' own ES module builds of the same version, which esbuild can tree-shake; their `main` is
+  // CommonJS, kept whole and run at load even where only a function or two is used. yaml's ESM build
+  // warns through console.warn instead of process.emitWarning and reads YAML 1.1 `!!binary` into a
+  // Uint8Array instead of a Buffer: warnings reach the logs either way, and nothing of ours reads binary.
+  yaml: './node_modules/yaml/browser/index.js',
+  handlebars: './node_modules/handlebars/lib/handlebars.js',
+};
+
+/**
  * The house Lambda: Node 22 on arm64, JSON logs, an ESM bundle built by the esbuild in node_modules (no
  * Docker), AWS SDK included. The `require` shim lets CommonJS dependencies inside the ESM bundle load Node built-ins.
  */
@@ -37,12 +57,16 @@ export class FerryFunction extends NodejsFunction {
         target: 'node22',
         minify: true,
         sourceMap: true,
+        // Stack traces only need the mappings; embedded sources made Node's --enable-source-maps read and
+        // parse ~3x the bytes at every cold start.
+        sourcesContent: false,
         mainFields: ['module', 'main'],
         banner:
           "import { createRequire as __ferryRequire } from 'node:module';const require = __ferryRequire(import.meta.url);",
         forceDockerBundling: false,
         // Pin the SDK we test against instead of whatever the runtime ships; the bundle is self-contained.
         bundleAwsSDK: true,
+        esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`) },
       },
       environment: { NODE_OPTIONS: '--enable-source-maps' },
     });
