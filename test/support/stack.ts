@@ -5,12 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { bootstrapAdmin } from '../../lib/app/users.ts';
-import {
-  type LocalStack,
-  type LocalStackOptions,
-  type RemoteGitops,
-  startLocalStack,
-} from '../../lib/local/stack.ts';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../lib/local/stack.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
 import { type RequestOptions, requestJson } from './http.ts';
 
