@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startTextServer } from './local-server.ts';
 
 export interface SlackCall {
   /** `chat.postMessage`, `chat.update`, … */
@@ -80,23 +80,13 @@ export async function startFakeSlack(token: string): Promise<FakeSlack> {
     return answer(200, { ok: false, error: 'unknown_method' });
   };
 
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => handle(req, res, body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startTextServer(handle);
   return {
-    url: `http://127.0.0.1:${port}/api/`,
+    url: `${server.origin}/api/`,
     calls,
     messages,
     failNext: (count, status) => failures.push(...Array<429 | 500>(count).fill(status)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
 
