@@ -1,9 +1,8 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { FluxEnvironment, FluxStore, StoredFluxEvent } from '../../app/ports.ts';
-import { ConflictError } from '../../domain/errors.ts';
 import { KEY, TTL_ATTRIBUTE } from './schema.ts';
-import { mustNotExist, transact } from './transact.ts';
+import { mustNotExist, transactIfConditions } from './transact.ts';
 
 /**
  * Items (pk / sk):
@@ -22,47 +21,37 @@ export function makeDynamoFluxStore(client: DynamoDBClient, tableName: string): 
   return {
     async record(stored, revision) {
       const expires = Math.floor(Date.parse(stored.receivedAt) / 1000) + EVENT_DAYS * 86_400;
-      let duplicate = false;
       const last: Record<string, string> = { ':at': stored.receivedAt, ':reason': stored.event.reason };
       if (revision) last[':revision'] = revision;
-      await transact(
-        client,
-        [
-          {
-            Put: {
-              TableName: tableName,
-              Item: {
-                ...key(`${FLUX_EVENT_PREFIX}${stored.env}`, stored.id),
-                ...marshall({ stored, [TTL_ATTRIBUTE]: expires }, { removeUndefinedValues: true }),
-              },
-              ...mustNotExist,
+      // A condition failure means these bytes were stored before: a duplicate delivery.
+      return transactIfConditions(client, [
+        {
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...key(`${FLUX_EVENT_PREFIX}${stored.env}`, stored.id),
+              ...marshall({ stored, [TTL_ATTRIBUTE]: expires }, { removeUndefinedValues: true }),
             },
+            ...mustNotExist,
           },
-          {
-            Update: {
-              TableName: tableName,
-              Key: envKey(stored.env),
-              UpdateExpression: `SET #connected = if_not_exists(#connected, :at), #last = :at, #reason = :reason${
-                revision ? ', #revision = :revision' : ''
-              }`,
-              ExpressionAttributeNames: {
-                '#connected': 'connectedAt',
-                '#last': 'lastEventAt',
-                '#reason': 'lastReason',
-                ...(revision ? { '#revision': 'lastRevision' } : {}),
-              },
-              ExpressionAttributeValues: marshall(last),
-            },
-          },
-        ],
-        () => {
-          duplicate = true;
-          return new ConflictError('event already stored');
         },
-      ).catch((error) => {
-        if (!duplicate) throw error;
-      });
-      return !duplicate;
+        {
+          Update: {
+            TableName: tableName,
+            Key: envKey(stored.env),
+            UpdateExpression: `SET #connected = if_not_exists(#connected, :at), #last = :at, #reason = :reason${
+              revision ? ', #revision = :revision' : ''
+            }`,
+            ExpressionAttributeNames: {
+              '#connected': 'connectedAt',
+              '#last': 'lastEventAt',
+              '#reason': 'lastReason',
+              ...(revision ? { '#revision': 'lastRevision' } : {}),
+            },
+            ExpressionAttributeValues: marshall(last),
+          },
+        },
+      ]);
     },
 
     async environment(env) {

@@ -5,7 +5,7 @@ import { ConflictError } from '../../domain/errors.ts';
 import type { PolicyRule } from '../../domain/policy-rules.ts';
 import { auditPut } from './audit-items.ts';
 import { KEY } from './schema.ts';
-import { transact } from './transact.ts';
+import { transact, transactIfConditions } from './transact.ts';
 
 /** Items: `POLICY` / `<rule id>`: one partition, read whole (a handful of rules per install). */
 const PARTITION = 'POLICY';
@@ -43,28 +43,17 @@ export function makeDynamoPolicyStore(client: DynamoDBClient, tableName: string)
     },
 
     async delete(id, audit) {
-      let absent = false;
-      await transact(
-        client,
-        [
-          {
-            Delete: {
-              TableName: tableName,
-              Key: key(id),
-              ConditionExpression: 'attribute_exists(#pk)',
-              ExpressionAttributeNames: { '#pk': KEY.partition },
-            },
+      return transactIfConditions(client, [
+        {
+          Delete: {
+            TableName: tableName,
+            Key: key(id),
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': KEY.partition },
           },
-          auditPut(tableName, audit),
-        ],
-        () => {
-          absent = true;
-          return new ConflictError('no such policy');
         },
-      ).catch((error) => {
-        if (!absent) throw error;
-      });
-      return !absent;
+        auditPut(tableName, audit),
+      ]);
     },
   };
 }

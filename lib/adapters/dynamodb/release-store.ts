@@ -25,7 +25,7 @@ import { ConflictError } from '../../domain/errors.ts';
 import { advance, type Hold, isTerminal, type ReleaseRequest } from '../../domain/release.ts';
 import { auditPut } from './audit-items.ts';
 import { KEY, TTL_ATTRIBUTE } from './schema.ts';
-import { mustNotExist, transact } from './transact.ts';
+import { mustNotExist, transact, transactIfConditions } from './transact.ts';
 
 /**
  * Items (pk / sk):
@@ -215,14 +215,7 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
     async recordOutcome({ before, after, commit }: WriteOutcome) {
       const items: TransactWriteItem[] = [{ Update: stateUpdate(before, after) }];
       if (commit) items.push(...commitItems(tableName, commit));
-      let stale = false;
-      await transact(client, items, () => {
-        stale = true;
-        return new ConflictError('already recorded');
-      }).catch((error) => {
-        if (!stale) throw error;
-      });
-      return !stale;
+      return transactIfConditions(client, items);
     },
 
     async forArtifact(artifactId) {
@@ -286,29 +279,18 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
     },
 
     async liftHold(env, app, audit) {
-      let absent = false;
-      await transact(
-        client,
-        [
-          {
-            Update: {
-              TableName: tableName,
-              Key: appKey(env, app),
-              UpdateExpression: 'REMOVE #hold',
-              ConditionExpression: 'attribute_exists(#hold)',
-              ExpressionAttributeNames: { '#hold': 'hold' },
-            },
+      return transactIfConditions(client, [
+        {
+          Update: {
+            TableName: tableName,
+            Key: appKey(env, app),
+            UpdateExpression: 'REMOVE #hold',
+            ConditionExpression: 'attribute_exists(#hold)',
+            ExpressionAttributeNames: { '#hold': 'hold' },
           },
-          auditPut(tableName, audit),
-        ],
-        () => {
-          absent = true;
-          return new ConflictError('no hold');
         },
-      ).catch((error) => {
-        if (!absent) throw error;
-      });
-      return !absent;
+        auditPut(tableName, audit),
+      ]);
     },
 
     async openRequests(env) {
@@ -333,16 +315,9 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
           if (isTerminal(current.state)) await client.send(new DeleteItemCommand(closeInput));
           return undefined;
         }
-        let stale = false;
         const items: TransactWriteItem[] = [{ Update: stateUpdate(current, next) }];
         if (isTerminal(next.state)) items.push(close);
-        await transact(client, items, () => {
-          stale = true;
-          return new ConflictError('changed meanwhile');
-        }).catch((error) => {
-          if (!stale) throw error;
-        });
-        if (!stale) return next;
+        if (await transactIfConditions(client, items)) return next;
       }
       throw new ConflictError(
         `request ${open.requestId} keeps changing; gave up after ${ADVANCE_TRIES} tries`,

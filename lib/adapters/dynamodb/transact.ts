@@ -34,3 +34,18 @@ export async function transact(
     throw conditionFailed ? onConditionFailed() : error;
   }
 }
+
+/** Writes all items or none; false when a condition check failed (nothing was written), true otherwise. */
+export async function transactIfConditions(
+  client: DynamoDBClient,
+  items: TransactWriteItem[],
+): Promise<boolean> {
+  const failed = new Error('condition failed');
+  try {
+    await transact(client, items, () => failed);
+    return true;
+  } catch (error) {
+    if (error === failed) return false;
+    throw error;
+  }
+}
