@@ -138,6 +138,7 @@ export async function releaseByPolicy(
       env: target.env,
       app: target.app,
       artifactId: artifact.id,
+      cause: decision.reasons.join('; '),
     });
     decision.outcome = created ? 'requested' : 'duplicate';
   }
@@ -150,8 +151,14 @@ export async function releaseByPolicy(
  */
 export async function createPolicyRequest(
   deps: { releases: ReleaseStore; clock: Clock; logger: Logger },
-  input: { id: string; intent: 'deploy' | 'delete'; env: string; app: string; artifactId?: string },
-  detail: Record<string, string> = {},
+  input: {
+    id: string;
+    intent: 'deploy' | 'delete';
+    env: string;
+    app: string;
+    artifactId?: string;
+    cause: string;
+  },
 ): Promise<boolean> {
   const at = deps.clock.now().toISOString();
   const { id, intent, env, app } = input;
@@ -161,6 +168,7 @@ export async function createPolicyRequest(
     env,
     app,
     ...(input.artifactId ? { artifactId: input.artifactId } : {}),
+    cause: input.cause,
     triggeredBy: POLICY_PRINCIPAL.login,
     createdAt: at,
     state: 'requested',
@@ -174,10 +182,10 @@ export async function createPolicyRequest(
         env,
         app,
         ...(input.artifactId ? { artifactId: input.artifactId } : {}),
-        ...detail,
+        cause: input.cause,
       }),
     });
-    deps.logger.info(`policy requested a ${intent}`, { requestId: id, env, app, ...detail });
+    deps.logger.info(`policy requested a ${intent}`, { requestId: id, env, app, cause: input.cause });
     return true;
   } catch (error) {
     if (error instanceof ConflictError && (await deps.releases.get(id))) return false;

@@ -105,11 +105,12 @@ export async function receiveGithubWebhook(
       )
       .digest('hex')
       .slice(0, 32)}`;
-    const created = await createPolicyRequest(
-      deps,
-      { id, intent: 'delete', ...target },
-      { reason: `branch ${branch} deleted` },
-    );
+    const created = await createPolicyRequest(deps, {
+      id,
+      intent: 'delete',
+      ...target,
+      cause: `${event === 'delete' ? 'branch' : 'pull request branch'} ${branch} of ${repository} went away`,
+    });
     deletes.push({ ...target, requestId: id, duplicate: !created });
   }
   deps.logger.info('github webhook', { event, repository, branch, deletes: deletes.length });

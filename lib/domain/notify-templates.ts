@@ -10,7 +10,7 @@ import { INTENTS, type Intent, type ReleaseRequest, type ReleaseState, STATES } 
  * own text may use mrkdwn freely.
  *
  * Fields a template can use:
- *   env app intent state requestId emoji stateText who automatic reason
+ *   env app intent state requestId emoji stateText who automatic cause reason
  *   target.sha target.shortSha target.url                        (rollback: the gitops commit restored)
  *   version.repository version.sha version.shortSha version.ref version.message version.url version.author
  *   gitops.sha gitops.shortSha gitops.url                        (the gitops commit of this release)
@@ -28,6 +28,8 @@ export interface MessageView {
   /** The login that asked, or `policy`. */
   who: string;
   automatic: boolean;
+  /** Automatic requests: the policy decision behind them. */
+  cause?: string;
   /** Only for failed and unchanged: why. */
   reason?: string;
   target?: CommitView;
@@ -70,7 +72,7 @@ const DETAILS = `{{#if reason}}
 {{#if gitops}}
 *Gitops commit:* {{link gitops.url gitops.shortSha}}
 {{/if}}
-{{#if automatic}}Released automatically by policy{{else}}Requested by {{who}}{{/if}}`;
+{{#if automatic}}Automatic, by policy{{#if cause}}: {{cause}}{{/if}}{{else}}Requested by {{who}}{{/if}}`;
 
 export const DEFAULT_TEMPLATES: Record<Intent, string> = {
   deploy: `{{emoji}} Deploy of *{{app}}* to *{{env}}* {{stateText}}\n{{> details}}`,
@@ -119,6 +121,7 @@ export function messageView(request: ReleaseRequest, version?: Version, commitUr
     stateText: line.text,
     who: escapeSlack(request.triggeredBy),
     automatic: request.triggeredBy === 'policy',
+    cause: request.cause ? escapeSlack(request.cause) : undefined,
     reason: explains && request.reason ? escapeSlack(request.reason) : undefined,
     target: commit(request.targetSha, commitUrl),
     version: version && {

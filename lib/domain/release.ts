@@ -40,6 +40,8 @@ export interface ReleaseRequest {
   targetSha?: string;
   /** init: the Flux Provider and Alert to write into `<env>/flux/`. */
   scaffold?: Scaffold;
+  /** Why an automatic request was made (`branch main matches "main"`, `branch feature/x deleted`). */
+  cause?: string;
   /** A login, or `policy` for automatic releases. */
   triggeredBy: string;
   createdAt: string;

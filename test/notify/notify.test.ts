@@ -376,10 +376,18 @@ describe('the notifier', () => {
       state: 'committed',
       gitopsSha: gitopsSha(),
     });
-    const policy = lifecycle(request({ artifactId: shipped.id, triggeredBy: 'policy', app: 'web' }), {
-      state: 'committed',
-      gitopsSha: gitopsSha(),
-    });
+    const policy = lifecycle(
+      request({
+        artifactId: shipped.id,
+        triggeredBy: 'policy',
+        app: 'web',
+        cause: 'tag v1.4.0 matches "v*"',
+      }),
+      {
+        state: 'committed',
+        gitopsSha: gitopsSha(),
+      },
+    );
     await notifier()(streamEvent([...rollback, ...removal, ...policy]));
     const byChannel = (channel: string) =>
       posts()
@@ -397,7 +405,7 @@ describe('the notifier', () => {
     );
     expect(byChannel('#deploys')[0]).toContain('Requested by carol');
     expect(policyText).toContain('on `v1.4.0`');
-    expect(policyText).toContain('Released automatically by policy');
+    expect(policyText).toContain('Automatic, by policy: tag v1.4.0 matches "v*"');
     // Only the policy deploy has an application commit to set a status on.
     expect(github.statuses).toMatchObject([{ state: 'pending', sha: shipped.version.sha }]);
   });

@@ -65,7 +65,13 @@ describe('policy-based releases, previews, promotion and dry-run on the local st
     );
     const [staging] = await policyRequests(mainArtifact.id, 1);
     await evaluated(mainArtifact.id);
-    expect(staging).toMatchObject({ env: 'staging', app: 'shop', triggeredBy: 'policy', state: 'committed' });
+    expect(staging).toMatchObject({
+      env: 'staging',
+      app: 'shop',
+      triggeredBy: 'policy',
+      state: 'committed',
+      cause: 'event push = push; branch main matches "main"',
+    });
     expect(show('staging/shop/configmap-shop.yaml')).toContain('staging-one');
     expect(t.clone().git('ls-tree', '--name-only', 'HEAD').split('\n')).not.toContain('production');
 
@@ -129,7 +135,12 @@ describe('policy-based releases, previews, promotion and dry-run on the local st
       { env: 'preview', app: 'shop-feature-login-page', requestId: expect.any(String), duplicate: false },
     ]);
     const deleted = await t.settle(result.deletes[0].requestId);
-    expect(deleted).toMatchObject({ intent: 'delete', state: 'committed', triggeredBy: 'policy' });
+    expect(deleted).toMatchObject({
+      intent: 'delete',
+      state: 'committed',
+      triggeredBy: 'policy',
+      cause: 'branch feature/Login_Page of acme/shop went away',
+    });
     expect(t.clone().git('ls-tree', '-r', '--name-only', 'HEAD')).not.toContain(
       'preview/shop-feature-login-page/',
     );
