@@ -68,8 +68,6 @@ export interface AppRelease {
   gitopsSha: string;
   /** ISO time of the commit. */
   committedAt: string;
-  /** The folder's files as that commit left them; absent when they were too large to keep. */
-  files?: Record<string, string>;
 }
 
 export interface AppStatus {
@@ -140,6 +138,14 @@ export interface ReleaseStore {
   /** The Ferry commit `gitopsSha` that changed `<env>/<app>`, if there was one. */
   findCommit(env: string, app: string, gitopsSha: string): Promise<HistoryEntry | undefined>;
   liftHold(env: string, app: string, audit: AuditEntry): Promise<boolean>;
+  /**
+   * What the writer last committed to `<env>/<app>`: its commit and, unless they were too large to keep,
+   * the folder's files (for dry-run diffs); undefined when nothing is deployed.
+   */
+  deployedFiles(
+    env: string,
+    app: string,
+  ): Promise<{ gitopsSha: string; files?: Record<string, string> } | undefined>;
   /** Committed requests of an environment that Flux has not settled yet, oldest first. */
   openRequests(env: string): Promise<OpenRelease[]>;
   /** Moves a committed request on from Flux's feedback; a terminal state closes it. */

@@ -152,8 +152,8 @@ async function preview(
   files: RenderedFile[],
   blocked: string | undefined,
 ): Promise<DeployPreview> {
-  const [current] = await deps.releases.status(env, app);
-  const before = new Map(Object.entries(current?.release?.files ?? {}));
+  const current = await deps.releases.deployedFiles(env, app);
+  const before = new Map(Object.entries(current?.files ?? {}));
   const after = new Map(files.map((f) => [f.name, f.content]));
   // release.json names the request, which a dry run does not make: compare the rest.
   before.delete('release.json');
@@ -163,7 +163,7 @@ async function preview(
     env,
     app,
     artifactId: artifact.id,
-    currentGitopsSha: current?.release?.gitopsSha ?? null,
+    currentGitopsSha: current?.gitopsSha ?? null,
     changes,
     diff,
   };

@@ -262,9 +262,9 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
         .map((item) => {
           const status: AppStatus = { app: String(item[KEY.sort]).slice('APP#'.length) };
           if (item.release) {
-            const { filesGz, ...release } = item.release as AppRelease & { filesGz?: string };
-            const files = unpackFiles(filesGz);
-            status.release = files ? { ...release, files } : release;
+            // The kept files are for dry runs only (deployedFiles); listings never unpack them.
+            const { filesGz: _packed, ...release } = item.release as AppRelease & { filesGz?: string };
+            status.release = release;
           }
           if (item.hold) status.hold = item.hold as Hold;
           return status;
@@ -291,6 +291,24 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
         },
         auditPut(tableName, audit),
       ]);
+    },
+
+    async deployedFiles(env, app) {
+      const out = await client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: appKey(env, app),
+          ConsistentRead: true,
+          ProjectionExpression: '#release.#files, #release.gitopsSha',
+          ExpressionAttributeNames: { '#release': 'release', '#files': 'filesGz' },
+        }),
+      );
+      const release = out.Item
+        ? (unmarshall(out.Item).release as { filesGz?: string; gitopsSha?: string })
+        : undefined;
+      if (!release?.gitopsSha) return undefined;
+      const files = unpackFiles(release.filesGz);
+      return { gitopsSha: release.gitopsSha, ...(files ? { files } : {}) };
     },
 
     async openRequests(env) {
