@@ -10,12 +10,12 @@ import { makeDynamoReleaseStore } from '../../lib/adapters/dynamodb/release-stor
 import { makeGitopsRepo } from '../../lib/adapters/git/gitops-repo.ts';
 import type { ReleaseStore } from '../../lib/app/ports.ts';
 import { type WriterDeps, writeBatch } from '../../lib/app/write-batch.ts';
-import { type Artifact, parseArtifact } from '../../lib/domain/artifact.ts';
+import type { Artifact } from '../../lib/domain/artifact.ts';
 import type { ReleaseRequest } from '../../lib/domain/release.ts';
 import { localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { createBareRepo, type GitServer, startGitServer } from '../../lib/local/git/git-server.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
-import { artifact as artifactBody } from '../fixtures/artifacts.ts';
+import { artifact as artifactBody, storeArtifact as storeArtifactIn } from '../fixtures/artifacts.ts';
 import { testClock } from '../support/api.ts';
 
 const configMap = (name: string, value: string) =>
@@ -46,17 +46,7 @@ describe('the writer', () => {
   const commitCount = () => Number(git('rev-list', '--count', 'main'));
 
   async function storeArtifact(environments: unknown[]): Promise<Artifact> {
-    const input = parseArtifact(artifactBody({}, environments));
-    const stored: Artifact = { ...input, id: `${input.version.repositoryName}-${randomUUID()}`, created: 1 };
-    await artifacts.put(stored, clock.now(), {
-      id: randomUUID(),
-      at: clock.now().toISOString(),
-      actor: 'test',
-      tokenId: 'tok_test',
-      action: 'artifact.create',
-      target: stored.id,
-    });
-    return stored;
+    return storeArtifactIn(artifacts, clock, artifactBody({}, environments));
   }
 
   async function deployRequest(app: string, value: string): Promise<ReleaseRequest> {

@@ -15,11 +15,11 @@ import {
 } from '../../lib/compose/notify.ts';
 import { ConfigError } from '../../lib/config/env.ts';
 import { matchesFilter, NOTIFY_FILTER } from '../../lib/config/stream-filters.ts';
-import { type Artifact, parseArtifact } from '../../lib/domain/artifact.ts';
+import type { Artifact } from '../../lib/domain/artifact.ts';
 import { advance, type ReleaseRequest, type StateChange } from '../../lib/domain/release.ts';
 import { localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
-import { artifact as artifactBody } from '../fixtures/artifacts.ts';
+import { artifact as artifactBody, storeArtifact as storeArtifactIn } from '../fixtures/artifacts.ts';
 import { testClock } from '../support/api.ts';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
@@ -86,17 +86,7 @@ describe('the notifier', () => {
   }
 
   async function storeArtifact(version: Record<string, unknown> = {}): Promise<Artifact> {
-    const input = parseArtifact(artifactBody(version));
-    const stored: Artifact = { ...input, id: `${input.version.repositoryName}-${randomUUID()}`, created: 1 };
-    await artifacts.put(stored, clock.now(), {
-      id: randomUUID(),
-      at: clock.now().toISOString(),
-      actor: 'ci',
-      tokenId: 'tok_test',
-      action: 'artifact.create',
-      target: stored.id,
-    });
-    return stored;
+    return storeArtifactIn(artifacts, clock, artifactBody(version), 'ci');
   }
 
   function request(fields: Partial<ReleaseRequest> = {}): ReleaseRequest {
