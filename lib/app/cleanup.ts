@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Artifact } from '../domain/artifact.ts';
 import { UnauthenticatedError, ValidationError } from '../domain/errors.ts';
 import { evaluateCleanup } from '../domain/policy.ts';
@@ -7,6 +7,7 @@ import { isPreview, manifestTarget, previewName, templateVars } from '../domain/
 import type { Logger } from '../log/logger.ts';
 import { createPolicyRequest } from './auto-release.ts';
 import type { ArtifactStore, Clock, ReleaseStore } from './ports.ts';
+import { signatureMatches } from './signature.ts';
 
 export interface CleanupDeps {
   artifacts: ArtifactStore;
@@ -32,13 +33,6 @@ export interface CleanupResult {
   repository?: string;
   deletes: { env: string; app: string; requestId: string; duplicate: boolean }[];
   ignored?: string;
-}
-
-function verify(body: Buffer, header: string | undefined, secret: string): boolean {
-  const match = /^sha256=([0-9a-f]{64})$/i.exec(header?.trim() ?? '');
-  if (!match?.[1]) return false;
-  const expected = createHmac('sha256', secret).update(body).digest();
-  return timingSafeEqual(Buffer.from(match[1], 'hex'), expected);
 }
 
 /** The branch that went away: a `delete` of a branch, or the head branch of a closed pull request. */
@@ -74,7 +68,7 @@ export async function receiveGithubWebhook(
   const secret = await deps.webhookSecret();
   if (!secret)
     throw new UnauthenticatedError('X-Hub-Signature-256: this install has no GitHub webhook secret');
-  if (!verify(delivery.body, delivery.signature, secret)) {
+  if (!signatureMatches(delivery.body, delivery.signature, secret)) {
     throw new UnauthenticatedError(
       'X-Hub-Signature-256: does not match the body (wrong secret, or a changed body)',
     );

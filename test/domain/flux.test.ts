@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signatureMatches } from '../../lib/app/flux.ts';
+import { signatureMatches } from '../../lib/app/signature.ts';
 import { ValidationError } from '../../lib/domain/errors.ts';
 import { eventEnvironment, parseFluxEvent, revisionCommit, verdictOf } from '../../lib/domain/flux.ts';
 import { parseScaffold, scaffoldFiles } from '../../lib/domain/flux-scaffold.ts';
@@ -127,6 +127,9 @@ describe('signatureMatches', () => {
       signatureMatches(Buffer.concat([body, Buffer.from('\n')]), sign(body.toString(), 'k3y'), 'k3y'),
     ).toBe(false);
     expect(signatureMatches(body, 'sha256=zz', 'k3y')).toBe(false);
+    // A digit past the digest's length is refused, not ignored by the hex decoder.
+    expect(signatureMatches(body, `${sign(body.toString(), 'k3y')}0`, 'k3y')).toBe(false);
+    expect(signatureMatches(body, sign(body.toString(), 'k3y'), 'k3y', ['sha512'])).toBe(false);
     expect(signatureMatches(body, 'md5=abcd', 'k3y')).toBe(false);
     expect(signatureMatches(body, sign(body.toString(), 'k3y').slice(0, 20), 'k3y')).toBe(false);
   });
