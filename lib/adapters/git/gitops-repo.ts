@@ -14,6 +14,8 @@ export interface GitopsRepoOptions {
   cacheDir: string;
   /** The clone starts over (shallow again) once its objects take more than this; default 200 MB. */
   maxCloneBytes?: number;
+  /** How often, in fetches, the clone's size is measured; default 50. */
+  sizeCheckEvery?: number;
   /** HTTPS token (GitHub: any user name with the token as password). */
   token?: () => Promise<string | undefined>;
   author?: { name: string; email: string };
@@ -271,7 +273,7 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     url: options.url,
 
     async sync() {
-      if (fetches++ % SIZE_CHECK_EVERY === 0) await startOverIfTooBig();
+      if (fetches++ % (options.sizeCheckEvery ?? SIZE_CHECK_EVERY) === 0) await startOverIfTooBig();
       await init();
       // Objects of an attempt that lost its push are garbage now; only new ones go into the next pack.
       objects.reset();
