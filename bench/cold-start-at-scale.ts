@@ -12,7 +12,7 @@
  * Run: npx tsx bench/cold-start-at-scale.ts   (BENCH_SIZES=1000,20000 to choose the sizes, BENCH_RUNS=3)
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import { startDynamoDbLocal } from '../lib/local/dynamodb-local.ts';
 import { runGit } from '../lib/local/git/git-cli.ts';
 import { createBareRepo, startGitServer } from '../lib/local/git/git-server.ts';
 import { makeLogger } from '../lib/log/logger.ts';
+import { bytesUnder } from './support/disk.ts';
 import { seedHistory } from './support/seed-history.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -36,15 +37,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const TARGET_MS = 3000;
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-
-function bytesUnder(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    total += entry.isDirectory() ? bytesUnder(path) : statSync(path).size;
-  }
-  return total;
-}
 
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'ferry-cold-scale-'));

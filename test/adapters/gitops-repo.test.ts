@@ -1,8 +1,9 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesUnder } from '../../bench/support/disk.ts';
 import { seedHistory } from '../../bench/support/seed-history.ts';
 import { makeGitopsRepo } from '../../lib/adapters/git/gitops-repo.ts';
 import { runGit } from '../../lib/local/git/git-cli.ts';
@@ -10,15 +11,6 @@ import { createBareRepo, type GitServer, startGitServer } from '../../lib/local/
 
 const COMMITS = 3000;
 const SPACING_MS = 1200;
-
-function bytesUnder(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    total += entry.isDirectory() ? bytesUnder(path) : statSync(path).size;
-  }
-  return total;
-}
 
 /** Commits in the clone's object store, by asking git itself (the clone is a bare repository). */
 async function commitsIn(cacheDir: string): Promise<number> {
