@@ -14,7 +14,13 @@ export const makeHandler =
     const writes: QueuedWrite[] = [];
     for (const record of event.Records) {
       const message = parseWriteMessage(record.body);
-      if (message) writes.push({ messageId: record.messageId, requestId: message.requestId });
+      const groupId = record.attributes.MessageGroupId;
+      if (message)
+        writes.push({
+          messageId: record.messageId,
+          requestId: message.requestId,
+          ...(groupId ? { groupId } : {}),
+        });
       else deps.logger.error('unreadable write message dropped', { messageId: record.messageId });
     }
     const retry = await writeBatch(deps, writes);

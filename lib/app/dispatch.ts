@@ -15,11 +15,21 @@ export interface DispatchDeps {
 
 /**
  * The FIFO message group: writes to one app of one repository branch apply in order, and a stuck one
- * blocks only that app. SQS allows 128 characters, so the repository is hashed.
+ * blocks only that app. The repository is hashed; the queue adapter fits the whole id to SQS's limits.
  */
 export function messageGroup(repo: string, branch: string, env: string, app: string): string {
   const target = createHash('sha256').update(`${repo}#${branch}`).digest('hex').slice(0, 16);
   return `${target}:${appPath(env, app)}`;
+}
+
+/** Requests of one `<env>/<app>` in the order their sequence numbers give, groups in order of appearance. */
+function inRecordedOrder(requests: ReleaseRequest[]): ReleaseRequest[] {
+  const byApp = new Map<string, ReleaseRequest[]>();
+  for (const r of requests) {
+    const key = appPath(r.env, r.app);
+    byApp.set(key, [...(byApp.get(key) ?? []), r]);
+  }
+  return [...byApp.values()].flatMap((rs) => rs.sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0)));
 }
 
 /**
@@ -28,7 +38,8 @@ export function messageGroup(repo: string, branch: string, env: string, app: str
  * Returns the ids that could not be sent, for the stream to retry.
  */
 export async function dispatchRequests(deps: DispatchDeps, ids: readonly string[]): Promise<string[]> {
-  const pending = (await deps.releases.getMany(ids)).filter((r) => r.state === 'requested');
+  // Stream shards order records per item only: restore the recording order before queueing.
+  const pending = inRecordedOrder((await deps.releases.getMany(ids)).filter((r) => r.state === 'requested'));
   if (pending.length === 0) return [];
   const failed = new Set(
     await deps.queue.send(

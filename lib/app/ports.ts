@@ -123,7 +123,10 @@ export interface NewRequest {
 }
 
 export interface ReleaseStore {
-  /** Records the request (state `requested`) with its audit entry; returns the first request for a replayed idempotency key. */
+  /**
+   * Records the request (state `requested`) with its audit entry and the next sequence number of its
+   * `<env>/<app>`; returns the first request for a replayed idempotency key.
+   */
   create(input: NewRequest): Promise<ReleaseRequest>;
   get(id: string): Promise<ReleaseRequest | undefined>;
   getMany(ids: readonly string[]): Promise<ReleaseRequest[]>;
@@ -131,6 +134,11 @@ export interface ReleaseStore {
   advance(id: string, change: StateChange): Promise<ReleaseRequest | undefined>;
   /** Stores the writer's outcome; false when another attempt recorded it first. */
   recordOutcome(outcome: WriteOutcome): Promise<boolean>;
+  /**
+   * The sequence of the request that last changed each `<env>/<app>` (committed or found unchanged), keyed
+   * `<env>/<app>`; apps without one are absent.
+   */
+  writtenSequences(targets: readonly { env: string; app: string }[]): Promise<Map<string, number>>;
   /** Requests recorded for one artifact (policy and manual), oldest first. */
   forArtifact(artifactId: string): Promise<ReleaseRequest[]>;
   history(query: HistoryQuery): Promise<HistoryEntry[]>;

@@ -174,6 +174,8 @@ const GITOPS_STATUS: Partial<Record<ReleaseState, string>> = {
   failed: 'ReconciliationFailed',
 };
 
+const madeNoCommit = (r: ReleaseRequest) => r.state === 'unchanged' || r.state === 'superseded';
+
 function track(requests: ReleaseRequest[]): GimletTrack {
   if (requests.some((r) => r.state === 'requested' || r.state === 'queued')) {
     return { status: 'new', statusDesc: '', results: [] };
@@ -183,8 +185,8 @@ function track(requests: ReleaseRequest[]): GimletTrack {
     return { status: 'error', statusDesc: only.reason ?? 'failed', results: [] };
   }
   const results = requests
-    // An unchanged release made no commit: Gimlet's CLI treats "no results" as done.
-    .filter((r) => r.state !== 'unchanged')
+    // An unchanged or superseded release made no commit: Gimlet's CLI treats "no results" as done.
+    .filter((r) => !madeNoCommit(r))
     .map((r) => {
       const writeFailed = r.state === 'failed' && !r.gitopsSha;
       return {
@@ -197,7 +199,7 @@ function track(requests: ReleaseRequest[]): GimletTrack {
         gitopsCommitStatusDesc: !writeFailed && r.state === 'failed' ? (r.reason ?? '') : '',
       };
     });
-  const unchanged = requests.filter((r) => r.state === 'unchanged').map((r) => r.reason ?? 'unchanged');
+  const unchanged = requests.filter(madeNoCommit).map((r) => r.reason ?? r.state);
   return { status: 'processed', statusDesc: unchanged.join('; '), results };
 }
 

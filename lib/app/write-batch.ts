@@ -9,6 +9,7 @@ import {
   type ReleaseRequest,
   releaseFile,
   type StateChange,
+  supersededBy,
   writerDone,
 } from '../domain/release.ts';
 import { renderTarget } from '../domain/targets.ts';
@@ -36,6 +37,8 @@ export interface WriterDeps {
 export interface QueuedWrite {
   messageId: string;
   requestId: string;
+  /** The FIFO message group; without one, the request's `<env>/<app>` stands in for it. */
+  groupId?: string;
 }
 
 /** Commits older than the request by more than this cannot be its own (clock skew between hosts). */
@@ -60,12 +63,28 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
   const requests = new Map(
     (await deps.releases.getMany(writes.map((w) => w.requestId))).map((r) => [r.id, r]),
   );
+  const groups = new Map(
+    writes.map((w) => {
+      const request = requests.get(w.requestId);
+      return [w.messageId, w.groupId ?? (request ? appPath(request.env, request.app) : w.messageId)];
+    }),
+  );
   const retry = new Set<string>();
+  const failedGroups = new Set<string>();
+  const fail = (write: QueuedWrite) => {
+    retry.add(write.messageId);
+    failedGroups.add(groups.get(write.messageId) ?? write.messageId);
+  };
   const plans: { write: QueuedWrite; plan: Plan }[] = [];
   const seen = new Set<string>();
   // One artifact often feeds every request of a batch (a monorepo's apps): read it once.
   const artifactsOfBatch = new Map<string, Promise<Artifact | undefined>>();
   for (const write of writes) {
+    // FIFO: once a message of a group failed, the later ones of that group wait for it.
+    if (failedGroups.has(groups.get(write.messageId) ?? write.messageId)) {
+      retry.add(write.messageId);
+      continue;
+    }
     // The same request twice in one batch (a redelivery next to the original) is applied once.
     if (seen.has(write.requestId)) continue;
     seen.add(write.requestId);
@@ -79,17 +98,19 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
       plans.push({ write, plan: await prepare(deps, request, artifactsOfBatch) });
     } catch (error) {
       deps.logger.error('preparing a release failed; will retry', { requestId: request.id, error });
-      retry.add(write.messageId);
+      fail(write);
     }
   }
-  if (plans.length === 0) return [...retry];
+  if (plans.length === 0) return fifoFailures(writes, groups, retry);
 
+  const written = await deps.releases.writtenSequences(plans.map((p) => p.plan.request));
   let outcomes: Map<string, Outcome> | undefined;
   const tries = deps.pushTries ?? 8;
   for (let attempt = 1; attempt <= tries && !outcomes; attempt++) {
     outcomes = await applyAndPush(
       deps,
       plans.map((p) => p.plan),
+      new Map(written),
     );
     if (!outcomes) {
       deps.logger.info('push lost a race with another writer; fetching and re-applying', { attempt });
@@ -98,7 +119,8 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
   }
   if (!outcomes) {
     deps.logger.error('could not push after retries; the batch will be redelivered', { tries });
-    return [...retry, ...plans.map((p) => p.write.messageId)];
+    for (const { write } of plans) fail(write);
+    return fifoFailures(writes, groups, retry);
   }
 
   // The outcomes are independent items: record them side by side.
@@ -120,11 +142,34 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
       } catch (error) {
         // Redelivery finds the commit by its trailer and records it then.
         deps.logger.error('recording a release failed; will retry', { requestId: plan.request.id, error });
-        retry.add(write.messageId);
+        fail(write);
       }
     }),
   );
-  return [...retry];
+  return fifoFailures(writes, groups, retry);
+}
+
+/**
+ * The partial batch response of a FIFO queue: after the first failure in a message group, that message
+ * and every later one of the same group are reported, so SQS redelivers them in their order. AWS: "If
+ * you're using this feature with a FIFO queue, your function should stop processing messages after the
+ * first failure and return all failed and unprocessed messages in batchItemFailures"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html); per group, as
+ * Powertools' SqsFifoPartialProcessor does with `skipGroupOnError`.
+ */
+function fifoFailures(
+  writes: readonly QueuedWrite[],
+  groups: ReadonlyMap<string, string>,
+  failed: ReadonlySet<string>,
+): string[] {
+  const stopped = new Set<string>();
+  const out: string[] = [];
+  for (const write of writes) {
+    const group = groups.get(write.messageId) ?? write.messageId;
+    if (failed.has(write.messageId)) stopped.add(group);
+    if (stopped.has(group)) out.push(write.messageId);
+  }
+  return out;
 }
 
 /**
@@ -194,6 +239,7 @@ function deployPlan(request: ReleaseRequest, artifact: Artifact, dir: string): P
     requestId: request.id,
     intent: 'deploy',
   };
+  if (request.sequence !== undefined) record.sequence = request.sequence;
   const v = artifact.version;
   return {
     request,
@@ -208,7 +254,11 @@ function deployPlan(request: ReleaseRequest, artifact: Artifact, dir: string): P
 }
 
 /** Applies every plan on the remote's current head and pushes once; undefined when the push lost a race. */
-async function applyAndPush(deps: WriterDeps, plans: Plan[]): Promise<Map<string, Outcome> | undefined> {
+async function applyAndPush(
+  deps: WriterDeps,
+  plans: Plan[],
+  written: Map<string, number>,
+): Promise<Map<string, Outcome> | undefined> {
   const { repo, clock } = deps;
   const started = performance.now();
   const head = await repo.sync();
@@ -242,6 +292,12 @@ async function applyAndPush(deps: WriterDeps, plans: Plan[]): Promise<Map<string
       });
       continue;
     }
+    const dir = appPath(request.env, request.app);
+    const stale = supersededBy(request, await appliedSequence(repo, parent, dir, written));
+    if (stale) {
+      outcomes.set(request.id, { request, change: state('superseded', { reason: stale }) });
+      continue;
+    }
     if ('failure' in plan) {
       outcomes.set(request.id, { request, change: state('failed', { reason: plan.failure }) });
       continue;
@@ -258,6 +314,8 @@ async function applyAndPush(deps: WriterDeps, plans: Plan[]): Promise<Map<string
       change.kind === 'replace' && (await alreadyDeployed(repo, parent, change, plan.record))
         ? undefined
         : await repo.commit(parent, change, commitMessage(request, plan.detail), at);
+    // Later requests of this batch compare with this one (the table learns it once the batch is recorded).
+    if (request.sequence !== undefined) written.set(dir, request.sequence);
     if (!sha) {
       outcomes.set(request.id, { request, change: state('unchanged', { reason: unchangedReason(change) }) });
       continue;
@@ -280,6 +338,24 @@ async function applyAndPush(deps: WriterDeps, plans: Plan[]): Promise<Map<string
     pushMs: Math.round(performance.now() - applied),
   });
   return push.pushed ? outcomes : undefined;
+}
+
+/**
+ * The newest sequence that wrote `dir`: from release.json at `head` (a deploy's own record, read from the
+ * very tree the next commit builds on) or from the table's note of the last outcome (deletes leave no
+ * file, a rollback brings back an older one), whichever is higher.
+ */
+async function appliedSequence(
+  repo: GitopsRepo,
+  head: string | undefined,
+  dir: string,
+  written: ReadonlyMap<string, number>,
+): Promise<number | undefined> {
+  const text = head ? await repo.readFile(head, `${dir}/release.json`) : undefined;
+  const inGit = text ? (JSON.parse(text) as Partial<ReleaseRecord>).sequence : undefined;
+  const inTable = written.get(dir);
+  if (typeof inGit !== 'number') return inTable;
+  return inTable === undefined ? inGit : Math.max(inGit, inTable);
 }
 
 /**

@@ -40,7 +40,7 @@ export function followOptions(
  * The line printed for a state, kept plain so CI logs can be grepped:
  *   `<state>[  <detail>]`
  * where detail is the time for `requested`, `gitops <sha 8>` for `committed`, the reason for
- * `unchanged` and `failed`, and nothing otherwise: `requested  2026-11-22T10:00:00.000Z`, `queued`,
+ * `unchanged`, `superseded` and `failed`, and nothing otherwise: `requested  2026-11-22T10:00:00.000Z`, `queued`,
  * `committed  gitops 1a2b3c4d`, `reconciling`, `succeeded`, `failed  <reason>`.
  */
 export function stateLine(entry: StateEntry): string {
@@ -48,6 +48,7 @@ export function stateLine(entry: StateEntry): string {
     requested: entry.at,
     committed: entry.gitopsSha && `gitops ${entry.gitopsSha.slice(0, 8)}`,
     unchanged: entry.reason,
+    superseded: entry.reason,
     failed: entry.reason,
   };
   const extra = detail[entry.state];

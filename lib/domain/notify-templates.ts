@@ -60,6 +60,7 @@ const STATE_LINES: Record<ReleaseState, { emoji: string; text: string }> = {
   reconciling: { emoji: ':arrows_counterclockwise:', text: 'is being applied by Flux' },
   succeeded: { emoji: ':white_check_mark:', text: 'succeeded' },
   unchanged: { emoji: ':white_circle:', text: 'changed nothing' },
+  superseded: { emoji: ':white_circle:', text: 'was superseded by a newer request' },
   failed: { emoji: ':x:', text: 'failed' },
 };
 
@@ -108,7 +109,8 @@ const commit = (sha: string | undefined, url: CommitUrl | undefined): CommitView
 /** What the templates see for `request` at its current state; `version` is its artifact's, when known. */
 export function messageView(request: ReleaseRequest, version?: Version, commitUrl?: CommitUrl): MessageView {
   const line = STATE_LINES[request.state];
-  const explains = request.state === 'failed' || request.state === 'unchanged';
+  const explains =
+    request.state === 'failed' || request.state === 'unchanged' || request.state === 'superseded';
   const message = version?.message?.split('\n')[0]?.trim();
   const ref = version?.tag || version?.branch || version?.sourceBranch;
   return {

@@ -3,9 +3,11 @@ import type { Scaffold } from './flux-scaffold.ts';
 
 /**
  * A release request and its state machine (DESIGN.md §4):
- *   requested → queued → committed(sha) | unchanged | failed(reason)
+ *   requested → queued → committed(sha) | unchanged | superseded(reason) | failed(reason)
  *   committed → reconciling → succeeded | failed(reason)
  * States only move forward, so a redelivered message or a late event can never move a request back.
+ * `superseded`: a newer request for the same `<env>/<app>` was written first (a redelivery, a DLQ redrive
+ * or a relay out of order), so this older one must not overwrite it.
  */
 export const INTENTS = ['deploy', 'rollback', 'delete', 'init'] as const;
 export type Intent = (typeof INTENTS)[number];
@@ -15,6 +17,7 @@ export const STATES = [
   'queued',
   'committed',
   'unchanged',
+  'superseded',
   'reconciling',
   'succeeded',
   'failed',
@@ -45,6 +48,12 @@ export interface ReleaseRequest {
   /** A login, or `policy` for automatic releases. */
   triggeredBy: string;
   createdAt: string;
+  /**
+   * Order among the requests of one `<env>/<app>`, drawn from a counter when the request is recorded:
+   * the writer never lets a lower one overwrite what a higher one wrote. Absent on requests recorded
+   * before sequences existed; those are applied unchecked.
+   */
+  sequence?: number;
   state: ReleaseState;
   reason?: string;
   gitopsSha?: string;
@@ -52,11 +61,12 @@ export interface ReleaseRequest {
 }
 
 const NEXT: Record<ReleaseState, readonly ReleaseState[]> = {
-  requested: ['queued', 'committed', 'unchanged', 'failed'],
-  queued: ['committed', 'unchanged', 'failed'],
+  requested: ['queued', 'committed', 'unchanged', 'superseded', 'failed'],
+  queued: ['committed', 'unchanged', 'superseded', 'failed'],
   committed: ['reconciling', 'succeeded', 'failed'],
   reconciling: ['succeeded', 'failed'],
   unchanged: [],
+  superseded: [],
   succeeded: [],
   failed: [],
 };
@@ -95,6 +105,17 @@ export interface ReleaseRecord {
   version: Version | null;
   requestId: string;
   intent: Intent;
+  /** The request's sequence (see ReleaseRequest): what a stale request is compared with. */
+  sequence?: number;
+}
+
+/**
+ * Why `request` must not be written over what `<env>/<app>` holds, written by sequence `applied`;
+ * undefined when it may (it is newer, or either side predates sequences).
+ */
+export function supersededBy(request: ReleaseRequest, applied: number | undefined): string | undefined {
+  if (request.sequence === undefined || applied === undefined || request.sequence > applied) return undefined;
+  return `a newer request for ${request.env}/${request.app} (sequence ${applied}) was written first; this one (sequence ${request.sequence}) would overwrite it`;
 }
 
 export function releaseFile(record: ReleaseRecord): string {

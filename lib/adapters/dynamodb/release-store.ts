@@ -17,6 +17,7 @@ import type {
   AppRelease,
   AppStatus,
   HistoryEntry,
+  NewRequest,
   OpenRelease,
   ReleaseStore,
   WriteOutcome,
@@ -32,7 +33,8 @@ import { mustNotExist, transact, transactIfConditions } from './transact.ts';
  *   REQUEST#<id>             / REQUEST                 the request and its state history (`state` on top for conditions)
  *   IDEMPOTENCY#<login>#<key>/ IDEMPOTENCY             which request a key made (expires after a day)
  *   ARTIFACT#<artifactId>    / REQUEST#<time>#<id>     requests made from an artifact (eventArtifactTrack)
- *   ENV#<env>                / APP#<app>               what `<env>/<app>` holds now, and any hold (status)
+ *   ENV#<env>                / APP#<app>               what `<env>/<app>` holds now, and any hold (status);
+ *                                                      the per-app sequence counter and the last sequence written
  *   HISTORY#<env>            / <time>#<app>#<id>       commits per environment, newest last
  *   HISTORY#<env>#<app>      / <time>#<id>             commits per app
  *   COMMIT#<sha>             / <env>/<app>             a Ferry commit by sha (rollback targets)
@@ -45,6 +47,9 @@ const BATCH_GET_LIMIT = 100;
 const ADVANCE_TRIES = 5;
 /** An environment whose Flux never reports leaves its open commits behind only this long. */
 const OPEN_DAYS = 14;
+/** On the app item: the last sequence number drawn for `<env>/<app>`, and the last one written to git. */
+const DRAWN = 'drawnSequence';
+const WRITTEN = 'writtenSequence';
 
 const pad = (ms: number) => String(ms).padStart(13, '0');
 const key = (pk: string, sk: string) => marshall({ [KEY.partition]: pk, [KEY.sort]: sk });
@@ -123,74 +128,112 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
     return items;
   }
 
-  function holdChange(request: ReleaseRequest, hold: Hold | 'lift'): TransactWriteItem {
+  /** The last sequence number drawn for `<env>/<app>` (0 before the first request). */
+  async function drawnSequence(env: string, app: string): Promise<number> {
+    const out = await client.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: appKey(env, app),
+        ConsistentRead: true,
+        ProjectionExpression: '#drawn',
+        ExpressionAttributeNames: { '#drawn': DRAWN },
+      }),
+    );
+    return Number(out.Item ? (unmarshall(out.Item)[DRAWN] ?? 0) : 0);
+  }
+
+  /**
+   * Draws the next sequence number in the same transaction that records the request: the counter moves
+   * only if it still holds `drawn`, so two requests never share a number and a number never exists
+   * without its request. Undefined when another request drew `drawn + 1` first (the caller reads again).
+   */
+  function sequenceDraw(request: ReleaseRequest, drawn: number, hold?: Hold | 'lift'): TransactWriteItem {
+    const set = ['#drawn = :next'];
+    const values: Record<string, unknown> = { ':next': drawn + 1 };
+    if (drawn > 0) values[':drawn'] = drawn;
+    if (hold && hold !== 'lift') {
+      set.push('#hold = :hold');
+      values[':hold'] = hold;
+    }
     return {
       Update: {
         TableName: tableName,
         Key: appKey(request.env, request.app),
-        ExpressionAttributeNames: { '#hold': 'hold' },
-        ...(hold === 'lift'
-          ? { UpdateExpression: 'REMOVE #hold' }
-          : {
-              UpdateExpression: 'SET #hold = :hold',
-              ExpressionAttributeValues: marshall({ ':hold': hold }),
-            }),
+        UpdateExpression: `SET ${set.join(', ')}${hold === 'lift' ? ' REMOVE #hold' : ''}`,
+        ConditionExpression: drawn > 0 ? '#drawn = :drawn' : 'attribute_not_exists(#drawn)',
+        ExpressionAttributeNames: { '#drawn': DRAWN, ...(hold ? { '#hold': 'hold' } : {}) },
+        ExpressionAttributeValues: marshall(values),
       },
     };
   }
 
-  return {
-    async create({ request, audit, idempotencyKey, fingerprint, hold }) {
-      const items: TransactWriteItem[] = [putRequest(request), auditPut(tableName, audit)];
-      if (request.artifactId) {
-        items.push({
-          Put: {
-            TableName: tableName,
-            Item: {
-              ...key(`ARTIFACT#${request.artifactId}`, `REQUEST#${request.createdAt}#${request.id}`),
-              ...marshall({ requestId: request.id }),
-            },
+  async function createAfter(
+    { request: asked, audit, idempotencyKey, fingerprint, hold }: NewRequest,
+    drawn: number,
+  ): Promise<ReleaseRequest | undefined> {
+    const request: ReleaseRequest = { ...asked, sequence: drawn + 1 };
+    const items: TransactWriteItem[] = [putRequest(request), auditPut(tableName, audit)];
+    if (request.artifactId) {
+      items.push({
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...key(`ARTIFACT#${request.artifactId}`, `REQUEST#${request.createdAt}#${request.id}`),
+            ...marshall({ requestId: request.id }),
           },
-        });
-      }
-      if (hold) items.push(holdChange(request, hold));
-      const idemKey = idempotencyKey
-        ? key(`IDEMPOTENCY#${request.triggeredBy}#${idempotencyKey}`, 'IDEMPOTENCY')
-        : undefined;
-      if (idemKey) {
-        const expires = Math.floor(Date.parse(request.createdAt) / 1000) + IDEMPOTENCY_SECONDS;
-        items.push({
-          Put: {
-            TableName: tableName,
-            Item: {
-              ...idemKey,
-              ...marshall({ requestId: request.id, fingerprint, [TTL_ATTRIBUTE]: expires }),
-            },
-            ...mustNotExist,
-          },
-        });
-      }
-      let replayed = false;
-      await transact(client, items, () => {
-        replayed = true;
-        return new ConflictError('idempotency key already used');
-      }).catch(async (error) => {
-        if (!replayed || !idemKey) throw error;
+        },
       });
-      if (!replayed || !idemKey) return request;
-      const out = await client.send(
-        new GetItemCommand({ TableName: tableName, Key: idemKey, ConsistentRead: true }),
-      );
-      const seen = out.Item ? unmarshall(out.Item) : undefined;
-      if (!seen) throw new ConflictError('idempotency key is being used by a concurrent request; retry');
-      if (seen.fingerprint !== fingerprint) {
-        throw new ConflictError(
-          `Idempotency-Key "${idempotencyKey}" was already used for a different request`,
-        );
+    }
+    const draw = items.push(sequenceDraw(request, drawn, hold)) - 1;
+    const idemKey = idempotencyKey
+      ? key(`IDEMPOTENCY#${request.triggeredBy}#${idempotencyKey}`, 'IDEMPOTENCY')
+      : undefined;
+    if (idemKey) {
+      const expires = Math.floor(Date.parse(request.createdAt) / 1000) + IDEMPOTENCY_SECONDS;
+      items.push({
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...idemKey,
+            ...marshall({ requestId: request.id, fingerprint, [TTL_ATTRIBUTE]: expires }),
+          },
+          ...mustNotExist,
+        },
+      });
+    }
+    let replayed = false;
+    let raced = false;
+    await transact(client, items, (failed) => {
+      raced = failed.size === 1 && failed.has(draw);
+      replayed = !raced;
+      return new ConflictError('idempotency key already used');
+    }).catch(async (error) => {
+      if (raced || (replayed && idemKey)) return;
+      throw error;
+    });
+    if (raced) return undefined;
+    if (!replayed || !idemKey) return request;
+    const out = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: idemKey, ConsistentRead: true }),
+    );
+    const seen = out.Item ? unmarshall(out.Item) : undefined;
+    if (!seen) throw new ConflictError('idempotency key is being used by a concurrent request; retry');
+    if (seen.fingerprint !== fingerprint) {
+      throw new ConflictError(`Idempotency-Key "${idempotencyKey}" was already used for a different request`);
+    }
+    const first = await get(seen.requestId as string);
+    if (!first) throw new ConflictError('idempotency key refers to a missing request; retry');
+    return first;
+  }
+
+  return {
+    async create(input) {
+      const { env, app } = input.request;
+      for (let attempt = 0; attempt < ADVANCE_TRIES; attempt++) {
+        const created = await createAfter(input, await drawnSequence(env, app));
+        if (created) return created;
       }
-      const first = await get(seen.requestId as string);
-      if (!first) throw new ConflictError('idempotency key refers to a missing request; retry');
-      return first;
+      throw new ConflictError(`requests for ${env}/${app} keep arriving at once; retry`);
     },
 
     get,
@@ -214,8 +257,54 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
 
     async recordOutcome({ before, after, commit }: WriteOutcome) {
       const items: TransactWriteItem[] = [{ Update: stateUpdate(before, after) }];
-      if (commit) items.push(...commitItems(tableName, commit));
+      // What the folder holds now came from this request: an older one redelivered later is superseded.
+      const written = after.state === 'committed' || after.state === 'unchanged' ? after.sequence : undefined;
+      if (commit) items.push(...commitItems(tableName, commit, written));
+      else if (written !== undefined) {
+        items.push({
+          Update: {
+            TableName: tableName,
+            Key: appKey(after.env, after.app),
+            UpdateExpression: 'SET #written = :written',
+            ExpressionAttributeNames: { '#written': WRITTEN },
+            ExpressionAttributeValues: marshall({ ':written': written }),
+          },
+        });
+      }
       return transactIfConditions(client, items);
+    },
+
+    async writtenSequences(targets) {
+      const found = new Map<string, number>();
+      const keys = [...new Map(targets.map((t) => [`${t.env}/${t.app}`, t])).values()];
+      for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+        let pending: Record<string, AttributeValue>[] | undefined = keys
+          .slice(i, i + BATCH_GET_LIMIT)
+          .map((t) => appKey(t.env, t.app));
+        while (pending && pending.length > 0) {
+          const out: BatchGetItemCommandOutput = await client.send(
+            new BatchGetItemCommand({
+              RequestItems: {
+                [tableName]: {
+                  Keys: pending,
+                  ConsistentRead: true,
+                  ProjectionExpression: '#pk, #sk, #written',
+                  ExpressionAttributeNames: { '#pk': KEY.partition, '#sk': KEY.sort, '#written': WRITTEN },
+                },
+              },
+            }),
+          );
+          for (const raw of out.Responses?.[tableName] ?? []) {
+            const item = unmarshall(raw);
+            if (typeof item[WRITTEN] !== 'number') continue;
+            const env = String(item[KEY.partition]).slice('ENV#'.length);
+            const app = String(item[KEY.sort]).slice('APP#'.length);
+            found.set(`${env}/${app}`, item[WRITTEN]);
+          }
+          pending = out.UnprocessedKeys?.[tableName]?.Keys;
+        }
+      }
+      return found;
     },
 
     async forArtifact(artifactId) {
@@ -359,10 +448,13 @@ function unpackFiles(packed: unknown): Record<string, string> | undefined {
   return JSON.parse(gunzipSync(Buffer.from(packed, 'base64')).toString('utf8')) as Record<string, string>;
 }
 
-function commitItems(tableName: string, input: HistoryEntry): TransactWriteItem[] {
+function commitItems(tableName: string, input: HistoryEntry, written?: number): TransactWriteItem[] {
   const { files, ...entry } = input;
   const packedFiles = packFiles(files);
   const time = pad(Date.parse(entry.committedAt));
+  const setWritten = written === undefined ? '' : ', #written = :written';
+  const writtenName: Record<string, string> = written === undefined ? {} : { '#written': WRITTEN };
+  const writtenValue: Record<string, number> = written === undefined ? {} : { ':written': written };
   const put = (pk: string, sk: string): TransactWriteItem => ({
     Put: {
       TableName: tableName,
@@ -374,8 +466,8 @@ function commitItems(tableName: string, input: HistoryEntry): TransactWriteItem[
         Update: {
           TableName: tableName,
           Key: appKey(entry.env, entry.app),
-          UpdateExpression: 'SET #release = :release',
-          ExpressionAttributeNames: { '#release': 'release' },
+          UpdateExpression: `SET #release = :release${setWritten}`,
+          ExpressionAttributeNames: { '#release': 'release', ...writtenName },
           ExpressionAttributeValues: marshall(
             {
               ':release': {
@@ -384,6 +476,7 @@ function commitItems(tableName: string, input: HistoryEntry): TransactWriteItem[
                 committedAt: entry.committedAt,
                 ...(packedFiles ? { filesGz: packedFiles } : {}),
               },
+              ...writtenValue,
             },
             { removeUndefinedValues: true },
           ),
@@ -393,8 +486,9 @@ function commitItems(tableName: string, input: HistoryEntry): TransactWriteItem[
         Update: {
           TableName: tableName,
           Key: appKey(entry.env, entry.app),
-          UpdateExpression: 'REMOVE #release',
-          ExpressionAttributeNames: { '#release': 'release' },
+          UpdateExpression: `${written === undefined ? '' : 'SET #written = :written '}REMOVE #release`,
+          ExpressionAttributeNames: { '#release': 'release', ...writtenName },
+          ...(written === undefined ? {} : { ExpressionAttributeValues: marshall(writtenValue) }),
         },
       };
   const open: OpenRelease = {

@@ -23,15 +23,18 @@ export const mustExist = {
 export async function transact(
   client: DynamoDBClient,
   items: TransactWriteItem[],
-  onConditionFailed: () => Error,
+  onConditionFailed: (failed: ReadonlySet<number>) => Error,
 ): Promise<void> {
   try {
     await client.send(new TransactWriteItemsCommand({ TransactItems: items }));
   } catch (error) {
-    const conditionFailed =
-      error instanceof TransactionCanceledException &&
-      (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
-    throw conditionFailed ? onConditionFailed() : error;
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    // CancellationReasons lists one reason per item, in the order of the items sent.
+    const failed = new Set<number>();
+    (error.CancellationReasons ?? []).forEach((r, i) => {
+      if (r.Code === 'ConditionalCheckFailed') failed.add(i);
+    });
+    throw failed.size > 0 ? onConditionFailed(failed) : error;
   }
 }
 

@@ -12,6 +12,10 @@ export interface GitopsRepoOptions {
   branch: string;
   /** Where the clone lives; kept across warm Lambda invocations (/tmp). */
   cacheDir: string;
+  /** The clone starts over (shallow again) once its objects take more than this; default 200 MB. */
+  maxCloneBytes?: number;
+  /** How often, in fetches, the clone's size is measured; default 50. */
+  sizeCheckEvery?: number;
   /** HTTPS token (GitHub: any user name with the token as password). */
   token?: () => Promise<string | undefined>;
   author?: { name: string; email: string };
@@ -22,6 +26,12 @@ const FILE_MODE = '100644';
 const TREE_MODE = '040000';
 /** Parsed trees and commits are immutable by oid; this many are kept between warm invocations. */
 const CACHE_LIMIT = 20_000;
+/** Lambda's /tmp is 512 MB by default: a clone bigger than this is dropped and fetched shallow again. */
+const MAX_CLONE_BYTES = 200 * 1024 * 1024;
+/** How often (in fetches) the clone's size is measured; every fetch and release adds objects. */
+const SIZE_CHECK_EVERY = 50;
+/** First step of deepening towards an old commit (a rollback target); each next step is 8 times deeper. */
+const DEEPEN_FIRST = 64;
 
 interface ParsedCommit {
   tree: string;
@@ -50,11 +60,12 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
   const localRef = `refs/heads/${options.branch}`;
   const author = options.author ?? { name: 'Ferry', email: 'ferry@localhost' };
   // isomorphic-git keeps parsed pack indexes here; reusing it across calls is what keeps a warm writer fast.
-  const cache = {};
+  let cache = {};
   const trees = new Map<string, TreeEntry[]>();
   const commits = new Map<string, ParsedCommit>();
   const objects = new ObjectWriter(gitdir);
   let initialised = false;
+  let fetches = 0;
 
   const onAuth = options.token
     ? async () => {
@@ -149,26 +160,128 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     return tree.length === 0 ? undefined : writeTree(tree);
   }
 
+  async function fetchBranch(deepen: { depth?: number; since?: Date; relative?: boolean }): Promise<void> {
+    await git.fetch({
+      fs,
+      http,
+      gitdir,
+      cache,
+      remote: REMOTE,
+      ref: options.branch,
+      remoteRef: options.branch,
+      singleBranch: true,
+      tags: false,
+      ...deepen,
+      ...(onAuth ? { onAuth } : {}),
+    });
+  }
+
+  /** Commits at the clone's shallow boundary: their parents were not fetched. */
+  async function shallowCommits(): Promise<Set<string>> {
+    try {
+      const text = await fs.promises.readFile(join(gitdir, 'shallow'), 'utf8');
+      return new Set(text.split('\n').filter((line) => line !== ''));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+      throw error;
+    }
+  }
+
+  const missing = (error: unknown) => (error as { code?: string }).code === 'NotFoundError';
+
+  /**
+   * Commits reachable from `head` at or after `since`; `complete` is false when the walk reached the
+   * shallow boundary (or `head` itself is not here) before leaving the window, so older commits are needed.
+   */
+  async function walkSince(
+    head: string,
+    since: Date,
+    final = false,
+  ): Promise<{ found: CommitInfo[]; complete: boolean }> {
+    const shallow = await shallowCommits();
+    const found: CommitInfo[] = [];
+    const seen = new Set<string>();
+    const queue = [head];
+    let complete = true;
+    while (queue.length > 0) {
+      const oid = queue.shift() as string;
+      if (seen.has(oid)) continue;
+      seen.add(oid);
+      let commit: ParsedCommit;
+      try {
+        commit = await readCommit(oid);
+      } catch (error) {
+        if (!missing(error) || final || oid !== head) throw error;
+        return { found: [], complete: false };
+      }
+      const time = new Date(commit.time);
+      if (time < since) continue;
+      found.push({ sha: oid, message: commit.message, time });
+      if (shallow.has(oid) && commit.parent.length > 0) {
+        complete = false;
+        continue;
+      }
+      queue.push(...commit.parent);
+    }
+    return { found, complete: complete || final };
+  }
+
+  /**
+   * Makes sure commit `sha` and its first parent are in the clone, deepening the shallow clone step by
+   * step (a rollback target is usually recent); false when the branch's whole history does not have it.
+   */
+  async function withParent(sha: string): Promise<boolean> {
+    for (let depth = DEEPEN_FIRST; ; depth *= 8) {
+      const shallow = await shallowCommits();
+      try {
+        const commit = await readCommit(sha);
+        if (!shallow.has(sha) || commit.parent.length === 0) return true;
+      } catch (error) {
+        if (!missing(error)) throw error;
+      }
+      if (shallow.size === 0) return false;
+      await fetchBranch({ depth, relative: true });
+    }
+  }
+
+  /** Bytes under `dir`, files only. */
+  async function sizeOf(dir: string): Promise<number> {
+    let total = 0;
+    for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) total += await sizeOf(path);
+      else if (entry.isFile()) total += (await fs.promises.stat(path)).size;
+    }
+    return total;
+  }
+
+  /**
+   * isomorphic-git has no gc: every fetch adds a pack and every release loose objects. Past the limit the
+   * clone is dropped and the next fetch starts over from the tip, so /tmp use stays bounded.
+   */
+  async function startOverIfTooBig(): Promise<void> {
+    if (!fs.existsSync(gitdir)) return;
+    if ((await sizeOf(gitdir)) <= (options.maxCloneBytes ?? MAX_CLONE_BYTES)) return;
+    await fs.promises.rm(gitdir, { recursive: true, force: true });
+    initialised = false;
+    cache = {};
+    trees.clear();
+    commits.clear();
+  }
+
   return {
     url: options.url,
 
     async sync() {
+      if (fetches++ % (options.sizeCheckEvery ?? SIZE_CHECK_EVERY) === 0) await startOverIfTooBig();
       await init();
       // Objects of an attempt that lost its push are garbage now; only new ones go into the next pack.
       objects.reset();
+      // A fresh clone takes the branch tip only (its tree, not its history): cold start is O(tree).
+      // Later fetches bring just the new commits; older ones are fetched when an operation needs them.
+      const fresh = !(await resolve(remoteRef));
       try {
-        await git.fetch({
-          fs,
-          http,
-          gitdir,
-          cache,
-          remote: REMOTE,
-          ref: options.branch,
-          remoteRef: options.branch,
-          singleBranch: true,
-          tags: false,
-          ...(onAuth ? { onAuth } : {}),
-        });
+        await fetchBranch(fresh ? { depth: 1 } : {});
       } catch (error) {
         // An empty remote has no branch to fetch yet: the first commit will create it.
         if ((error as { code?: string }).code !== 'NotFoundError' || (await resolve(remoteRef))) throw error;
@@ -182,20 +295,13 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     },
 
     async recentCommits(head, since) {
-      const found: CommitInfo[] = [];
-      const seen = new Set<string>();
-      const queue = head ? [head] : [];
-      while (queue.length > 0) {
-        const oid = queue.shift() as string;
-        if (seen.has(oid)) continue;
-        seen.add(oid);
-        const commit = await readCommit(oid);
-        const time = new Date(commit.time);
-        if (time < since) continue;
-        found.push({ sha: oid, message: commit.message, time });
-        queue.push(...commit.parent);
-      }
-      return found;
+      if (!head) return [];
+      const first = await walkSince(head, since);
+      if (first.complete) return first.found;
+      // The shallow clone ends inside the window: deepen by date (deepen-since) to the window's start.
+      await fetchBranch({ since: new Date(since.getTime() - 1000) });
+      const second = await walkSince(head, since, true);
+      return second.found;
     },
 
     async commit(parent, change, message, at) {
@@ -218,6 +324,7 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
 
     async changedDir(sha, dir) {
       try {
+        if (!(await withParent(sha))) return false;
         const commit = await readCommit(sha);
         const after = await dirAt(sha, dir);
         const before = await dirAt(commit.parent[0], dir);

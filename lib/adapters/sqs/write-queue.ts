@@ -1,19 +1,44 @@
+import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { WriteQueue } from '../../app/ports.ts';
+import type { QueuedMessage, WriteQueue } from '../../app/ports.ts';
 
 const SQS_BATCH = 10;
+const SQS_ID_MAX = 128;
+const SQS_ID_ALPHABET = /^[a-zA-Z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]+$/;
 
 /** The message carries only the request id: DynamoDB holds the request, so a message can never be stale. */
 export interface WriteMessage {
   requestId: string;
 }
 
+/**
+ * Sends in SendMessageBatch calls of up to ten entries, at most one per message group: SQS reports each
+ * entry on its own, so a refused entry must not have a later entry of its group accepted beside it, and
+ * once one is refused the rest of its group is not sent at all (reported failed, for the stream to retry
+ * in order).
+ */
 export function makeSqsWriteQueue(client: SQSClient, queueUrl: string): WriteQueue {
   return {
     async send(messages) {
       const failed: string[] = [];
-      for (let i = 0; i < messages.length; i += SQS_BATCH) {
-        const batch = messages.slice(i, i + SQS_BATCH);
+      const failedGroups = new Set<string>();
+      let rest = [...messages];
+      while (rest.length > 0) {
+        const batch: QueuedMessage[] = [];
+        const later: QueuedMessage[] = [];
+        const inBatch = new Set<string>();
+        for (const m of rest) {
+          if (failedGroups.has(m.groupId)) failed.push(m.requestId);
+          else if (batch.length < SQS_BATCH && !inBatch.has(m.groupId)) {
+            batch.push(m);
+            inBatch.add(m.groupId);
+          } else later.push(m);
+        }
+        rest = later;
+        const refuse = (m: QueuedMessage) => {
+          failed.push(m.requestId);
+          failedGroups.add(m.groupId);
+        };
         try {
           const out = await client.send(
             new SendMessageBatchCommand({
@@ -21,22 +46,34 @@ export function makeSqsWriteQueue(client: SQSClient, queueUrl: string): WriteQue
               Entries: batch.map((m, n) => ({
                 Id: String(n),
                 MessageBody: JSON.stringify({ requestId: m.requestId } satisfies WriteMessage),
-                MessageGroupId: m.groupId,
-                MessageDeduplicationId: m.requestId,
+                MessageGroupId: sqsId(m.groupId),
+                MessageDeduplicationId: sqsId(m.requestId),
               })),
             }),
           );
           for (const f of out.Failed ?? []) {
             const message = batch[Number(f.Id)];
-            if (message) failed.push(message.requestId);
+            if (message) refuse(message);
           }
         } catch {
-          failed.push(...batch.map((m) => m.requestId));
+          batch.forEach(refuse);
         }
       }
       return failed;
     },
   };
+}
+
+/**
+ * SQS allows up to 128 characters for MessageGroupId and MessageDeduplicationId, from a-z, A-Z, 0-9 and
+ * ASCII punctuation (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatchRequestEntry.html).
+ * An id that does not fit (a group of two 63-character names is 144) keeps its first 60 characters for
+ * people reading the queue, followed by the SHA-256 of the whole id, so distinct ids stay distinct.
+ */
+export function sqsId(id: string): string {
+  if (id.length <= SQS_ID_MAX && SQS_ID_ALPHABET.test(id)) return id;
+  const readable = id.replace(/[^a-zA-Z0-9\-./:_]/g, '_').slice(0, 60);
+  return `${readable}#${createHash('sha256').update(id).digest('hex')}`;
 }
 
 export function parseWriteMessage(body: string): WriteMessage | undefined {

@@ -12,8 +12,8 @@ export const track: Command = {
   usage: `Usage: ferry track <request id> [--wait] [--timeout 10m] [flags]
 
 Prints one line per state the request went through:
-  requested  <time> | queued | committed  gitops <sha> | unchanged  <reason> | reconciling |
-  succeeded | failed  <reason>
+  requested  <time> | queued | committed  gitops <sha> | unchanged  <reason> |
+  superseded  <reason> | reconciling | succeeded | failed  <reason>
 Exits 1 if the request failed. With --wait, keeps polling until the request is done.
 
 ${flagHelp(REQUEST_HELP)}`,
