@@ -53,7 +53,8 @@ describe('the notifier', () => {
           channels: { staging: '#staging', '*': '#deploys' },
           retry: FAST,
         },
-        github: { token: GITHUB_TOKEN, baseUrl: github.url, retry: FAST },
+        // Unpaced: test/adapters/commit-status.test.ts checks GitHub's pace.
+        github: { token: GITHUB_TOKEN, baseUrl: github.url, retry: FAST, writesPerMinute: 60_000 },
         gitopsRepoUrl: `${GITOPS}.git`,
         ...overrides,
       }),
