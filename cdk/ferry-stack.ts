@@ -12,8 +12,8 @@ import { FerryServices, UNRESERVED_WRITER_MAX_CONCURRENCY } from './ferry-servic
 import { FerryState } from './ferry-state.ts';
 
 /**
- * Lambda keeps at least 100 concurrent executions of each account and Region unreserved: "You can reserve
- * up to the Unreserved account concurrency value minus 100" (AWS Lambda Developer Guide, "Configuring
+ * Lambda keeps at least 100 concurrent executions of each account and Region unreserved: a function may
+ * reserve up to the unreserved account concurrency minus 100 (AWS Lambda Developer Guide, "Configuring
  * reserved concurrency for a function", docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
  * A reservation that would leave less fails the deploy.
  */

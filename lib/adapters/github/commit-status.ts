@@ -6,9 +6,10 @@ import { type CommitStatusPort, DeliveryError } from '../../app/notify-ports.ts'
 import type { Logger } from '../../log/logger.ts';
 
 /**
- * GitHub's secondary rate limit on content creation: "No more than 80 content-generating requests per
- * minute" (docs.github.com, REST API, "Rate limits for the REST API", About secondary rate limits). A
- * commit status is content.
+ * GitHub's secondary rate limit on content creation: "no more than 80 content-generating requests per
+ * minute and no more than 500 content-generating requests per hour" (docs.github.com, REST API, "Rate
+ * limits for the REST API", About secondary rate limits). A commit status is content. The hourly limit is
+ * not paced: holding a status for up to an hour would outlive the function's timeout; its 403 is retried.
  */
 export const GITHUB_CONTENT_CREATIONS_PER_MINUTE = 80;
 
