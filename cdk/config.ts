@@ -20,6 +20,8 @@ export const CONTEXT_KEYS = [
   'alarmTopicArn',
   'apiThrottleRate',
   'apiThrottleBurst',
+  'reservedConcurrency',
+  'fluxEventsConcurrency',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -46,6 +48,11 @@ export interface InstallConfig {
   alarms: { email?: string; topicArn?: string };
   /** The API's default stage: steady requests per second and burst. */
   throttle: { rateLimit: number; burstLimit: number };
+  /**
+   * Reserved concurrency: the writer's 1 and the public flux-events URL's cap. `reserve: false` is for
+   * accounts whose Lambda concurrency quota is too small to reserve anything (see RESERVED_MINIMUM).
+   */
+  concurrency: { reserve: boolean; fluxEvents: number };
 }
 
 export const DEFAULT_CONFIG: InstallConfig = {
@@ -56,6 +63,7 @@ export const DEFAULT_CONFIG: InstallConfig = {
   promotionChain: [],
   alarms: {},
   throttle: { rateLimit: 50, burstLimit: 100 },
+  concurrency: { reserve: true, fluxEvents: 10 },
 };
 
 /** Fills in what an in-process caller (tests, benchmarks) left out, as if cdk.json had no setting. */
@@ -68,6 +76,7 @@ export function withDefaults(settings: Partial<InstallConfig> & { gitops: Gitops
     promotionChain: settings.promotionChain ?? DEFAULT_CONFIG.promotionChain,
     alarms: settings.alarms ?? DEFAULT_CONFIG.alarms,
     throttle: settings.throttle ?? DEFAULT_CONFIG.throttle,
+    concurrency: settings.concurrency ?? DEFAULT_CONFIG.concurrency,
   };
 }
 
@@ -94,7 +103,7 @@ export function readInstallConfig(context: (key: string) => unknown): InstallCon
     const raw = context(key);
     return raw === undefined || raw === null || raw === '' ? undefined : raw;
   };
-  const { throttle } = DEFAULT_CONFIG;
+  const { throttle, concurrency } = DEFAULT_CONFIG;
   const config: InstallConfig = {
     gitops: {
       repoUrl: repoUrl(value('gitopsRepoUrl') ?? DEFAULT_CONFIG.gitops.repoUrl),
@@ -111,6 +120,14 @@ export function readInstallConfig(context: (key: string) => unknown): InstallCon
       burstLimit:
         positiveNumber('apiThrottleBurst', value('apiThrottleBurst'), { max: 5_000, integer: true }) ??
         throttle.burstLimit,
+    },
+    concurrency: {
+      reserve: booleanValue('reservedConcurrency', value('reservedConcurrency')) ?? concurrency.reserve,
+      fluxEvents:
+        positiveNumber('fluxEventsConcurrency', value('fluxEventsConcurrency'), {
+          max: 1000,
+          integer: true,
+        }) ?? concurrency.fluxEvents,
     },
   };
   withinBudget('slackTemplates', [config.slackChannels, config.slackTemplates]);
@@ -249,6 +266,15 @@ function positiveNumber(
     );
   }
   return n;
+}
+
+/** cdk.json may hold `false`; `-c reservedConcurrency=false` arrives as the string. */
+function booleanValue(key: ContextKey, raw: unknown): boolean | undefined {
+  if (raw === undefined || typeof raw === 'boolean') return raw;
+  const text = String(raw).trim().toLowerCase();
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new InstallConfigError(key, `${JSON.stringify(raw)} must be true or false`);
 }
 
 function stringValue(key: ContextKey, raw: unknown): string {

@@ -15,6 +15,13 @@ export interface FerryFunctionProps {
 const ROOT = new URL('..', import.meta.url).pathname;
 
 /**
+ * The newest Node.js runtime aws-cdk-lib offers (nodejs22.x is deprecated on 2027-04-30), and the esbuild
+ * target that matches it, so the bundle keeps the syntax that runtime runs natively.
+ */
+export const RUNTIME = Runtime.NODEJS_24_X;
+export const BUNDLE_TARGET = 'node24';
+
+/**
  * Imports the bundles resolve to something smaller than the package's entry point, to cut what a cold
  * start loads and compiles (`npm run bench:cold-start`; each shim in lib/aws says why it is safe on Lambda).
  * esbuild resolves these paths from its working directory: `projectRoot` in local bundling.
@@ -35,7 +42,7 @@ const BUNDLE_ALIASES: Record<string, string> = {
 };
 
 /**
- * The house Lambda: Node 22 on arm64, JSON logs, an ESM bundle built by the esbuild in node_modules (no
+ * The house Lambda: Node 24 on arm64, JSON logs, an ESM bundle built by the esbuild in node_modules (no
  * Docker), AWS SDK included. The `require` shim lets CommonJS dependencies inside the ESM bundle load Node built-ins.
  */
 export class FerryFunction extends NodejsFunction {
@@ -43,7 +50,7 @@ export class FerryFunction extends NodejsFunction {
     super(scope, id, {
       entry: `${ROOT}functions/${props.name}.ts`,
       handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -54,7 +61,7 @@ export class FerryFunction extends NodejsFunction {
       depsLockFilePath: `${ROOT}package-lock.json`,
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: BUNDLE_TARGET,
         minify: true,
         sourceMap: true,
         // Stack traces only need the mappings; embedded sources made Node's --enable-source-maps read and

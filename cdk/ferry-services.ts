@@ -36,6 +36,16 @@ import { STREAM_CONSUMERS, type StreamConsumerSpec } from './stream-consumers.ts
 
 export const WRITER_FUNCTION = 'sqs-write';
 
+/** Answers `GET /` from code alone: no table, no secret, no setting (its handler builds no store). */
+export const HEALTH_FUNCTION: ApiFunction = 'http-health';
+
+/**
+ * Without reserved concurrency (`-c reservedConcurrency=false`) the writer's SQS event source is capped
+ * instead. 2 is the lowest maximum concurrency Lambda accepts for an SQS event source; the second writer's
+ * push can lose a race, which the writer resolves by fetching and re-applying (README, "Races").
+ */
+export const UNRESERVED_WRITER_MAX_CONCURRENCY = 2;
+
 /**
  * Grants an API function needs beyond those every API function gets, by function name, so each secret is
  * readable only by the function that uses it. A function added to API_FUNCTIONS later picks its entry up.
@@ -73,7 +83,13 @@ export class FerryServices extends Construct {
 
     // Flux's notification-controller cannot present an AWS signature, so its address is public; the
     // handler accepts only an HMAC-signed body or a flux-role token, and stores nothing else.
-    this.fluxEvents = this.ferryFunction({ name: FLUX_EVENTS_FUNCTION });
+    // Its reserved concurrency caps what an anonymous caller can make it run (and bill) at once; over the
+    // cap Lambda answers 429, which notification-controller retries (2 s, 4 s, 8 s, 16 s).
+    const { concurrency } = config;
+    this.fluxEvents = this.ferryFunction({
+      name: FLUX_EVENTS_FUNCTION,
+      ...(concurrency.reserve ? { reservedConcurrency: concurrency.fluxEvents } : {}),
+    });
     grantTable(this.fluxEvents, state.table);
     grantAdminSecret(this.fluxEvents, secrets.adminToken);
     grantFluxHmacKey(this.fluxEvents, secrets.fluxHmacKey);
@@ -81,6 +97,7 @@ export class FerryServices extends Construct {
 
     for (const name of API_FUNCTIONS) {
       const fn = this.ferryFunction({ name });
+      if (name === HEALTH_FUNCTION) continue;
       grantTable(fn, state.table);
       grantAdminSecret(fn, secrets.adminToken);
       useGitops(fn, config.gitops);
@@ -111,13 +128,17 @@ export class FerryServices extends Construct {
       name: WRITER_FUNCTION,
       timeout: Duration.minutes(1),
       memorySize: 1024,
-      reservedConcurrency: 1,
+      ...(concurrency.reserve ? { reservedConcurrency: 1 } : {}),
     });
     grantTable(this.writer, state.table);
     grantGitToken(this.writer, secrets.gitToken);
     useGitops(this.writer, config.gitops);
     this.writer.addEventSource(
-      new SqsEventSource(state.writes, { batchSize: 10, reportBatchItemFailures: true }),
+      new SqsEventSource(state.writes, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        ...(concurrency.reserve ? {} : { maxConcurrency: UNRESERVED_WRITER_MAX_CONCURRENCY }),
+      }),
     );
   }
 

@@ -1,9 +1,26 @@
-import type { ApiDeps } from '../lib/app/deps.ts';
-import { onColdStart } from '../lib/compose/lambda.ts';
-import { makeHttpHandler } from '../lib/http/handler.ts';
+import type { Authenticator } from '../lib/app/authenticate.ts';
+import { systemClock } from '../lib/app/deps.ts';
+import { UnauthenticatedError } from '../lib/domain/errors.ts';
+import { type HttpDeps, makeHttpHandler } from '../lib/http/handler.ts';
 import { json } from '../lib/http/response.ts';
+import type { LambdaHttpHandler } from '../lib/http/types.ts';
+import { makeLogger } from '../lib/log/logger.ts';
 
-export const makeHandler = (deps: ApiDeps) =>
+export const makeHandler = (deps: HttpDeps) =>
   makeHttpHandler(deps, { open: { 'GET /': async () => json(200, { status: 'ok' }) } });
 
-export const handler = onColdStart(makeHandler);
+/**
+ * Health answers from code alone, so on Lambda its role may read no table and no secret (least privilege):
+ * it has only an open route, and a token presented to it is never looked up.
+ */
+const noCallers: Authenticator = {
+  authenticate: async () => {
+    throw new UnauthenticatedError('the health function authenticates nobody');
+  },
+};
+
+let built: LambdaHttpHandler | undefined;
+export const handler: LambdaHttpHandler = (event, context) => {
+  built ??= makeHandler({ authenticator: noCallers, clock: systemClock, logger: makeLogger() });
+  return built(event, context);
+};

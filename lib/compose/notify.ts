@@ -47,7 +47,13 @@ export interface NotifyWiring {
     templates?: Partial<Record<string, string>>;
     retry?: RetryTuning;
   };
-  github?: { token?: TokenSource; baseUrl?: string; retry?: RetryTuning };
+  github?: {
+    token?: TokenSource;
+    baseUrl?: string;
+    retry?: RetryTuning;
+    /** Statuses per minute at most: GitHub's content-creation limit (80) unless set lower or, in tests, higher. */
+    writesPerMinute?: number;
+  };
   /** The gitops repository: a github.com one gets commit links. */
   gitopsRepoUrl?: string;
 }
@@ -75,6 +81,7 @@ export function makeNotifyDeps(options: NotifyWiring): NotifyDeps {
       ...(github.token ? { token: github.token } : {}),
       ...(github.baseUrl ? { baseUrl: github.baseUrl } : {}),
       ...github.retry,
+      ...(github.writesPerMinute ? { writesPerMinute: github.writesPerMinute } : {}),
       logger,
     }),
     notifications: makeDynamoNotificationStore(options.dynamo, options.tableName),

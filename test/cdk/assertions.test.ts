@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { App, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,8 +13,13 @@ import {
   SETTINGS_BUDGET_BYTES,
 } from '../../cdk/config.ts';
 import { ALARMS } from '../../cdk/ferry-alarms.ts';
-import { WRITER_FUNCTION } from '../../cdk/ferry-services.ts';
-import { FerryStack, type FerryStackProps } from '../../cdk/ferry-stack.ts';
+import { BUNDLE_TARGET, RUNTIME } from '../../cdk/ferry-function.ts';
+import {
+  HEALTH_FUNCTION,
+  UNRESERVED_WRITER_MAX_CONCURRENCY,
+  WRITER_FUNCTION,
+} from '../../cdk/ferry-services.ts';
+import { FerryStack, type FerryStackProps, UNRESERVED_MINIMUM } from '../../cdk/ferry-stack.ts';
 import { UNSET_SECRET } from '../../cdk/ferry-state.ts';
 import { STREAM_CONSUMERS } from '../../cdk/stream-consumers.ts';
 import {
@@ -55,6 +61,7 @@ const CONFIGURED: Partial<InstallConfig> = {
   promotionChain: ['staging', 'production'],
   alarms: { email: ALARM_EMAIL },
   throttle: { rateLimit: 20, burstLimit: 40 },
+  concurrency: { reserve: true, fluxEvents: 25 },
 };
 
 /**
@@ -82,11 +89,13 @@ type Synth = ReturnType<typeof synth>;
 let configured: Synth;
 let plain: Synth;
 let imported: Synth;
+let unreserved: Synth;
 
 beforeAll(() => {
   configured = synth(CONFIGURED);
   plain = synth();
   imported = synth({ alarms: { topicArn: ALARM_TOPIC } });
+  unreserved = synth({ concurrency: { reserve: false, fluxEvents: 10 } });
 }, 120_000);
 
 /** Every IAM statement in the template, with where it comes from. */
@@ -192,13 +201,14 @@ describe('the only unauthenticated entry', () => {
     }
   });
 
-  it('is the address every API function gives `ferry env init`', () => {
+  it('is the address every API function but health gives `ferry env init`', () => {
     const { of, nameOf, id, stack } = configured;
     const url = { 'Fn::GetAtt': [id(stack.services.fluxEventsUrl), 'FunctionUrl'] };
+    const served = API_FUNCTIONS.filter((fn) => fn !== HEALTH_FUNCTION) as readonly string[];
     const apiFunctions = of('AWS::Lambda::Function').filter(([fid]) =>
-      (API_FUNCTIONS as readonly string[]).includes(nameOf.get(fid) ?? ''),
+      served.includes(nameOf.get(fid) ?? ''),
     );
-    expect(apiFunctions).toHaveLength(API_FUNCTIONS.length);
+    expect(apiFunctions).toHaveLength(served.length);
     for (const [, fn] of apiFunctions)
       expect(fn.Properties.Environment.Variables[ENV_FLUX_EVENTS_URL]).toEqual(url);
     expect(configured.json.Outputs.FluxEventsUrl.Value).toEqual(url);
@@ -305,7 +315,7 @@ describe('least privilege', () => {
   it('each secret is readable only by the functions that use it', () => {
     const { id, stack } = configured;
     const s = stack.state.secrets;
-    const api = [...API_FUNCTIONS];
+    const api = API_FUNCTIONS.filter((fn) => fn !== HEALTH_FUNCTION);
     expect(secretReaders(configured, id(s.adminToken))).toEqual([...api, FLUX_EVENTS_FUNCTION].sort());
     expect(secretReaders(configured, id(s.gitToken))).toEqual([WRITER_FUNCTION, 'stream-flux-status'].sort());
     expect(secretReaders(configured, id(s.slackToken))).toEqual(['stream-notify']);
@@ -348,6 +358,7 @@ describe('least privilege', () => {
     ];
     const expected: Record<string, string[]> = {
       ...Object.fromEntries(API_FUNCTIONS.map((fn) => [fn, api])),
+      [HEALTH_FUNCTION]: [],
       [FLUX_EVENTS_FUNCTION]: [ENV_TABLE_NAME, ENV_ADMIN_SECRET_ID, ENV_FLUX_HMAC_SECRET_ID],
       'stream-dispatch': [ENV_TABLE_NAME, ENV_WRITE_QUEUE_URL, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
       'stream-flux-status': [ENV_TABLE_NAME, ENV_GIT_TOKEN_SECRET_ID, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
@@ -377,6 +388,78 @@ describe('least privilege', () => {
     expect(actual).toEqual(
       Object.fromEntries(Object.entries(expected).map(([fn, vars]) => [fn, [...vars].sort()])),
     );
+  });
+});
+
+describe('guards', () => {
+  const nodeMajor = (runtime: Runtime) => Number(/^nodejs(\d+)\.x$/.exec(runtime.name)?.[1] ?? Number.NaN);
+
+  it('runs every function on the newest Node.js runtime aws-cdk-lib offers, bundled for it', () => {
+    const offered = Object.values(Runtime).filter(
+      (r): r is Runtime => r instanceof Runtime && Number.isFinite(nodeMajor(r)) && !r.isVariable,
+    );
+    const newest = Math.max(...offered.map(nodeMajor));
+    expect(nodeMajor(RUNTIME)).toBe(newest);
+    expect(BUNDLE_TARGET).toBe(`node${newest}`);
+    const runtimes = configured.of('AWS::Lambda::Function').map(([, fn]) => fn.Properties.Runtime);
+    expect(new Set(runtimes)).toEqual(new Set([RUNTIME.name]));
+  });
+
+  it('caps the public flux-events Function URL with reserved concurrency (fluxEventsConcurrency, default 10)', () => {
+    const reserved = (t: Synth) =>
+      t.json.Resources[t.fnId(FLUX_EVENTS_FUNCTION)].Properties.ReservedConcurrentExecutions;
+    expect(reserved(configured)).toBe(25);
+    expect(reserved(plain)).toBe(DEFAULT_CONFIG.concurrency.fluxEvents);
+    expect(DEFAULT_CONFIG.concurrency.fluxEvents).toBe(10);
+  });
+
+  it('gives http-health a role that may only write its own logs: no table, no secret, no setting', () => {
+    const { json, fnId } = configured;
+    const health = json.Resources[fnId(HEALTH_FUNCTION)].Properties;
+    const role = health.Role['Fn::GetAtt'][0];
+    const actions = statements(configured)
+      .filter(({ from }) => json.Resources[from].Properties.Roles?.[0]?.Ref === role)
+      .flatMap(({ statement }) => list(statement.Action));
+    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(Object.keys(health.Environment?.Variables ?? {}).filter((v) => v.startsWith('FERRY_'))).toEqual(
+      [],
+    );
+  });
+
+  it('says at synth what the reservations need of the account quota, naming the way out', () => {
+    const total = 1 + (CONFIGURED.concurrency?.fluxEvents ?? 0);
+    expect(configured.stack.reservedConcurrency).toEqual({
+      [FLUX_EVENTS_FUNCTION]: total - 1,
+      [WRITER_FUNCTION]: 1,
+    });
+    const warning = Annotations.fromStack(configured.stack).findWarning('*', Match.anyValue());
+    const text = warning.map((w) => JSON.stringify(w.entry.data)).join('\n');
+    expect(text).toContain(`reserves ${total} concurrent Lambda executions`);
+    expect(text).toContain(`at least ${UNRESERVED_MINIMUM + total}`);
+    expect(text).toContain('-c reservedConcurrency=false');
+  });
+
+  it('with reservedConcurrency=false reserves nothing, caps the writer’s queue at 2 instead, and warns', () => {
+    const { of, fnId, json, stack } = unreserved;
+    for (const [fid, fn] of of('AWS::Lambda::Function'))
+      expect(fn.Properties.ReservedConcurrentExecutions, fid).toBeUndefined();
+    const [, mapping] =
+      of('AWS::Lambda::EventSourceMapping').find(
+        ([, m]) => m.Properties.FunctionName.Ref === fnId(WRITER_FUNCTION),
+      ) ?? [];
+    expect(mapping?.Properties.ScalingConfig).toEqual({
+      MaximumConcurrency: UNRESERVED_WRITER_MAX_CONCURRENCY,
+    });
+    expect(json.Resources[fnId(WRITER_FUNCTION)].Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue());
+    const text = warnings.map((w) => JSON.stringify(w.entry.data)).join('\n');
+    expect(text).toContain('no concurrency cap');
+    expect(text).not.toContain('reserves');
+    // With reservations the writer's queue is not capped: reserved concurrency 1 already is.
+    const reservedMapping = configured
+      .of('AWS::Lambda::EventSourceMapping')
+      .find(([, m]) => m.Properties.FunctionName.Ref === configured.fnId(WRITER_FUNCTION));
+    expect(reservedMapping?.[1].Properties.ScalingConfig).toBeUndefined();
   });
 });
 
@@ -490,7 +573,7 @@ describe('install settings', () => {
       [ENV_SLACK_CHANNELS]: JSON.stringify(CONFIGURED.slackChannels),
       [ENV_SLACK_TEMPLATES]: JSON.stringify(CONFIGURED.slackTemplates),
     });
-    for (const fn of API_FUNCTIONS) {
+    for (const fn of API_FUNCTIONS.filter((name) => name !== HEALTH_FUNCTION)) {
       expect(variables(configured, fn), fn).toMatchObject({
         [ENV_BRANCH_RESTRICTIONS]: '[{"env":"production","branch":"^main$"}]',
         [ENV_PROMOTION_CHAIN]: 'staging,production',
@@ -530,6 +613,8 @@ describe('CDK context', () => {
         alarmTopicArn: ALARM_TOPIC,
         apiThrottleRate: '12.5',
         apiThrottleBurst: '30',
+        reservedConcurrency: 'false',
+        fluxEventsConcurrency: '5',
       }),
     ).toEqual({
       gitops: { repoUrl: 'https://github.com/acme/gitops.git', branch: 'release/v2' },
@@ -539,7 +624,10 @@ describe('CDK context', () => {
       promotionChain: ['dev', 'staging', 'production'],
       alarms: { topicArn: ALARM_TOPIC },
       throttle: { rateLimit: 12.5, burstLimit: 30 },
+      concurrency: { reserve: false, fluxEvents: 5 },
     });
+    expect(read({ reservedConcurrency: false }).concurrency.reserve).toBe(false);
+    expect(read({ reservedConcurrency: 'TRUE' }).concurrency.reserve).toBe(true);
     expect(read({ promotionChain: '["dev","production"]' }).promotionChain).toEqual(['dev', 'production']);
   });
 
@@ -562,6 +650,9 @@ describe('CDK context', () => {
     ['alarmTopicArn', 'platform-alarms', /^context alarmTopicArn: .*not an SNS topic ARN/],
     ['apiThrottleBurst', '1.5', /^context apiThrottleBurst: .*whole number/],
     ['apiThrottleRate', '-1', /^context apiThrottleRate: .*above 0/],
+    ['reservedConcurrency', 'no', /^context reservedConcurrency: "no" must be true or false/],
+    ['fluxEventsConcurrency', '0', /^context fluxEventsConcurrency: .*whole number above 0/],
+    ['fluxEventsConcurrency', '2.5', /^context fluxEventsConcurrency: .*whole number/],
   ])('refuses a bad %s (%s), naming the key', (key, value, message) => {
     expect(() => read({ [key]: value })).toThrow(message);
   });

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RUNTIME } from '../../cdk/ferry-function.ts';
 import { FerryStack } from '../../cdk/ferry-stack.ts';
 import { STREAM_CONSUMERS } from '../../cdk/stream-consumers.ts';
 import { ensureTable } from '../../lib/adapters/dynamodb/create-table.ts';
@@ -69,17 +70,17 @@ describe('FerryStack', () => {
     expect(routeKeys.sort()).toEqual(ROUTES.map((r) => r.routeKey).sort());
   });
 
-  it('runs every API function on Node 22 arm64 with the table and admin secret granted and named', () => {
+  it('runs every function on Node 24 arm64; the API functions but health get the table and admin secret', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
-      Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
+      Properties: { Runtime: RUNTIME.name, Architectures: ['arm64'] },
     });
     // The API functions, flux-events, the stream consumers and the writer.
     expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + STREAM_CONSUMERS.length + 2);
     const apiFunctions = Object.values(functions).filter(
       (fn) => fn.Properties.Environment.Variables[ENV_ADMIN_SECRET_ID] !== undefined,
     );
-    // flux-events authenticates flux-role tokens too.
-    expect(apiFunctions).toHaveLength(API_FUNCTIONS.length + 1);
+    // flux-events authenticates flux-role tokens too; health authenticates nobody.
+    expect(apiFunctions).toHaveLength(API_FUNCTIONS.length);
     for (const fn of apiFunctions) {
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
         expect.arrayContaining([ENV_TABLE_NAME, ENV_ADMIN_SECRET_ID]),

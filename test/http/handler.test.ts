@@ -60,3 +60,22 @@ describe('makeHttpHandler', () => {
     expect(JSON.parse(res.body ?? '').error).toEqual({ code: 'forbidden', message: 'nope' });
   });
 });
+
+describe('the http-health Lambda handler', () => {
+  it('answers from code alone: no table, secret or setting in its environment, and any token ignored', async () => {
+    // Prepare: the Lambda environment CDK gives it holds no FERRY_* variable (test/cdk/assertions.test.ts).
+    const saved = { ...process.env };
+    for (const name of Object.keys(process.env)) if (name.startsWith('FERRY_')) delete process.env[name];
+    try {
+      const { handler } = await import('../../functions/http-health.ts');
+      // Act
+      const ok = await handler(event('GET /', { authorization: 'Bearer anything' }), {} as Context);
+      const other = await handler(event('GET /api/users'), {} as Context);
+      // Assess
+      expect([ok.statusCode, JSON.parse(ok.body ?? '')]).toEqual([200, { status: 'ok' }]);
+      expect(other.statusCode).toBe(404);
+    } finally {
+      process.env = saved;
+    }
+  });
+});

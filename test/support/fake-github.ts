@@ -8,6 +8,8 @@ export interface GitHubCall {
   body: Record<string, unknown>;
   /** What the server answered. */
   status: number;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface GitHubStatus {
@@ -20,8 +22,11 @@ export interface GitHubStatus {
   target_url?: string;
 }
 
-/** 429 and 403 come with `Retry-After: 1` (GitHub's secondary rate limit); 500 is a plain server error. */
-export type GitHubFailure = 429 | 403 | 500;
+/**
+ * 429 and 403 come with `Retry-After: 1` (GitHub's secondary rate limit); `exhausted` is the primary limit
+ * used up (403, `x-ratelimit-remaining: 0`, reset in a second); 500 is a plain server error.
+ */
+export type GitHubFailure = 429 | 403 | 'exhausted' | 500;
 
 export interface FakeGitHub {
   /** The REST API base URL, for Octokit's `baseUrl`. */
@@ -46,15 +51,34 @@ export async function startFakeGitHub(token: string): Promise<FakeGitHub> {
   const failures: GitHubFailure[] = [];
 
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
+    const at = Date.now();
     const path = (req.url ?? '').split('?')[0] ?? '';
     const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
     const answer = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
-      calls.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body, status });
+      calls.push({
+        method: req.method ?? '',
+        path,
+        authorization: req.headers.authorization,
+        body,
+        status,
+        at,
+      });
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(payload));
     };
     const failure = failures.shift();
     if (failure === 500) return answer(500, { message: 'Server Error' });
+    if (failure === 'exhausted') {
+      return answer(
+        403,
+        { message: 'API rate limit exceeded for user ID 1.' },
+        {
+          'x-ratelimit-limit': '5000',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1),
+        },
+      );
+    }
     if (failure) {
       return answer(
         failure,

@@ -1,59 +1,101 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck/light.js';
 import { type CommitStatusPort, DeliveryError } from '../../app/notify-ports.ts';
 import type { Logger } from '../../log/logger.ts';
+
+/**
+ * GitHub's secondary rate limit on content creation: "no more than 80 content-generating requests per
+ * minute and no more than 500 content-generating requests per hour" (docs.github.com, REST API, "Rate
+ * limits for the REST API", About secondary rate limits). A commit status is content. The hourly limit is
+ * not paced: holding a status for up to an hour would outlive the function's timeout; its 403 is retried.
+ */
+export const GITHUB_CONTENT_CREATIONS_PER_MINUTE = 80;
 
 export interface CommitStatusPortOptions {
   /** A token allowed to write commit statuses, or a reader of it; none, or an empty secret, disables GitHub. */
   token?: string | (() => Promise<string | undefined>);
   /** GitHub's REST API base URL (GitHub Enterprise: `https://host/api/v3`, tests); api.github.com when unset. */
   baseUrl?: string;
-  /** Retries after the first attempt, for a 429, a 5xx or a rate-limited 403. */
+  /** Retries after the first attempt, for a 5xx and for a rate-limited 403 or 429. */
   retries?: number;
-  /** Full-jitter exponential backoff between min and max when GitHub does not say how long to wait. */
+  /** The wait before the first retry of a 5xx; the n-th waits n² times as long (@octokit/plugin-retry). */
   minDelayMs?: number;
-  maxDelayMs?: number;
   /** A longer wait than this (`Retry-After`, rate-limit reset) is not slept through: the stream retries later. */
   maxWaitMs?: number;
+  /** Statuses created per minute at most, by this process; GitHub's limit unless a test asks for less waiting. */
+  writesPerMinute?: number;
+  /** Per attempt. */
   timeoutMs?: number;
   logger: Logger;
 }
 
-interface Retry {
-  retries: number;
-  minDelayMs: number;
-  maxDelayMs: number;
-  maxWaitMs: number;
-}
+const GitHub = Octokit.plugin(throttling, retry);
 
 /**
- * Commit statuses through Octokit. @octokit/rest has no retry or throttling plugin here, so the call is
- * wrapped: GitHub answers a secondary rate limit with 403 or 429 and `Retry-After`, the primary one with
- * 403 and `x-ratelimit-remaining: 0` (plus `x-ratelimit-reset`), and a 5xx may pass; anything else (401,
- * 404, 422) will not get better by asking again.
+ * 4xx answers a retry cannot help, for @octokit/plugin-retry (its defaults), plus 429: a rate-limited 403 or
+ * 429 is @octokit/plugin-throttling's to retry, after the wait GitHub names, so it is never retried twice.
+ */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+
+/**
+ * Commit statuses through Octokit with GitHub's rate-limit plugins. @octokit/plugin-throttling paces writes
+ * (one at a time, at most `writesPerMinute`) and retries a secondary limit (403 or 429, "secondary rate
+ * limit", `Retry-After`) or an exhausted primary one (`x-ratelimit-remaining: 0`, until
+ * `x-ratelimit-reset`); @octokit/plugin-retry retries a 5xx. 401, 404 and 422 will not get better by
+ * asking again. The pace holds within one Lambda instance; the notifier reads one stream shard per
+ * instance, and the retries cover instances that overlap.
  */
 export function makeCommitStatusPort(options: CommitStatusPortOptions): CommitStatusPort {
-  const { token } = options;
+  const { token, logger } = options;
   const readToken = typeof token === 'function' ? token : async () => token || undefined;
-  const retry: Retry = {
-    retries: options.retries ?? 4,
-    minDelayMs: options.minDelayMs ?? 500,
-    maxDelayMs: options.maxDelayMs ?? 8_000,
-    maxWaitMs: options.maxWaitMs ?? 20_000,
-  };
-  let current: { token: string; client: Octokit } | undefined;
+  const retries = options.retries ?? 3;
+  const maxWaitMs = options.maxWaitMs ?? 20_000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  // One pace for every client of this port, so a rotated token does not reset it.
+  const writes = new Bottleneck.Group({
+    maxConcurrent: 1,
+    minTime: Math.ceil(60_000 / (options.writesPerMinute ?? GITHUB_CONTENT_CREATIONS_PER_MINUTE)),
+  });
+  const onLimit =
+    (kind: string) =>
+    (retryAfterSeconds: number, request: { method: string; url: string }, _: unknown, retryCount: number) => {
+      const waitMs = retryAfterSeconds * 1000;
+      const again = retryCount < retries && waitMs <= maxWaitMs;
+      logger.warn(`github: ${kind}`, {
+        request: `${request.method} ${request.url}`,
+        retryAfterSeconds,
+        retryCount,
+        retrying: again,
+      });
+      return again;
+    };
+
+  let current: { token: string; client: InstanceType<typeof GitHub> } | undefined;
   // One client per token value, so a rotated secret applies without a cold start.
   const clientFor = (value: string) => {
     if (current?.token !== value) {
       const quiet = () => {};
-      const warn = (message: string) => options.logger.warn(`github: ${message}`);
+      const warn = (message: string) => logger.warn(`github: ${message}`);
       current = {
         token: value,
-        client: new Octokit({
+        client: new GitHub({
           auth: value,
           userAgent: 'ferry',
           ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
           log: { debug: quiet, info: quiet, warn, error: warn },
+          throttle: {
+            write: writes,
+            onRateLimit: onLimit('primary rate limit exhausted'),
+            onSecondaryRateLimit: onLimit('secondary rate limit'),
+          },
+          retry: { retries, retryAfterBaseValue: options.minDelayMs ?? 1000, doNotRetry: DO_NOT_RETRY },
+          // A timeout per attempt: the plugins reuse a request's options for every retry.
+          request: {
+            fetch: (url: string | URL, init?: RequestInit) =>
+              fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+          },
         }),
       };
     }
@@ -65,20 +107,16 @@ export function makeCommitStatusPort(options: CommitStatusPortOptions): CommitSt
     async set(status) {
       const value = await readToken();
       if (!value) throw new DeliveryError('GitHub commit status: no token is configured');
-      const client = clientFor(value);
       try {
-        await withRetry(retry, () =>
-          client.repos.createCommitStatus({
-            owner: status.owner,
-            repo: status.repo,
-            sha: status.sha,
-            state: status.state,
-            context: status.context,
-            description: status.description,
-            ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
-            request: { signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) },
-          }),
-        );
+        await clientFor(value).repos.createCommitStatus({
+          owner: status.owner,
+          repo: status.repo,
+          sha: status.sha,
+          state: status.state,
+          context: status.context,
+          description: status.description,
+          ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
+        });
       } catch (error) {
         throw new DeliveryError(
           `GitHub commit status on ${status.owner}/${status.repo}@${status.sha.slice(0, 7)} failed: ${(error as Error).message}`,
@@ -87,34 +125,4 @@ export function makeCommitStatusPort(options: CommitStatusPortOptions): CommitSt
       }
     },
   };
-}
-
-async function withRetry<T>(retry: Retry, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const wait = attempt < retry.retries ? retryDelay(error, attempt, retry) : undefined;
-      if (wait === undefined || wait > retry.maxWaitMs) throw error;
-      await sleep(wait);
-    }
-  }
-}
-
-/** How long to wait before trying again, or undefined when a retry cannot help. */
-function retryDelay(error: unknown, attempt: number, retry: Omit<Retry, 'maxWaitMs'>) {
-  const { status, response } = error as { status?: number; response?: { headers?: Record<string, unknown> } };
-  const header = (name: string) => {
-    const value = response?.headers?.[name];
-    return value === undefined || value === null ? undefined : String(value);
-  };
-  const retryAfter = header('retry-after');
-  const exhausted = header('x-ratelimit-remaining') === '0';
-  const limited = status === 429 || (status === 403 && (retryAfter !== undefined || exhausted));
-  if (!limited && !(status !== undefined && status >= 500)) return undefined;
-  const seconds = Number(retryAfter);
-  if (retryAfter !== undefined && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const reset = Number(header('x-ratelimit-reset'));
-  if (exhausted && Number.isFinite(reset)) return Math.max(0, reset * 1000 - Date.now());
-  return Math.random() * Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** attempt);
 }
