@@ -149,6 +149,7 @@ export async function startLocalStack(options: {
       streams,
       tableName,
       logger: options.logger,
+      stateDir: join(dataDir, 'streams'),
       consumers: [
         {
           name: 'stream-dispatch',
