@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyRequestId, releaseArtifacts } from '../../lib/app/auto-release.ts';
 import { artifact } from '../fixtures/artifacts.ts';
-import { fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
+import { envKey, fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const KEY = 'flux-hmac-key-for-poison-tests';
@@ -32,7 +32,10 @@ describe('a poison record never stops the pipeline', () => {
 
   async function send(env: string, input: Parameters<typeof fluxEventBody>[0]) {
     const body = fluxEventBody(input);
-    const res = await postFluxEvent(t.url, body, { signature: sign(body, KEY), query: `env=${env}` });
+    const res = await postFluxEvent(t.url, body, {
+      signature: sign(body, envKey(KEY, env)),
+      query: `env=${env}`,
+    });
     expect(res.status).toBe(200);
   }
 
