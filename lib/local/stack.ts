@@ -91,6 +91,8 @@ export async function startLocalStack(options: {
   githubWebhookSecret?: string;
   /** Slack and GitHub: without tokens the notifier logs what it would send. */
   notify?: Pick<NotifyWiring, 'slack' | 'github'>;
+  /** Answer 503 until `http.ready()` (npm start creates the admin first, so its token works at once). */
+  holdTraffic?: boolean;
   /** An already running DynamoDB Local (tests share one per run) and the table to create in it. */
   shared?: { dynamoEndpoint: string; tableName: string };
 }): Promise<LocalStack> {
@@ -216,6 +218,7 @@ export async function startLocalStack(options: {
       port: options.port,
       ...(options.host ? { host: options.host } : {}),
       routes: LOCAL_ROUTES,
+      startReady: !options.holdTraffic,
       handlers: {
         ...apiHandlers(
           deps,
