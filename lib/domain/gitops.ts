@@ -32,7 +32,7 @@ export function appPath(env: string, app: string): string {
  * Every control and line-separator character becomes a space, so the subject stays one line.
  */
 function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ');
 }
 
 export function commitMessage(request: ReleaseRequest, detail?: string): string {
