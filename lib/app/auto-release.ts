@@ -9,7 +9,7 @@ import type { ReleaseRequest } from '../domain/release.ts';
 import { manifestTarget, renderFiles, type Target, templateVars } from '../domain/targets.ts';
 import type { Logger } from '../log/logger.ts';
 import { auditEntry, type CallContext } from './audit.ts';
-import type { ArtifactStore, Clock, ReleaseStore } from './ports.ts';
+import type { ArtifactStore, Clock, PolicyMarks, ReleaseStore } from './ports.ts';
 
 export interface AutoReleaseDeps {
   artifacts: ArtifactStore;
@@ -18,6 +18,8 @@ export interface AutoReleaseDeps {
   rules: () => Promise<PolicyRule[]>;
   clock: Clock;
   logger: Logger;
+  /** Set on the stream path: an artifact evaluated once is never evaluated again on a replay. */
+  marks?: PolicyMarks;
 }
 
 /** What policy evaluation decided for one manifest of an artifact, in words a dry run prints. */
@@ -216,12 +218,19 @@ export async function releaseArtifacts(deps: AutoReleaseDeps, ids: readonly stri
   const failed: string[] = [];
   for (const id of ids) {
     try {
+      // A replayed record (restart, new consumer) would evaluate an old artifact under today's policies
+      // and release a build that was not due when it arrived: an artifact is evaluated once.
+      if (await deps.marks?.evaluated(id)) {
+        deps.logger.info('policies already evaluated for this artifact; replay skipped', { artifactId: id });
+        continue;
+      }
       const artifact = await deps.artifacts.get(id);
       if (!artifact) {
         deps.logger.error('stored artifact not found for policy evaluation', { artifactId: id });
         continue;
       }
       const decisions = await releaseByPolicy(deps, artifact);
+      await deps.marks?.markEvaluated(id, deps.clock.now());
       deps.logger.info('policies evaluated', {
         artifactId: id,
         matched: decisions.filter((d) => d.matched).length,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDynamoPolicyMarks } from '../../lib/adapters/dynamodb/artifact-store.ts';
 import { policyRequestId, releaseArtifacts } from '../../lib/app/auto-release.ts';
 import { artifact } from '../fixtures/artifacts.ts';
 import { envKey, fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
@@ -81,6 +82,28 @@ describe('a poison record never stops the pipeline', () => {
     const next = await deploy('poison2', 'ok');
     expect(next.state).toBe('committed');
   }, 40_000);
+
+  it('never evaluates an artifact twice: a replay under a newer policy releases nothing', async () => {
+    const shipped = await t.ship(
+      artifact({ branch: 'main' }, [{ app: 'late', env: 'replay', manifests: cm('late') }]),
+    );
+    const { artifacts, releases, clock, logger, rules } = t.stack.deps;
+    const marks = makeDynamoPolicyMarks(t.stack.dynamo.client, t.stack.tableName);
+    const deps = { artifacts, releases, clock, logger, rules, marks };
+    // The stream's own evaluation found no policy for it.
+    const deadline = Date.now() + 20_000;
+    while (!(await marks.evaluated(shipped.id))) {
+      if (Date.now() > deadline) throw new Error('artifact never evaluated');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const policy = await t.request('POST', '/api/policies', {
+      body: { kind: 'auto-release', app: 'late', env: 'replay', branch: 'main' },
+    });
+    expect(policy.status).toBe(201);
+    // The same record again (a restart from TRIM_HORIZON, a replaced consumer): nothing is requested.
+    expect(await releaseArtifacts(deps, [shipped.id])).toEqual([]);
+    expect(await t.stack.deps.releases.forArtifact(shipped.id)).toEqual([]);
+  });
 
   it('does not retry a policy evaluation that fails for a reason a retry cannot change', async () => {
     const shipped = await t.ship(artifact({}, [{ app: 'x', env: 'poison3', manifests: cm('x') }]));
