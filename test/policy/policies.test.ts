@@ -196,7 +196,7 @@ describe('policy-based releases, previews, promotion and dry-run on the local st
     const huge = JSON.stringify({ ref: 'x', pad: 'x'.repeat(1024 * 1024) });
     const tooLarge = await post(huge, 'e-4');
     expect(tooLarge.status).toBe(413);
-  });
+  }, 90_000);
 
   it('promotion deploys exactly the artifact staging runs, rendered with production’s manifest', async () => {
     const created = await t.request('POST', '/api/releases', {
