@@ -13,9 +13,11 @@ import {
   requestDeploy,
   requestEnvInit,
   requestRollback,
+  requeueRequest,
   resumeApp,
 } from '../lib/app/releases.ts';
 import { onColdStart } from '../lib/compose/lambda.ts';
+import { authorize } from '../lib/domain/access.ts';
 import { single } from '../lib/domain/query.ts';
 import { requiredString } from '../lib/domain/validate.ts';
 import { makeHttpHandler } from '../lib/http/handler.ts';
@@ -62,6 +64,8 @@ export const makeHandler = (deps: ApiDeps) => {
         const request = await getRequest(deps, call, pathParam(event, 'id'));
         return json(200, requestView(deps, request, await deps.flux.environment(request.env)));
       },
+      'POST /api/releases/{id}/requeue': async ({ event, call }) =>
+        created(await requeueRequest(deps, call, pathParam(event, 'id'))),
       'POST /api/environments/{env}/init': async ({ event, call }) =>
         created(await requestEnvInit(deps, call, pathParam(event, 'env'), queryOrBody(event))),
       'GET /api/status': async ({ event, call }) =>
@@ -70,7 +74,10 @@ export const makeHandler = (deps: ApiDeps) => {
         json(200, await trackRelease(deps, call, param(event, 'id'))),
       'GET /api/eventArtifactTrack': async ({ event, call }) =>
         json(200, await trackArtifact(deps, call, param(event, 'artifactId'))),
-      'GET /api/gitopsRepo': async () => json(200, { gitopsRepo: deps.gitopsRepo }),
+      'GET /api/gitopsRepo': async ({ call }) => {
+        authorize(call.principal, 'release:read');
+        return json(200, { gitopsRepo: deps.gitopsRepo });
+      },
     },
   });
 };

@@ -1,6 +1,5 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type DispatchDeps, dispatchRequests } from '../lib/app/dispatch.ts';
 import { lambdaDispatchDeps, lazy } from '../lib/compose/lambda.ts';
 
@@ -13,8 +12,8 @@ export const makeHandler =
   async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const bySequence = new Map<string, string>();
     for (const record of event.Records) {
-      const image = record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
-      const id = image ? (unmarshall(image).request?.id as string | undefined) : undefined;
+      const request = streamImage(record.dynamodb?.NewImage)?.request as { id?: unknown } | undefined;
+      const id = typeof request?.id === 'string' ? request.id : undefined;
       if (id && record.dynamodb?.SequenceNumber) bySequence.set(record.dynamodb.SequenceNumber, id);
     }
     const failed = new Set(await dispatchRequests(deps, [...bySequence.values()]));

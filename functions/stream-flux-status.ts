@@ -1,7 +1,6 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { storedFluxEvent } from '../lib/adapters/dynamodb/flux-store.ts';
+import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { applyFluxEvents, type FluxStatusDeps } from '../lib/app/flux-status.ts';
 import type { StoredFluxEvent } from '../lib/app/ports.ts';
 import { lambdaFluxStatusDeps, lazy } from '../lib/compose/lambda.ts';
@@ -15,9 +14,10 @@ export const makeHandler =
   async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const events: { sequence: string; stored: StoredFluxEvent }[] = [];
     for (const record of event.Records) {
-      const image = record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
-      const stored = image ? storedFluxEvent(unmarshall(image)) : undefined;
+      const image = streamImage(record.dynamodb?.NewImage);
+      const stored = image ? storedFluxEvent(image) : undefined;
       const sequence = record.dynamodb?.SequenceNumber;
+      if (!stored) deps.logger.error('flux event record unreadable; skipped', { sequence });
       if (stored && sequence) events.push({ sequence, stored });
     }
     const failed = new Set(

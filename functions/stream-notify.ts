@@ -1,6 +1,5 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type NotifyDeps, notifyChanges, type RequestChange } from '../lib/app/notify.ts';
 import { lazy } from '../lib/compose/lambda.ts';
 import { lambdaNotifyDeps } from '../lib/compose/notify.ts';
@@ -31,8 +30,7 @@ export const makeHandler =
 
 /** The request an item image holds; undefined for an image without one (nothing to tell). */
 function requestIn(image: unknown): ReleaseRequest | undefined {
-  if (!image) return undefined;
-  const request = unmarshall(image as Record<string, AttributeValue>).request as ReleaseRequest | undefined;
+  const request = streamImage(image)?.request as ReleaseRequest | undefined;
   return typeof request?.id === 'string' && typeof request.state === 'string' ? request : undefined;
 }
 

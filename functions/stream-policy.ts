@@ -1,7 +1,6 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { KEY } from '../lib/adapters/dynamodb/schema.ts';
+import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type AutoReleaseDeps, releaseArtifacts } from '../lib/app/auto-release.ts';
 import { lambdaPolicyDeps, lazy } from '../lib/compose/lambda.ts';
 
@@ -14,9 +13,8 @@ export const makeHandler =
   async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const bySequence = new Map<string, string>();
     for (const record of event.Records) {
-      const keys = record.dynamodb?.Keys as Record<string, AttributeValue> | undefined;
-      const pk = keys ? (unmarshall(keys)[KEY.partition] as string | undefined) : undefined;
-      if (pk?.startsWith('ARTIFACT#') && record.dynamodb?.SequenceNumber) {
+      const pk = streamImage(record.dynamodb?.Keys)?.[KEY.partition];
+      if (typeof pk === 'string' && pk.startsWith('ARTIFACT#') && record.dynamodb?.SequenceNumber) {
         bySequence.set(record.dynamodb.SequenceNumber, pk.slice('ARTIFACT#'.length));
       }
     }

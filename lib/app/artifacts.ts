@@ -1,4 +1,4 @@
-import { authorize } from '../domain/access.ts';
+import { authorize, canSee } from '../domain/access.ts';
 import { type Artifact, parseArtifact, targetEnvironments } from '../domain/artifact.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { parseArtifactQuery, type QueryParams } from '../domain/query.ts';
@@ -35,12 +35,18 @@ export async function listArtifacts(
   params: QueryParams,
 ): Promise<Artifact[]> {
   authorize(call.principal, 'artifact:read');
-  return store.list(parseArtifactQuery(params));
+  return (await store.list(parseArtifactQuery(params))).map((a) => narrowed(call, a));
+}
+
+/** A token limited to environments sees only the manifests of those environments. */
+function narrowed(call: CallContext, artifact: Artifact): Artifact {
+  if (!call.principal.environments) return artifact;
+  return { ...artifact, environments: artifact.environments.filter((m) => canSee(call.principal, m.env)) };
 }
 
 export async function getArtifact(store: ArtifactStore, call: CallContext, id: string): Promise<Artifact> {
   authorize(call.principal, 'artifact:read');
   const artifact = await store.get(id);
   if (!artifact) throw new NotFoundError(`artifact ${id} not found`);
-  return artifact;
+  return narrowed(call, artifact);
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '../domain/access.ts';
 import type { Artifact, Version } from '../domain/artifact.ts';
-import { ConflictError, FerryError } from '../domain/errors.ts';
+import { ConflictError, FerryError, failureReason, isRetryable } from '../domain/errors.ts';
 import type { Manifest } from '../domain/manifest.ts';
 import { evaluateDeploy } from '../domain/policy.ts';
 import { autoReleaseMatches, type PolicyRule, restrictionBlocking } from '../domain/policy-rules.ts';
@@ -9,7 +9,7 @@ import type { ReleaseRequest } from '../domain/release.ts';
 import { manifestTarget, renderFiles, type Target, templateVars } from '../domain/targets.ts';
 import type { Logger } from '../log/logger.ts';
 import { auditEntry, type CallContext } from './audit.ts';
-import type { ArtifactStore, Clock, ReleaseStore } from './ports.ts';
+import type { ArtifactStore, Clock, PolicyMarks, ReleaseStore } from './ports.ts';
 
 export interface AutoReleaseDeps {
   artifacts: ArtifactStore;
@@ -18,6 +18,8 @@ export interface AutoReleaseDeps {
   rules: () => Promise<PolicyRule[]>;
   clock: Clock;
   logger: Logger;
+  /** Set on the stream path: an artifact evaluated once is never evaluated again on a replay. */
+  marks?: PolicyMarks;
 }
 
 /** What policy evaluation decided for one manifest of an artifact, in words a dry run prints. */
@@ -116,15 +118,29 @@ export async function releaseByPolicy(
       decision.reasons.push(`held since ${status.hold.by} ${status.hold.reason}; ferry resume lifts it`);
       continue;
     }
+    const id = policyRequestId(artifact.id, target.env, target.app);
     try {
       renderFiles(target);
     } catch (error) {
-      if (!(error instanceof FerryError)) throw error;
+      // Rendering is pure: whatever it throws (a RangeError from a runaway template included) it throws
+      // again on every retry. The release is due but cannot be made: it is recorded failed, with the
+      // reason, so the author sees it rather than a silently missing deploy.
       decision.outcome = 'invalid';
-      decision.reasons.push(error.message);
+      decision.reasons.push(error instanceof FerryError ? error.message : failureReason(error));
+      if (!options.dryRun) {
+        decision.requestId = id;
+        await createPolicyRequest(deps, {
+          id,
+          intent: 'deploy',
+          env: target.env,
+          app: target.app,
+          artifactId: artifact.id,
+          cause: decision.reasons.slice(0, -1).join('; '),
+          failed: `cannot render the manifest: ${decision.reasons.at(-1)}`,
+        });
+      }
       continue;
     }
-    const id = policyRequestId(artifact.id, target.env, target.app);
     decision.requestId = id;
     if (options.dryRun) {
       const existing = await deps.releases.get(id);
@@ -158,10 +174,13 @@ export async function createPolicyRequest(
     app: string;
     artifactId?: string;
     cause: string;
+    /** Recorded as failed from the start, with this reason: due, but impossible to carry out. */
+    failed?: string;
   },
 ): Promise<boolean> {
   const at = deps.clock.now().toISOString();
   const { id, intent, env, app } = input;
+  const failed = input.failed ? { state: 'failed' as const, at, reason: input.failed } : undefined;
   const request: ReleaseRequest = {
     id,
     intent,
@@ -171,8 +190,9 @@ export async function createPolicyRequest(
     cause: input.cause,
     triggeredBy: POLICY_PRINCIPAL.login,
     createdAt: at,
-    state: 'requested',
-    states: [{ state: 'requested', at }],
+    state: failed ? 'failed' : 'requested',
+    ...(failed ? { reason: failed.reason } : {}),
+    states: [{ state: 'requested', at }, ...(failed ? [failed] : [])],
   };
   const call: CallContext = { principal: POLICY_PRINCIPAL, requestId: id, clock: deps.clock };
   try {
@@ -198,18 +218,32 @@ export async function releaseArtifacts(deps: AutoReleaseDeps, ids: readonly stri
   const failed: string[] = [];
   for (const id of ids) {
     try {
+      // A replayed record (restart, new consumer) would evaluate an old artifact under today's policies
+      // and release a build that was not due when it arrived: an artifact is evaluated once.
+      if (await deps.marks?.evaluated(id)) {
+        deps.logger.info('policies already evaluated for this artifact; replay skipped', { artifactId: id });
+        continue;
+      }
       const artifact = await deps.artifacts.get(id);
       if (!artifact) {
         deps.logger.error('stored artifact not found for policy evaluation', { artifactId: id });
         continue;
       }
       const decisions = await releaseByPolicy(deps, artifact);
+      await deps.marks?.markEvaluated(id, deps.clock.now());
       deps.logger.info('policies evaluated', {
         artifactId: id,
         matched: decisions.filter((d) => d.matched).length,
         requested: decisions.filter((d) => d.outcome === 'requested').length,
       });
     } catch (error) {
+      if (!isRetryable(error)) {
+        deps.logger.error('policy evaluation failed for good; the artifact is skipped', {
+          artifactId: id,
+          reason: failureReason(error),
+        });
+        continue;
+      }
       deps.logger.error('policy evaluation failed; will retry', { artifactId: id, error });
       failed.push(id);
     }

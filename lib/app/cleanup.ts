@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Artifact } from '../domain/artifact.ts';
-import { UnauthenticatedError, ValidationError } from '../domain/errors.ts';
+import { PayloadTooLargeError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
 import { evaluateCleanup } from '../domain/policy.ts';
 import { renderTemplate } from '../domain/render/template.ts';
 import { isPreview, manifestTarget, previewName, templateVars } from '../domain/targets.ts';
@@ -23,7 +23,7 @@ export interface GithubDelivery {
   signature?: string;
   /** `X-GitHub-Event` */
   event?: string;
-  /** `X-GitHub-Delivery`: a redelivery carries the same id and deletes nothing twice. */
+  /** `X-GitHub-Delivery`: logged only; replays are recognised by the signed bytes, not by this id. */
   delivery?: string;
 }
 
@@ -34,6 +34,8 @@ export interface CleanupResult {
   deletes: { env: string; app: string; requestId: string; duplicate: boolean }[];
   ignored?: string;
 }
+
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 /** The branch that went away: a `delete` of a branch, or the head branch of a closed pull request. */
 /** The fields of GitHub's `delete` and `pull_request` payloads that Ferry reads. */
@@ -65,6 +67,14 @@ export async function receiveGithubWebhook(
   deps: CleanupDeps,
   delivery: GithubDelivery,
 ): Promise<CleanupResult> {
+  // GitHub caps webhook payloads at 25 MB (docs.github.com, "Webhook events and payloads": "Payloads are
+  // capped at 25 MB"); the branch and pull-request events Ferry reads are a few KB, so the API's 1 MiB
+  // limit applies here too, checked before any HMAC work.
+  if (delivery.body.length > MAX_WEBHOOK_BYTES) {
+    throw new PayloadTooLargeError(
+      `body is ${delivery.body.length} bytes; the limit is ${MAX_WEBHOOK_BYTES} (1 MiB)`,
+    );
+  }
   const secret = await deps.webhookSecret();
   if (!secret)
     throw new UnauthenticatedError('X-Hub-Signature-256: this install has no GitHub webhook secret');
@@ -90,13 +100,25 @@ export async function receiveGithubWebhook(
     (await deps.artifacts.list({ repository, limit: 1, offset: 0 }))[0];
   if (!artifact) return { event, branch, repository, deletes: [], ignored: `no artifact of ${repository}` };
   const deletes: CleanupResult['deletes'] = [];
-  for (const target of cleanupTargets(artifact, branch)) {
+  // What the signature covers decides what is a replay: GitHub's redelivery, or anyone resending the
+  // signed bytes under a new X-GitHub-Delivery, makes the same request ids and so deletes nothing twice.
+  const signed = createHash('sha256').update(delivery.body).digest('hex');
+  for (const { preview, ...target } of cleanupTargets(artifact, branch)) {
     const [status] = await deps.releases.status(target.env, target.app);
     if (!status?.release) continue;
+    // A preview is cleaned up only when that branch made it: an app whose name merely looks like
+    // `<app>-<branch>` (a `web-api` beside branch `api` of `web`) is someone else's.
+    const version = status.release.record.version;
+    if (preview && version?.branch !== branch && version?.sourceBranch !== branch) {
+      deps.logger.info('not deleting an app this branch did not deploy', {
+        env: target.env,
+        app: target.app,
+        branch,
+      });
+      continue;
+    }
     const id = `cleanup-${createHash('sha256')
-      .update(
-        `${delivery.delivery ?? createHash('sha256').update(delivery.body).digest('hex')}\n${target.env}\n${target.app}`,
-      )
+      .update(`${signed}\n${target.env}\n${target.app}`)
       .digest('hex')
       .slice(0, 32)}`;
     const created = await createPolicyRequest(deps, {
@@ -107,25 +129,36 @@ export async function receiveGithubWebhook(
     });
     deletes.push({ ...target, requestId: id, duplicate: !created });
   }
-  deps.logger.info('github webhook', { event, repository, branch, deletes: deletes.length });
+  deps.logger.info('github webhook', {
+    event,
+    repository,
+    branch,
+    delivery: delivery.delivery,
+    deletes: deletes.length,
+  });
   return { event, branch, repository, deletes };
 }
 
 /** `<env>/<app>` pairs the artifact's manifests clean up when `branch` goes. */
-export function cleanupTargets(artifact: Artifact, branch: string): { env: string; app: string }[] {
+export function cleanupTargets(
+  artifact: Artifact,
+  branch: string,
+): { env: string; app: string; preview: boolean }[] {
   const vars = { ...templateVars(artifact), BRANCH: branch };
-  const found = new Map<string, { env: string; app: string }>();
+  const found = new Map<string, { env: string; app: string; preview: boolean }>();
   for (const manifest of artifact.environments) {
     try {
       let app: string | undefined;
+      let preview = false;
       if (manifest.cleanup && evaluateCleanup(manifest.cleanup, branch).matched && manifest.cleanup.app) {
         app = renderTemplate(manifest.cleanup.app, vars, 'cleanup.app');
       } else if (isPreview(manifest)) {
+        preview = true;
         app = previewName(manifest, branch) ?? renderTemplate(manifest.app, vars, 'app');
       }
       if (!app) continue;
       const target = manifestTarget({ ...manifest, app }, vars);
-      found.set(`${target.env}/${target.app}`, { env: target.env, app: target.app });
+      found.set(`${target.env}/${target.app}`, { env: target.env, app: target.app, preview });
     } catch {
       // A manifest whose names do not render for this branch names nothing to clean up.
     }

@@ -1,3 +1,4 @@
+import { failureReason, isRetryable } from '../domain/errors.ts';
 import { isHelmReleaseEvent, revisionCommit, verdictOf } from '../domain/flux.ts';
 import { requestIdOf } from '../domain/gitops.ts';
 import type { Logger } from '../log/logger.ts';
@@ -43,6 +44,15 @@ export async function applyFluxEvents(
     try {
       await applyOne(deps, stored, ancestry);
     } catch (error) {
+      if (!isRetryable(error)) {
+        // The same event fails the same way every time: retrying it would only hold back the ones after.
+        deps.logger.error('a flux event cannot be applied; skipped', {
+          eventId: stored.id,
+          env: stored.env,
+          reason: failureReason(error),
+        });
+        continue;
+      }
       deps.logger.error('applying a flux event failed; will retry', { eventId: stored.id, error });
       failed.push(stored.id);
       // Later events of the same batch may depend on this one's verdict: retry them too, in order.
@@ -59,7 +69,9 @@ async function requestsIn(repo: GitopsRepo, sha: string, since: Date): Promise<S
     const commits = await repo.recentCommits(sha, since);
     return new Set(commits.flatMap((c) => requestIdOf(c.message) ?? []));
   } catch (error) {
-    if ((error as { code?: string }).code === 'NotFoundError') return undefined;
+    // Unknown here, or an object that is not a commit (a tree or blob sha): not a revision of the branch.
+    const code = (error as { code?: string }).code;
+    if (code === 'NotFoundError' || code === 'ObjectTypeError') return undefined;
     throw error;
   }
 }

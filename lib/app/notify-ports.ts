@@ -61,4 +61,5 @@ export interface NotifyConfig {
 /** Slack or GitHub refused a call, or still failed after the adapter's retries; the stream retries the record. */
 export class DeliveryError extends FerryError {
   readonly code = 'delivery_failed';
+  override readonly retryable: boolean = true;
 }

@@ -1,4 +1,5 @@
 import type { Version } from '../domain/artifact.ts';
+import { failureReason, isRetryable } from '../domain/errors.ts';
 import {
   type CommitUrl,
   type MessageRenderer,
@@ -62,6 +63,15 @@ export async function notifyChanges(deps: NotifyDeps, changes: readonly RequestC
         try {
           await notify(deps, change.after, await versions(change.after));
         } catch (error) {
+          if (!isRetryable(error)) {
+            // A bug or a refusal that will not change: retrying would hold back this request's later states.
+            deps.logger.error('could not notify; not retried', {
+              requestId: change.after.id,
+              state: change.after.state,
+              reason: failureReason(error),
+            });
+            continue;
+          }
           deps.logger.error('could not notify; the stream will retry', {
             requestId: change.after.id,
             state: change.after.state,

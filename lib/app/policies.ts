@@ -1,4 +1,4 @@
-import { authorize } from '../domain/access.ts';
+import { authorize, canSee } from '../domain/access.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import {
   autoReleaseConflict,
@@ -25,7 +25,7 @@ export async function allRules(deps: PolicyDeps): Promise<PolicyRule[]> {
 /** `GET /api/policies` */
 export async function listPolicies(deps: PolicyDeps, call: CallContext): Promise<PolicyRule[]> {
   authorize(call.principal, 'release:read');
-  return allRules(deps);
+  return (await allRules(deps)).filter((r) => canSee(call.principal, r.env));
 }
 
 /**
@@ -70,6 +70,9 @@ export async function deletePolicy(deps: PolicyDeps, call: CallContext, id: stri
     );
   }
   if (kind === 'branch-restriction') authorize(call.principal, 'env:manage');
+  const rule = (await deps.policies.list()).find((r) => r.id === id);
+  if (!rule) throw new NotFoundError(`policy ${id} not found`);
+  authorize(call.principal, 'release:write', [rule.env]);
   if (!(await deps.policies.delete(id, auditEntry(call, 'policy.delete', id)))) {
     throw new NotFoundError(`policy ${id} not found`);
   }
@@ -90,5 +93,6 @@ export async function explainPolicies(
   if (id === undefined) throw new ValidationError('artifactId: is required');
   const artifact = await deps.artifacts.get(id);
   if (!artifact) throw new NotFoundError(`artifactId: artifact ${id} not found`);
-  return releaseByPolicy(deps, artifact, { dryRun: true });
+  const decisions = await releaseByPolicy(deps, artifact, { dryRun: true });
+  return decisions.filter((d) => canSee(call.principal, d.target?.env ?? d.env));
 }

@@ -19,6 +19,12 @@ export interface ArtifactStore {
   list(query: ArtifactQuery): Promise<Artifact[]>;
 }
 
+/** Which artifacts the policy processor has evaluated: each is evaluated once, ever. */
+export interface PolicyMarks {
+  evaluated(artifactId: string): Promise<boolean>;
+  markEvaluated(artifactId: string, at: Date): Promise<void>;
+}
+
 export interface User {
   login: string;
   /** Display name (Gimlet's `name`). */

@@ -1,4 +1,4 @@
-import { authorize } from '../domain/access.ts';
+import { authorize, canSee } from '../domain/access.ts';
 import type { Version } from '../domain/artifact.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { QueryParams } from '../domain/query.ts';
@@ -57,6 +57,7 @@ export async function listHistory(
 ): Promise<ReleaseView[]> {
   authorize(call.principal, 'release:read');
   const input = parseHistoryQuery(params);
+  authorize(call.principal, 'release:read', [input.env]);
   const wanted = input.limit === -1 ? Number.POSITIVE_INFINITY : input.offset + input.limit;
   const entries = await deps.releases.history({
     env: input.env,
@@ -142,6 +143,7 @@ export async function currentStatus(
 ): Promise<Record<string, ReleaseView | { hold: Hold } | null>> {
   authorize(call.principal, 'release:read');
   const { env, app } = parseStatusQuery(params);
+  authorize(call.principal, 'release:read', [env]);
   const apps = await deps.releases.status(env, app);
   const out: Record<string, ReleaseView | { hold: Hold } | null> = {};
   if (app) out[app] = null;
@@ -207,6 +209,7 @@ export async function trackRelease(deps: ViewDeps, call: CallContext, id: string
   authorize(call.principal, 'release:read');
   const request = await deps.releases.get(id);
   if (!request) throw new NotFoundError(`release request ${id} not found`);
+  authorize(call.principal, 'release:read', [request.env]);
   return track([request]);
 }
 
@@ -216,5 +219,6 @@ export async function trackArtifact(
   artifactId: string,
 ): Promise<GimletTrack> {
   authorize(call.principal, 'release:read');
-  return track(await deps.releases.forArtifact(artifactId));
+  const requests = await deps.releases.forArtifact(artifactId);
+  return track(requests.filter((r) => canSee(call.principal, r.env)));
 }

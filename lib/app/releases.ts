@@ -1,7 +1,7 @@
-import { authorize } from '../domain/access.ts';
+import { authorize, authorizeApp } from '../domain/access.ts';
 import type { Artifact } from '../domain/artifact.ts';
 import { diffFolders, type FileChange } from '../domain/diff.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { parseScaffold, SCAFFOLD_APP } from '../domain/flux-scaffold.ts';
 import { appPath } from '../domain/gitops.ts';
 import { type PolicyRule, restrictionBlocking } from '../domain/policy-rules.ts';
@@ -126,6 +126,7 @@ export async function requestDeploy(
   const artifact = await artifactToDeploy(deps, input);
   // Selecting renders every manifest's names; the chosen one is rendered in full from that same pass.
   const target = selectTarget(artifact, input.env, input.app);
+  authorizeApp(call.principal, 'release:write', input.env, target.app);
   const files = renderFiles(target);
   const { app } = target;
   const blocked = restrictionBlocking(
@@ -179,7 +180,7 @@ export async function requestRollback(
 ): Promise<ReleaseRequest> {
   authorize(call.principal, 'release:write');
   const input = parseRollback(fields);
-  authorize(call.principal, 'release:write', [input.env]);
+  authorizeApp(call.principal, 'release:write', input.env, input.app);
   const target = await deps.releases.findCommit(input.env, input.app, input.sha);
   if (!target) {
     throw new ValidationError(
@@ -207,7 +208,7 @@ export async function requestDelete(
 ): Promise<ReleaseRequest> {
   authorize(call.principal, 'release:write');
   const input = parseTarget(fields);
-  authorize(call.principal, 'release:write', [input.env]);
+  authorizeApp(call.principal, 'release:write', input.env, input.app);
   return record(deps, call, { request: newRequest(call, 'delete', input.env, input.app) });
 }
 
@@ -241,7 +242,7 @@ export async function resumeApp(
 ): Promise<{ env: string; app: string; resumed: true }> {
   authorize(call.principal, 'release:write');
   const input = parseTarget(fields);
-  authorize(call.principal, 'release:write', [input.env]);
+  authorizeApp(call.principal, 'release:write', input.env, input.app);
   const lifted = await deps.releases.liftHold(
     input.env,
     input.app,
@@ -255,5 +256,35 @@ export async function getRequest(deps: ReleaseDeps, call: CallContext, id: strin
   authorize(call.principal, 'release:read');
   const request = await deps.releases.get(id);
   if (!request) throw new NotFoundError(`release request ${id} not found`);
+  authorize(call.principal, 'release:read', [request.env]);
   return request;
+}
+
+/**
+ * `POST /api/releases/{id}/requeue`: a failed request (a write parked in the dead-letter queue, a remote
+ * that refused it) is requested again as a new request with the same intent, target and artifact; the
+ * failed one stays failed (states only move forward) and the new one names it as its cause.
+ */
+export async function requeueRequest(
+  deps: ReleaseDeps,
+  call: CallContext,
+  id: string,
+): Promise<ReleaseRequest> {
+  authorize(call.principal, 'release:write');
+  const failed = await deps.releases.get(id);
+  if (!failed) throw new NotFoundError(`release request ${id} not found`);
+  authorizeApp(call.principal, 'release:write', failed.env, failed.app);
+  if (failed.state !== 'failed' || failed.gitopsSha) {
+    throw new ConflictError(
+      `release request ${id} is ${failed.state}${failed.gitopsSha ? ' after its commit' : ''}; only a request that failed before committing can be requeued`,
+    );
+  }
+  const request: ReleaseRequest = {
+    ...newRequest(call, failed.intent, failed.env, failed.app),
+    cause: `requeue of ${id}`,
+    ...(failed.artifactId ? { artifactId: failed.artifactId } : {}),
+    ...(failed.targetSha ? { targetSha: failed.targetSha } : {}),
+    ...(failed.scaffold ? { scaffold: failed.scaffold } : {}),
+  };
+  return record(deps, call, { request });
 }

@@ -163,11 +163,17 @@ function parseUserRequest(body: unknown, now: Date): UserRequest {
   if (admin !== undefined && admin !== (role === 'admin')) {
     invalid('admin', `contradicts role ${role}`);
   }
+  const environments = parseEnvironments(f.environments);
+  // An admin manages users, tokens and environments for the whole install: a limit on one could always
+  // be widened by the admin it limits, so scoped admins do not exist. Scope a deployer instead.
+  if (role === 'admin' && environments) {
+    invalid('environments', 'an admin cannot be limited to environments; give a deployer token that limit');
+  }
   return compact<UserRequest>({
     login,
     name: optionalString(f.name, 'name', 200),
     role,
-    environments: parseEnvironments(f.environments),
+    environments,
     expiresAt: parseExpiry(f.expiresAt, now),
   });
 }

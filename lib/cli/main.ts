@@ -6,6 +6,7 @@ import { envInit } from './commands/env-init.ts';
 import { policyApply, policyDelete, policyEvaluate, policyList } from './commands/policy.ts';
 import { promote } from './commands/promote.ts';
 import { releases } from './commands/releases.ts';
+import { requeue } from './commands/requeue.ts';
 import { resume } from './commands/resume.ts';
 import { rollback } from './commands/rollback.ts';
 import { status } from './commands/status.ts';
@@ -19,6 +20,7 @@ const COMMANDS: readonly Command[] = [
   rollback,
   deleteApp,
   resume,
+  requeue,
   releases,
   status,
   track,

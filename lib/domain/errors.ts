@@ -4,6 +4,8 @@
  */
 export abstract class FerryError extends Error {
   abstract readonly code: string;
+  /** Whether trying the same work again can succeed; a FerryError is the input's fault unless it says so. */
+  readonly retryable: boolean = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -43,4 +45,65 @@ export class ConflictError extends FerryError {
  */
 export class ReleaseFailedError extends FerryError {
   readonly code = 'release_failed';
+}
+
+/** Throttling and capacity refusals AWS documents as retryable (SDK error names). */
+const THROTTLED = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'TransactionConflictException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'LimitExceededException',
+]);
+/** Node's socket and DNS errors: the other side was unreachable for now. */
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Whether a worker should try again (Kargo's terminal/non-terminal split): throttling, a 5xx or 429, a
+ * timeout or an unreachable peer can pass; anything else (a bug such as a TypeError or RangeError, bad
+ * data, a git object of the wrong type) fails the same way every time, so retrying it only blocks the
+ * records behind it. Unknown errors are permanent: a stream consumer records them and moves on.
+ */
+export function isRetryable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  if (error instanceof AggregateError) return error.errors.some((e) => isRetryable(e, depth + 1));
+  const e = error as {
+    retryable?: unknown;
+    $retryable?: unknown;
+    $fault?: unknown;
+    $metadata?: { httpStatusCode?: number };
+    name?: unknown;
+    code?: unknown;
+    data?: { statusCode?: number };
+    cause?: unknown;
+  };
+  if (typeof e.retryable === 'boolean') return e.retryable;
+  if (e.$retryable !== undefined || e.$fault === 'server') return true;
+  const status = e.$metadata?.httpStatusCode ?? e.data?.statusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  if (typeof e.name === 'string' && (THROTTLED.has(e.name) || e.name === 'TimeoutError')) return true;
+  if (typeof e.code === 'string' && NETWORK.has(e.code)) return true;
+  return e.cause !== undefined && isRetryable(e.cause, depth + 1);
+}
+
+/** A one-line reason for a record or release that failed for good (never a stack trace). */
+export function failureReason(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.replace(/\s+/g, ' ').slice(0, 500);
 }

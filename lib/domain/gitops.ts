@@ -26,8 +26,19 @@ export function appPath(env: string, app: string): string {
   return `${env}/${app}`;
 }
 
+/**
+ * Artifact text (a branch or tag name, a commit message) reaches the subject: a line break in it would
+ * start a paragraph of its own, and a `Ferry-Request-Id: …` line there would be read back as a trailer.
+ * Every control and line-separator character becomes a space, so the subject stays one line.
+ */
+function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ');
+}
+
 export function commitMessage(request: ReleaseRequest, detail?: string): string {
-  const subject = `[Ferry] ${SUBJECT[request.intent]} ${appPath(request.env, request.app)}${detail ? ` ${detail}` : ''}`;
+  const subject = oneLine(
+    `[Ferry] ${SUBJECT[request.intent]} ${appPath(request.env, request.app)}${detail ? ` ${detail}` : ''}`,
+  );
   const trailers: [string, string | undefined][] = [
     [TRAILER.requestId, request.id],
     [TRAILER.intent, request.intent],
@@ -37,7 +48,7 @@ export function commitMessage(request: ReleaseRequest, detail?: string): string 
     [TRAILER.targetSha, request.targetSha],
     [TRAILER.triggeredBy, request.triggeredBy],
   ];
-  const lines = trailers.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}`);
+  const lines = trailers.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${oneLine(v ?? '')}`);
   return `${subject}\n\n${lines.join('\n')}\n`;
 }
 

@@ -134,3 +134,19 @@ export function join(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return path ? `${path}.${key}` : key;
 }
+
+/** Deeper JSON than any artifact, policy or event needs; deeper input would only exhaust recursion later. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Refuses a parsed JSON value nested deeper than MAX_JSON_DEPTH, without recursing itself. */
+export function checkJsonDepth(value: unknown, what: string): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > MAX_JSON_DEPTH) {
+      throw new ValidationError(`${what}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+}

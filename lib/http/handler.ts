@@ -70,7 +70,10 @@ export function makeHttpHandler(deps: HttpDeps, table: RouteTable): LambdaHttpHa
     };
     if (status >= 500) deps.logger.error('request failed', { ...fields, error });
     else
-      deps.logger.info('request', status >= 400 ? { ...fields, reason: (error as Error)?.message } : fields);
+      deps.logger.info(
+        'request',
+        status >= 400 ? { ...fields, reason: withoutInput(event, (error as Error)?.message) } : fields,
+      );
   };
 
   return middy<HttpEvent, HttpResult, Error, Context>(dispatch).use({
@@ -85,4 +88,27 @@ export function makeHttpHandler(deps: HttpDeps, table: RouteTable): LambdaHttpHa
       log(request.event, statusOf(request.error), request.error);
     },
   }) as unknown as LambdaHttpHandler;
+}
+
+/**
+ * A refusal's message often quotes what was sent (`user <login> not found`); a caller who pasted a token
+ * into the path would have it copied into the log. Path and query values are cut out of the logged reason
+ * (the caller still sees the full message in the response).
+ */
+function withoutInput(event: HttpEvent, message: string | undefined): string | undefined {
+  if (message === undefined) return undefined;
+  const values = [
+    ...Object.values(event.pathParameters ?? {}),
+    ...new URLSearchParams(event.rawQueryString ?? '').values(),
+  ].flatMap((v) => {
+    if (!v || v.length < 8) return [];
+    try {
+      return [v, decodeURIComponent(v)];
+    } catch {
+      return [v];
+    }
+  });
+  let text = message;
+  for (const value of values.sort((a, b) => b.length - a.length)) text = text.replaceAll(value, '[input]');
+  return text;
 }

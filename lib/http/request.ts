@@ -1,5 +1,6 @@
 import { PayloadTooLargeError, ValidationError } from '../domain/errors.ts';
 import type { QueryParams } from '../domain/query.ts';
+import { checkJsonDepth } from '../domain/validate.ts';
 import type { HttpEvent } from './types.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -9,9 +10,11 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * `queryStringParameters`, which would merge `sha=a&sha=b` into one value.
  */
 export function queryParams(event: HttpEvent): QueryParams {
-  const params: QueryParams = {};
+  // No prototype: a key such as `__proto__` or `constructor` is an ordinary (unknown) parameter, never
+  // Object.prototype's (which made `?__proto__=1` a 500).
+  const params: QueryParams = Object.create(null);
   for (const [key, value] of new URLSearchParams(event.rawQueryString ?? '')) {
-    const values = params[key] ?? [];
+    const values = Object.hasOwn(params, key) ? (params[key] as string[]) : [];
     values.push(value);
     params[key] = values;
   }
@@ -38,11 +41,14 @@ export function readJsonBody(event: HttpEvent): unknown {
     );
   }
   if (bytes.length === 0) throw new ValidationError('request body is empty; expected JSON');
+  let parsed: unknown;
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    parsed = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new ValidationError(`request body is not valid JSON: ${(error as Error).message}`);
   }
+  checkJsonDepth(parsed, 'request body');
+  return parsed;
 }
 
 export function pathParam(event: HttpEvent, name: string): string {
@@ -60,7 +66,7 @@ export function pathParam(event: HttpEvent, name: string): string {
  * delete). The same key in both with different values is refused rather than guessed at.
  */
 export function queryOrBody(event: HttpEvent): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
+  const fields: Record<string, unknown> = Object.create(null);
   for (const [key, values] of Object.entries(queryParams(event))) {
     if (key === 'access_token') continue;
     if (values.length > 1) throw new ValidationError(`${key}: may be given once`);
@@ -72,7 +78,7 @@ export function queryOrBody(event: HttpEvent): Record<string, unknown> {
     throw new ValidationError('request body must be a JSON object');
   }
   for (const [key, value] of Object.entries(body)) {
-    if (key in fields && fields[key] !== value) {
+    if (Object.hasOwn(fields, key) && fields[key] !== value) {
       throw new ValidationError(`${key}: given in both the query string and the body, with different values`);
     }
     fields[key] = value;

@@ -29,6 +29,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { routeKey: 'POST /api/releases', fn: 'http-releases' },
   { routeKey: 'GET /api/releases', fn: 'http-releases' },
   { routeKey: 'GET /api/releases/{id}', fn: 'http-releases' },
+  { routeKey: 'POST /api/releases/{id}/requeue', fn: 'http-releases' },
   { routeKey: 'POST /api/rollback', fn: 'http-releases' },
   { routeKey: 'POST /api/delete', fn: 'http-releases' },
   { routeKey: 'POST /api/resume', fn: 'http-releases' },

@@ -12,8 +12,16 @@ const GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024;
 export interface LocalHttpServer {
   url: string;
   port: number;
+  /** Until called (when started with `startReady: false`) every request gets 503 `starting`. */
+  ready(): void;
   close(): Promise<void>;
 }
+
+/**
+ * A client that sends its headers or body slowly is cut off after this long (Node's default is 300 s):
+ * API Gateway's own integration timeout is 30 s.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * One local port that turns HTTP requests into API Gateway v2 events for the same handler exports that run
@@ -24,8 +32,16 @@ export async function startLocalHttpServer<F extends string>(options: {
   host?: string;
   routes: readonly RouteSpec<F>[];
   handlers: Record<F, LambdaHttpHandler>;
+  /** False: answer 503 until ready() (the caller still has start-up work, e.g. the admin user). */
+  startReady?: boolean;
 }): Promise<LocalHttpServer> {
+  let accepting = options.startReady ?? true;
   const server = createServer((req, res) => {
+    if (!accepting) {
+      req.resume();
+      res.setHeader('retry-after', '1');
+      return send(res, gatewayError(503, 'starting', 'Ferry is starting; try again in a moment'));
+    }
     serve(req, res).catch((error: unknown) => {
       // A failure of the translation itself, not of a handler (those answer with their own 500).
       res.writeHead(500, { 'content-type': 'application/json' });
@@ -47,6 +63,19 @@ export async function startLocalHttpServer<F extends string>(options: {
     send(res, await options.handlers[match.route.fn](event, lambdaContext(match.route.fn)));
   }
 
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = REQUEST_TIMEOUT_MS;
+  // Node's own refusals (oversized headers, malformed requests, timeouts) answer in the API's JSON shape.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, reason, message] = clientRefusal(error.code);
+    const body = JSON.stringify({ error: { code: reason, message } });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason.replaceAll('_', ' ')}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', resolve);
@@ -55,8 +84,21 @@ export async function startLocalHttpServer<F extends string>(options: {
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
+    ready: () => {
+      accepting = true;
+    },
     close: () => closeServer(server),
   };
+}
+
+function clientRefusal(code: string | undefined): [number, string, string] {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return [431, 'headers_too_large', 'request headers are larger than the server accepts (16 KiB)'];
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return [408, 'request_timeout', `the request was not received within ${REQUEST_TIMEOUT_MS / 1000} s`];
+  }
+  return [400, 'bad_request', 'malformed HTTP request'];
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -86,8 +128,10 @@ function toEvent(
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const query: Record<string, string> = Object.create(null);
+  for (const [key, value] of url.searchParams) {
+    query[key] = Object.hasOwn(query, key) ? `${query[key]},${value}` : value;
+  }
   // Like API Gateway: text bodies arrive as strings, anything else base64-encoded.
   const textual = /json|text|x-www-form-urlencoded/i.test(headers['content-type'] ?? 'application/json');
   const now = new Date();

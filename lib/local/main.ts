@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     port,
     dataDir,
+    holdTraffic: true,
     logger: makeLogger(),
     ...(remote ? { remote } : {}),
     ...(fluxHmacKey ? { fluxHmacKey } : {}),
@@ -91,11 +92,13 @@ async function main(): Promise<void> {
   say(
     `ferry: data in ${dataDir} (DynamoDB Local at ${stack.dynamo.endpoint}, SQS at ${stack.queues.endpoint})`,
   );
+  // A token the operator chose is theirs already: it is never echoed (logs and terminals are kept).
+  const shown = (token: string) => (chosenToken ? 'the one in FERRY_ADMIN_TOKEN' : `${token} (shown once)`);
   if (created) {
-    say(`ferry: created user admin; its token (shown once): ${created}`);
+    say(`ferry: created user admin; its token: ${shown(created)}`);
   } else if (process.argv.includes('--new-admin-token')) {
     say(
-      `ferry: replaced the admin token; the new one (shown once): ${await replaceAdminToken(users, clock, chosenToken)}`,
+      `ferry: replaced the admin token; the new one: ${shown(await replaceAdminToken(users, clock, chosenToken))}`,
     );
   } else {
     say('ferry: admin exists; for a new admin token run: npm start -- --new-admin-token');
@@ -104,6 +107,7 @@ async function main(): Promise<void> {
   say(
     `ferry: Flux events at ${stack.deps.fluxEventsUrl} (${fluxHmacKey ? 'generic-hmac key set' : 'no FERRY_FLUX_HMAC_KEY: flux-role tokens only'})`,
   );
+  stack.http.ready();
   say('ferry: ready (Ctrl-C stops everything)');
 }
 

@@ -10,6 +10,7 @@ import { makeHandler as fluxStatusHandler } from '../../functions/stream-flux-st
 import { makeHandler as notifyHandler } from '../../functions/stream-notify.ts';
 import { makeHandler as policyHandler } from '../../functions/stream-policy.ts';
 import { ensureTable } from '../adapters/dynamodb/create-table.ts';
+import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import type { ApiDeps } from '../app/deps.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
 import {
@@ -30,6 +31,7 @@ import {
   localPolicyDeps,
   localWriterDeps,
 } from './compose.ts';
+import { startDeadLetterWatcher } from './dead-letters.ts';
 import {
   type DynamoDbLocal,
   LOCAL_CREDENTIALS,
@@ -40,6 +42,7 @@ import {
 import { type LocalQueues, startLocalQueues } from './fauxqs.ts';
 import { createBareRepo, type GitServer, startGitServer } from './git/git-server.ts';
 import { type LocalHttpServer, startLocalHttpServer } from './http-server.ts';
+import { resendUnfinished } from './outbox.ts';
 import { type QueuePoller, startQueuePoller } from './queue-poller.ts';
 import { startStreamPoller } from './stream-poller.ts';
 
@@ -88,6 +91,8 @@ export async function startLocalStack(options: {
   githubWebhookSecret?: string;
   /** Slack and GitHub: without tokens the notifier logs what it would send. */
   notify?: Pick<NotifyWiring, 'slack' | 'github'>;
+  /** Answer 503 until `http.ready()` (npm start creates the admin first, so its token works at once). */
+  holdTraffic?: boolean;
   /** An already running DynamoDB Local (tests share one per run) and the table to create in it. */
   shared?: { dynamoEndpoint: string; tableName: string };
 }): Promise<LocalStack> {
@@ -121,7 +126,11 @@ export async function startLocalStack(options: {
     } else {
       const root = join(dataDir, 'git');
       await createBareRepo(root, LOCAL_GITOPS_REPO);
-      git = await startGitServer({ root, ...(options.host ? { host: options.host } : {}) });
+      git = await startGitServer({
+        root,
+        ...(options.host ? { host: options.host } : {}),
+        onRestart: (detail) => options.logger.error('git server child died; restarting it', detail),
+      });
       stops.push(git.stop);
       gitops = { url: git.repoUrl(LOCAL_GITOPS_REPO), branch: 'main', cacheDir };
     }
@@ -149,6 +158,7 @@ export async function startLocalStack(options: {
       streams,
       tableName,
       logger: options.logger,
+      stateDir: join(dataDir, 'streams'),
       consumers: [
         {
           name: 'stream-dispatch',
@@ -181,6 +191,21 @@ export async function startLocalStack(options: {
       ],
     });
     stops.push(streamPoller.stop);
+    // The in-memory queue lost whatever it held when the last run ended: send it again from the table.
+    await resendUnfinished({
+      ...wiring,
+      releases: deps.releases,
+      queue: makeSqsWriteQueue(sqs, queues.writeQueueUrl),
+      clock: deps.clock,
+    });
+    const deadLetters = startDeadLetterWatcher({
+      sqs,
+      queueUrl: queues.deadLetterQueueUrl,
+      releases: deps.releases,
+      clock: deps.clock,
+      logger: options.logger,
+    });
+    stops.push(deadLetters.stop);
     const queuePoller = startQueuePoller({
       sqs,
       queueUrl: queues.writeQueueUrl,
@@ -193,6 +218,7 @@ export async function startLocalStack(options: {
       port: options.port,
       ...(options.host ? { host: options.host } : {}),
       routes: LOCAL_ROUTES,
+      startReady: !options.holdTraffic,
       handlers: {
         ...apiHandlers(
           deps,

@@ -1,3 +1,5 @@
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   type _Record,
@@ -6,9 +8,11 @@ import {
   GetRecordsCommand,
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
+  type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type FilterPattern, matchesFilter } from '../config/stream-filters.ts';
+import { failureReason } from '../domain/errors.ts';
 import type { Logger } from '../log/logger.ts';
 
 export interface StreamConsumer {
@@ -21,13 +25,33 @@ export interface Poller {
   stop(): Promise<void>;
 }
 
-const RETRY_MS = 1000;
+/** What a consumer's on-failure destination receives locally: the record's coordinates and why. */
+export interface StreamFailure {
+  consumer: string;
+  at: string;
+  shardId: string;
+  sequenceNumber: string;
+  eventName?: string;
+  keys?: unknown;
+  attempts: number;
+  reason: string;
+}
+
+const DEFAULT_ATTEMPTS = 3;
+const DEFAULT_RETRY_MS = 1000;
+const DISCOVERY_MS = 5000;
 
 /**
  * Reads the table's stream through the real DynamoDB Streams API and feeds each consumer the records its
- * filter matches, in order, like a Lambda event source mapping: a reported failure is retried from that
- * record on. It starts at the oldest record kept, so requests recorded while the stack was down are still
- * relayed (consumers skip what is already done).
+ * filter matches, like one Lambda event source mapping per consumer (cdk/ferry-services.ts):
+ * - each consumer has its own cursor per shard, so one that fails never holds the others back;
+ * - a reported failure is retried from that record on, at most `maxAttempts` times; then the record's
+ *   coordinates go to the consumer's failure file (`<stateDir>/failures/<consumer>.jsonl`, the local
+ *   on-failure destination) and the consumer moves past it;
+ * - each cursor is checkpointed in `<stateDir>/checkpoints/<consumer>.json` after every batch, so a restart
+ *   resumes after the last record handled: nothing is lost and nothing is replayed. A consumer without a
+ *   checkpoint (first start) reads from the oldest record kept (TRIM_HORIZON); consumers are idempotent.
+ * Without `stateDir` cursors live in memory only (tests that do not restart).
  */
 export async function startStreamPoller(options: {
   dynamo: DynamoDBClient;
@@ -36,23 +60,74 @@ export async function startStreamPoller(options: {
   consumers: StreamConsumer[];
   logger: Logger;
   intervalMs?: number;
+  stateDir?: string;
+  maxAttempts?: number;
+  retryMs?: number;
 }): Promise<Poller> {
-  const { streams, logger } = options;
   const table = await options.dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
   const streamArn = table.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
+  const control = { stopped: false };
+  if (options.stateDir) {
+    await mkdir(join(options.stateDir, 'checkpoints'), { recursive: true });
+    await mkdir(join(options.stateDir, 'failures'), { recursive: true });
+  }
+  const loops = options.consumers.map((consumer) =>
+    consumerLoop({ ...options, streamArn, consumer, control }),
+  );
+  return {
+    async stop() {
+      control.stopped = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+interface LoopOptions {
+  streams: DynamoDBStreamsClient;
+  streamArn: string;
+  consumer: StreamConsumer;
+  logger: Logger;
+  control: { stopped: boolean };
+  intervalMs?: number;
+  stateDir?: string;
+  maxAttempts?: number;
+  retryMs?: number;
+}
+
+interface Checkpoint {
+  streamArn: string;
+  /** Shard id → sequence number of the last record handled (delivered, skipped by filter, or parked). */
+  shards: Record<string, string>;
+}
+
+async function consumerLoop(o: LoopOptions): Promise<void> {
+  const { streams, streamArn, consumer, logger, control } = o;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const checkpointFile = o.stateDir ? join(o.stateDir, 'checkpoints', `${consumer.name}.json`) : undefined;
+  const failureFile = o.stateDir ? join(o.stateDir, 'failures', `${consumer.name}.jsonl`) : undefined;
+  const checkpoint = await readCheckpoint(checkpointFile, streamArn);
   const iterators = new Map<string, string | undefined>();
-  let stopped = false;
 
   async function iteratorAt(shardId: string): Promise<string | undefined> {
-    const it = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: streamArn,
-        ShardId: shardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
-    return it.ShardIterator;
+    const after = checkpoint.shards[shardId];
+    const ask = (type: ShardIteratorType, sequence?: string) =>
+      streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ShardIteratorType: type,
+          ...(sequence ? { SequenceNumber: sequence } : {}),
+        }),
+      );
+    if (!after) return (await ask('TRIM_HORIZON')).ShardIterator;
+    try {
+      return (await ask('AFTER_SEQUENCE_NUMBER', after)).ShardIterator;
+    } catch (error) {
+      // The checkpointed record has aged out of the stream (24 h on AWS): everything kept is newer.
+      if ((error as Error).name !== 'TrimmedDataAccessException') throw error;
+      return (await ask('TRIM_HORIZON')).ShardIterator;
+    }
   }
 
   async function discoverShards(): Promise<void> {
@@ -63,65 +138,113 @@ export async function startStreamPoller(options: {
     }
   }
 
-  async function deliver(consumer: StreamConsumer, records: _Record[]): Promise<void> {
+  async function saveCheckpoint(): Promise<void> {
+    if (!checkpointFile) return;
+    const temporary = `${checkpointFile}.tmp`;
+    await writeFile(temporary, JSON.stringify(checkpoint));
+    await rename(temporary, checkpointFile);
+  }
+
+  async function park(shardId: string, record: _Record, attempts: number, reason: string): Promise<void> {
+    const failure: StreamFailure = {
+      consumer: consumer.name,
+      at: new Date().toISOString(),
+      shardId,
+      sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
+      ...(record.eventName ? { eventName: record.eventName } : {}),
+      ...(record.dynamodb?.Keys ? { keys: record.dynamodb.Keys } : {}),
+      attempts,
+      reason,
+    };
+    logger.error('stream record failed every attempt; parked, the consumer moves on', { ...failure });
+    if (failureFile) await appendFile(failureFile, `${JSON.stringify(failure)}\n`);
+  }
+
+  /** Delivers `records` until each is handled or parked; never gives up on the shard. */
+  async function deliver(shardId: string, records: _Record[]): Promise<void> {
+    const maxAttempts = o.maxAttempts ?? DEFAULT_ATTEMPTS;
     let pending = records;
-    while (pending.length > 0 && !stopped) {
+    let attempts = 0;
+    while (pending.length > 0 && !control.stopped) {
       const event = { Records: pending } as unknown as DynamoDBStreamEvent;
-      const failures = await consumer.handler(event).catch((error) => {
+      let reason = 'reported as a batch item failure';
+      const failures = await consumer.handler(event).catch((error: unknown) => {
+        reason = failureReason(error);
         logger.error('stream consumer threw; retrying the batch', { consumer: consumer.name, error });
         return { batchItemFailures: [{ itemIdentifier: pending[0]?.dynamodb?.SequenceNumber ?? '' }] };
       });
       const first = failures.batchItemFailures[0]?.itemIdentifier;
       if (first === undefined) return;
       const at = pending.findIndex((r) => r.dynamodb?.SequenceNumber === first);
-      pending = at < 0 ? [] : pending.slice(at);
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      if (at < 0) return;
+      if (at > 0) attempts = 0;
+      pending = pending.slice(at);
+      attempts += 1;
+      if (attempts >= maxAttempts) {
+        await park(shardId, pending[0] as _Record, attempts, reason);
+        pending = pending.slice(1);
+        attempts = 0;
+        continue;
+      }
+      await sleep(o.retryMs ?? DEFAULT_RETRY_MS);
     }
   }
 
-  async function pollOnce(): Promise<void> {
+  async function pollOnce(): Promise<boolean> {
+    let moved = false;
     for (const [shardId, iterator] of iterators) {
-      if (!iterator) continue;
+      if (!iterator || control.stopped) continue;
       let out: GetRecordsCommandOutput;
       try {
         out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
       } catch (error) {
-        // An iterator expires after 15 minutes, or DynamoDB Local trims under it; start the shard over
-        // from its oldest record (consumers skip what they already did).
+        // An iterator expires after 15 minutes, or DynamoDB Local trims under it: pick up after the
+        // checkpoint again (never from the start, which would replay what was handled).
         const name = (error as Error).name;
         if (name !== 'ExpiredIteratorException' && name !== 'TrimmedDataAccessException') throw error;
         iterators.set(shardId, await iteratorAt(shardId));
         continue;
       }
-      iterators.set(shardId, out.NextShardIterator);
       const records = out.Records ?? [];
-      for (const consumer of options.consumers) {
-        const matching = records.filter((r) => matchesFilter(consumer.filter, r));
-        if (matching.length > 0) await deliver(consumer, matching);
+      const matching = records.filter((r) => matchesFilter(consumer.filter, r));
+      if (matching.length > 0) await deliver(shardId, matching);
+      if (control.stopped) return moved;
+      iterators.set(shardId, out.NextShardIterator);
+      const last = records.at(-1)?.dynamodb?.SequenceNumber;
+      if (last) {
+        checkpoint.shards[shardId] = last;
+        await saveCheckpoint();
+        moved = true;
       }
     }
+    return moved;
   }
 
-  const loop = (async () => {
-    let lastDiscovery = 0;
-    while (!stopped) {
-      try {
-        if (Date.now() - lastDiscovery > 5000) {
-          await discoverShards();
-          lastDiscovery = Date.now();
-        }
-        await pollOnce();
-      } catch (error) {
-        if (!stopped) logger.error('stream poll failed', { error });
+  let lastDiscovery = 0;
+  while (!control.stopped) {
+    let moved = false;
+    try {
+      if (Date.now() - lastDiscovery > DISCOVERY_MS) {
+        await discoverShards();
+        lastDiscovery = Date.now();
       }
-      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
+      moved = await pollOnce();
+    } catch (error) {
+      if (!control.stopped) logger.error('stream poll failed', { consumer: consumer.name, error });
     }
-  })();
+    if (!moved) await sleep(o.intervalMs ?? 50);
+  }
+}
 
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-    },
-  };
+async function readCheckpoint(file: string | undefined, streamArn: string): Promise<Checkpoint> {
+  const fresh: Checkpoint = { streamArn, shards: {} };
+  if (!file) return fresh;
+  try {
+    const saved = JSON.parse(await readFile(file, 'utf8')) as Checkpoint;
+    // A new table (data directory wiped) has a new stream: its shards start from the oldest record.
+    return saved.streamArn === streamArn && typeof saved.shards === 'object' ? saved : fresh;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return fresh;
+    throw error;
+  }
 }

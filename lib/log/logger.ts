@@ -16,10 +16,20 @@ const SECRET_KEY = /token|authorization|secret|password|cookie|signature/i;
 /** Public handles that only look like secrets: `tokenId` is a prefix of the token's hash. */
 const PUBLIC_KEYS = new Set(['tokenId']);
 
+/** Credentials by their well-known shapes: Ferry's own tokens, GitHub's, Slack's, and bearer headers. */
+const CREDENTIAL =
+  /\b(?:ferry_[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,})|\bBearer\s+\S+/g;
+
+/** A string with anything shaped like a credential replaced: messages can quote input (a path, a value). */
+export function scrub(text: string): string {
+  return text.replace(CREDENTIAL, '[redacted]');
+}
+
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[deep]';
+  if (typeof value === 'string') return scrub(value);
   if (value instanceof Error) {
-    return { name: value.name, message: value.message, stack: value.stack };
+    return { name: value.name, message: scrub(value.message), stack: value.stack && scrub(value.stack) };
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (typeof value === 'object' && value !== null) {
@@ -43,7 +53,7 @@ export function makeLogger(sink: LogSink = stdoutSink, base: Fields = {}): Logge
       JSON.stringify({
         level,
         time: new Date().toISOString(),
-        message,
+        message: scrub(message),
         ...(redact({ ...base, ...fields }) as Fields),
       }),
     );

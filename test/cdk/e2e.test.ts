@@ -27,7 +27,7 @@ import { startQueuePoller } from '../../lib/local/queue-poller.ts';
 import { type Poller, startStreamPoller } from '../../lib/local/stream-poller.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
 import { artifact } from '../fixtures/artifacts.ts';
-import { fluxEventBody, sign } from '../support/flux.ts';
+import { envKey, fluxEventBody, sign } from '../support/flux.ts';
 import { requestJson } from '../support/http.ts';
 import { startSecretsManager } from '../support/secrets-manager.ts';
 
@@ -326,7 +326,7 @@ describe('the bundled functions, run from the synthesized assembly', () => {
     });
     const posted = await fetch(provider.spec.address, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-signature': sign(event, KEY) },
+      headers: { 'content-type': 'application/json', 'x-signature': sign(event, envKey(KEY, ENV)) },
       body: event,
     });
     expect(posted.status).toBe(200);

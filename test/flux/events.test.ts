@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifact } from '../fixtures/artifacts.ts';
-import { fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
+import { envKey, fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const KEY = 'flux-hmac-key-for-tests';
@@ -43,7 +43,7 @@ describe('Flux events move releases to succeeded or failed', () => {
   /** Posts signed as notification-controller does. */
   async function send(envName: string, input: Parameters<typeof fluxEventBody>[0], query = `env=${envName}`) {
     const body = fluxEventBody(input);
-    const res = await postFluxEvent(t.url, body, { signature: sign(body, KEY), query });
+    const res = await postFluxEvent(t.url, body, { signature: sign(body, envKey(KEY, envName)), query });
     expect(res.status).toBe(200);
     return { ...res, eventId: createHash('sha256').update(body).digest('hex').slice(0, 32) };
   }
@@ -178,10 +178,18 @@ describe('Flux events move releases to succeeded or failed', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.message).toContain('X-Signature');
     const tampered = await postFluxEvent(t.url, `${body} `, {
-      signature: sign(body, KEY),
+      signature: sign(body, envKey(KEY, e)),
       query: `env=${e}`,
     });
     expect(tampered.status).toBe(401);
+    // Signed with another environment's key (a verdict replayed to this environment's URL).
+    const other = await postFluxEvent(t.url, body, {
+      signature: sign(body, envKey(KEY, `${e}x`)),
+      query: `env=${e}`,
+    });
+    expect(other.status).toBe(401);
+    const install = await postFluxEvent(t.url, body, { signature: sign(body, KEY), query: `env=${e}` });
+    expect(install.status).toBe(401);
     const none = await postFluxEvent(t.url, body, { query: `env=${e}` });
     expect(none.status).toBe(401);
     // Nothing was stored, so the status processor has nothing to apply.
@@ -259,11 +267,11 @@ describe('Flux events move releases to succeeded or failed', () => {
 
   it('refuses events it cannot place: no env, an unknown field type, bad JSON (all 400, nothing stored)', async () => {
     const body = fluxEventBody({ reason: 'Progressing', message: 'x' });
-    const noEnv = await postFluxEvent(t.url, body, { signature: sign(body, KEY) });
+    const noEnv = await postFluxEvent(t.url, body, { signature: sign(body, envKey(KEY, 'x')) });
     expect(noEnv.status).toBe(400);
     expect(noEnv.body.error.message).toContain('env: missing');
     const junk = 'not json';
-    const bad = await postFluxEvent(t.url, junk, { signature: sign(junk, KEY), query: 'env=x' });
+    const bad = await postFluxEvent(t.url, junk, { signature: sign(junk, envKey(KEY, 'x')), query: 'env=x' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('body: not valid JSON');
   });

@@ -67,7 +67,7 @@ describe('npm start', () => {
   });
 
   it('serves the README walk-through, keeps data across restarts and stops every child on Ctrl-C', async () => {
-    // First start: the chosen admin token is printed once.
+    // First start: the admin gets the chosen token, which is never echoed.
     const adminToken = 'first-start-admin-token-0123456789';
     const fluxKey = 'flux-hmac-key-0123456789abcdef';
     const first = await npmStart({
@@ -77,7 +77,8 @@ describe('npm start', () => {
     });
     running.push(first);
     expect(first.output()).toContain(`ferry: API listening on ${first.url}`);
-    expect(first.output()).toContain(`created user admin; its token (shown once): ${adminToken}`);
+    expect(first.output()).toContain('created user admin; its token: the one in FERRY_ADMIN_TOKEN');
+    expect(first.output()).not.toContain(adminToken);
 
     // The README's commands, word for word.
     const out = execFileSync('bash', ['-euo', 'pipefail', '-c', walkthrough()], {
@@ -151,7 +152,7 @@ describe('npm start', () => {
     // --new-admin-token replaces the token: the old one stops working.
     const third = await npmStart({ FERRY_DATA_DIR: dataDir }, ['--new-admin-token']);
     running.push(third);
-    const newToken = /the new one \(shown once\): (\S+)/.exec(third.output())?.[1];
+    const newToken = /the new one: (\S+) \(shown once\)/.exec(third.output())?.[1];
     expect(newToken).toMatch(/^ferry_/);
     const withOld = await requestJson(third.url, 'GET', '/api/users', { token: adminToken });
     const withNew = await requestJson(third.url, 'GET', '/api/users', { token: newToken ?? '' });

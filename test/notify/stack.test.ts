@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifact } from '../fixtures/artifacts.ts';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
-import { fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
+import { envKey, fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const KEY = 'notify-stack-hmac';
@@ -56,7 +56,12 @@ describe('notifications on the local stack', () => {
       metadata: { revision: `main@sha1:${committed.gitopsSha}` },
     });
     expect(
-      (await postFluxEvent(t.url, body, { signature: sign(body, KEY), query: 'env=staging' })).status,
+      (
+        await postFluxEvent(t.url, body, {
+          signature: sign(body, envKey(KEY, 'staging')),
+          query: 'env=staging',
+        })
+      ).status,
     ).toBe(200);
 
     const sha = shipped.version.sha;

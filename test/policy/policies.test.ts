@@ -149,6 +149,56 @@ describe('policy-based releases, previews, promotion and dry-run on the local st
     expect(again.deletes).toEqual([]);
   });
 
+  it('a branch delete spares an app that only looks like its preview, replays under a new delivery id delete nothing, and bodies over 1 MiB are 413', async () => {
+    const cmWeb = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
+    const environments = [
+      { app: 'web', env: 'preview', preview: true, manifests: cmWeb('web') },
+      { app: 'web-api', env: 'preview', manifests: cmWeb('web-api') },
+    ];
+    // `web-api` is an app of its own, deployed from main; branch `api`'s preview of `web` would share its name.
+    const main = await t.ship(artifact({ repositoryName: 'acme/web', branch: 'main' }, environments));
+    const own = await t.request('POST', '/api/releases', {
+      body: { env: 'preview', app: 'web-api', artifactId: main.id },
+    });
+    expect((await t.settle(own.body.id)).state).toBe('committed');
+    const post = (body: string, delivery: string) =>
+      fetch(`${t.url}/api/github-webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'delete',
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
+        },
+        body,
+      });
+    const gone = (ref: string) =>
+      JSON.stringify({ ref, ref_type: 'branch', repository: { full_name: 'acme/web' } });
+    const spared = (await (await post(gone('api'), 'e-1')).json()) as any;
+    expect(spared.deletes).toEqual([]);
+    expect(show('preview/web-api/release.json')).toContain(own.body.id);
+
+    // A real preview of branch `feature`, deleted once; then deployed again, and the signed delete replayed.
+    const pr = await t.ship(
+      artifact({ repositoryName: 'acme/web', branch: 'feature', event: 'pr' }, environments),
+    );
+    await policyRequests(pr.id, 1);
+    const first = (await (await post(gone('feature'), 'e-2')).json()) as any;
+    expect(first.deletes).toMatchObject([{ env: 'preview', app: 'web-feature', duplicate: false }]);
+    await t.settle(first.deletes[0].requestId);
+    const redeploy = await t.request('POST', '/api/releases', {
+      body: { env: 'preview', app: 'web-feature', artifactId: pr.id },
+    });
+    expect((await t.settle(redeploy.body.id)).state).toBe('committed');
+    const replayed = (await (await post(gone('feature'), 'e-3')).json()) as any;
+    expect(replayed.deletes).toMatchObject([{ app: 'web-feature', duplicate: true }]);
+    expect(show('preview/web-feature/release.json')).toContain(redeploy.body.id);
+
+    const huge = JSON.stringify({ ref: 'x', pad: 'x'.repeat(1024 * 1024) });
+    const tooLarge = await post(huge, 'e-4');
+    expect(tooLarge.status).toBe(413);
+  }, 90_000);
+
   it('promotion deploys exactly the artifact staging runs, rendered with production’s manifest', async () => {
     const created = await t.request('POST', '/api/releases', {
       body: { env: 'production', app: 'shop', fromEnv: 'staging' },

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { environmentFluxKey } from '../../lib/app/flux.ts';
 
 /**
  * Flux events exactly as notification-controller posts them: Go's `json.Marshal` of `eventv1.Event`
@@ -51,6 +52,9 @@ export function fluxEventBody(input: EventInput): string {
   event.reportingInstance = `${event.reportingController}-6d8f9c7b5-x7k2p`;
   return goJson(event);
 }
+
+/** The key of one environment's Provider Secret, derived from the install's key (lib/app/flux.ts). */
+export const envKey = (installKey: string, env: string) => environmentFluxKey(installKey, env);
 
 export function sign(body: string, key: string): string {
   return `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;

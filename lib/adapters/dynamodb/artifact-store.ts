@@ -3,11 +3,13 @@ import {
   type AttributeValue,
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
+  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ArtifactStore } from '../../app/ports.ts';
+import type { ArtifactStore, PolicyMarks } from '../../app/ports.ts';
 import type { Artifact } from '../../domain/artifact.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
 import { ConflictError, PayloadTooLargeError } from '../../domain/errors.ts';
@@ -198,4 +200,44 @@ function decode(item: Record<string, AttributeValue>): Artifact {
   const body = item.body?.B;
   if (!body) throw new Error(`artifact item ${item[KEY.partition]?.S} has no body`);
   return JSON.parse(gunzipSync(body).toString('utf8')) as Artifact;
+}
+
+/**
+ * The policy processor's mark on an artifact's META item: set once its policies were evaluated, so a
+ * stream replay (a restarted local stack, a new or replaced consumer reading from TRIM_HORIZON) never
+ * evaluates it again under today's policies. The MODIFY this makes matches no consumer's filter.
+ */
+export function makeDynamoPolicyMarks(client: DynamoDBClient, tableName: string): PolicyMarks {
+  const key = (id: string) => ({ [KEY.partition]: s(`ARTIFACT#${id}`), [KEY.sort]: s('META') });
+  return {
+    async evaluated(id) {
+      const out = await client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: key(id),
+          ConsistentRead: true,
+          ProjectionExpression: '#at',
+          ExpressionAttributeNames: { '#at': 'policyEvaluatedAt' },
+        }),
+      );
+      return out.Item?.policyEvaluatedAt !== undefined;
+    },
+    async markEvaluated(id, at) {
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: key(id),
+            UpdateExpression: 'SET #at = if_not_exists(#at, :at)',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#at': 'policyEvaluatedAt', '#pk': KEY.partition },
+            ExpressionAttributeValues: { ':at': s(at.toISOString()) },
+          }),
+        );
+      } catch (error) {
+        // The artifact is gone (expired): there is nothing left to evaluate again either.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
+  };
 }

@@ -27,9 +27,11 @@ export const envInit: Command = {
 
 Commits <env>/flux/provider.yaml (a generic-hmac Provider posting to Ferry with env=<env>) and
 <env>/flux/alert.yaml (an Alert for the environment's Kustomization) through the writer. No key is
-written to the repository: create the Secret in the cluster yourself, with the same key Ferry has:
+written to the repository: create the Secret in the cluster yourself, with the environment's own key,
+derived from Ferry's (HMAC-SHA256 of "ferry-flux-events/<env>" under FERRY_FLUX_HMAC_KEY, in hex):
 
-  kubectl -n flux-system create secret generic ferry-flux-hmac --from-literal=token="$FERRY_FLUX_HMAC_KEY"
+  key=$(printf 'ferry-flux-events/%s' "<env>" | openssl dgst -sha256 -hmac "$FERRY_FLUX_HMAC_KEY" -r | cut -d' ' -f1)
+  kubectl -n flux-system create secret generic ferry-flux-hmac --from-literal=token="$key"
 
 Admin token required. Prints the request id.
 

@@ -6,7 +6,7 @@ import { ValidationError } from '../errors.ts';
  * server, so it is a ValidationError (400 at the HTTP door) and a worker must not retry it.
  */
 export class RenderError extends ValidationError {
-  readonly retryable = false;
+  override readonly retryable = false;
 }
 
 /**

@@ -22,14 +22,64 @@ const START_TIMEOUT_MS = 15_000;
 /**
  * Serves every bare repository under `root` over git's smart HTTP protocol (`git http-backend`), from a
  * child process: a server inside this process would deadlock against synchronous git calls made here.
+ * A child that dies unasked (killed, crashed) is started again on the same port, so the writer's next
+ * attempt finds the remote back, as a real remote comes back after an outage.
  */
 export async function startGitServer(options: {
   root: string;
   port?: number;
   host?: string;
+  /** Told when the child died and is being restarted (the local stack logs it). */
+  onRestart?: (detail: { code: number | null; signal: string | null; output: string }) => void;
 }): Promise<GitServer> {
   const host = options.host ?? '127.0.0.1';
-  const args = ['--import', TSX_LOADER, CHILD_SCRIPT, resolve(options.root), String(options.port ?? 0), host];
+  let stopping = false;
+  let current = await spawnChild(options.root, options.port ?? 0, host);
+  const port = current.port;
+
+  const supervise = (running: RunningChild) => {
+    running.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      options.onRestart?.({ code, signal, output: running.output().trim().slice(-500) });
+      const again = async (): Promise<void> => {
+        if (stopping) return;
+        try {
+          current = await spawnChild(options.root, port, host);
+          if (stopping) await current.stop();
+          else supervise(current);
+        } catch {
+          // The port may still be held for a moment; try again shortly.
+          setTimeout(() => void again(), 250).unref();
+        }
+      };
+      void again();
+    });
+  };
+  supervise(current);
+
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    get pid() {
+      return current.child.pid ?? -1;
+    },
+    repoUrl: (name) => `${url}/${name.split('/').map(encodeURIComponent).join('/')}`,
+    async stop() {
+      stopping = true;
+      await current.stop();
+    },
+  };
+}
+
+interface RunningChild {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function spawnChild(root: string, port: number, host: string): Promise<RunningChild> {
+  const args = ['--import', TSX_LOADER, CHILD_SCRIPT, resolve(root), String(port), host];
   const child = spawn(process.execPath, args, { stdio: 'pipe' });
   let output = '';
   child.stderr.on('data', (d: Buffer) => {
@@ -61,14 +111,8 @@ export async function startGitServer(options: {
   };
 
   try {
-    const port = await reportedPort(child, () => output);
-    const url = `http://${host}:${port}`;
-    return {
-      url,
-      pid: child.pid ?? -1,
-      repoUrl: (name) => `${url}/${name.split('/').map(encodeURIComponent).join('/')}`,
-      stop,
-    };
+    const chosen = await reportedPort(child, () => output);
+    return { child, port: chosen, output: () => output, stop };
   } catch (error) {
     await stop();
     throw error;
