@@ -103,9 +103,9 @@ describe('cleanupTargets', () => {
 
   it('names each preview and each matching cleanup policy app for the deleted branch', () => {
     expect(cleanupTargets(artifact, 'feature/x')).toEqual([
-      { env: 'preview', app: 'shop-feature-x' },
-      { env: 'qa', app: 'api-feature-x' },
+      { env: 'preview', app: 'shop-feature-x', preview: true },
+      { env: 'qa', app: 'api-feature-x', preview: false },
     ]);
-    expect(cleanupTargets(artifact, 'main')).toEqual([{ env: 'preview', app: 'shop-main' }]);
+    expect(cleanupTargets(artifact, 'main')).toEqual([{ env: 'preview', app: 'shop-main', preview: true }]);
   });
 });
