@@ -1,4 +1,5 @@
-import { isHelmReleaseEvent, revisionCommit, verdictOf } from '../domain/flux.ts';
+import { eventApp, isHelmReleaseEvent, revisionCommit, verdictOf } from '../domain/flux.ts';
+import { appFluxPath } from '../domain/flux-apps.ts';
 import { requestIdOf } from '../domain/gitops.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Clock, GitopsRepo, OpenRelease, ReleaseStore, StoredFluxEvent } from './ports.ts';
@@ -85,8 +86,9 @@ async function settleFrom(
   if (open.length === 0) return 0;
 
   let targets: OpenRelease[];
+  const app = eventApp(env, event, new Set(open.map((o) => o.app)));
   if (isHelmReleaseEvent(event)) {
-    targets = await helmTargets(deps, open, event.involvedObject.name);
+    targets = await helmTargets(deps, open, app ?? event.involvedObject.name);
   } else {
     const sha = revisionCommit(event.metadata);
     if (!sha) {
@@ -102,7 +104,8 @@ async function settleFrom(
       deps.logger.info('flux reported a revision that is not on the gitops branch', { env, revision: sha });
       return 0;
     }
-    targets = open.filter((o) => ids.has(o.requestId));
+    const contained = open.filter((o) => ids.has(o.requestId));
+    targets = app ? contained.filter((o) => o.app === app) : await notPerApp(deps.repo, sha, env, contained);
   }
   const at = deps.clock.now().toISOString();
   let moved = 0;
@@ -135,4 +138,30 @@ async function helmTargets(deps: FluxStatusDeps, open: OpenRelease[], app: strin
   const applied = mine.filter((o) => reconciling.has(o.requestId));
   if (applied.length > 0) return applied;
   return mine.length === 1 ? mine : [];
+}
+
+/**
+ * What a Kustomization that is not an app's own (the entry one applying `<env>/flux`, or one applying the
+ * whole environment) settles: the releases whose app has no Kustomization of its own at that revision.
+ * An app with `<env>/flux/apps/<app>.yaml` is judged only by its own Kustomization (its health check
+ * covers its HelmReleases; the entry's does not); a delete removed that file, so the entry that pruned
+ * the app's Kustomization settles it, and so are `env init` and apps of an environment still applied whole.
+ */
+async function notPerApp(
+  repo: GitopsRepo,
+  sha: string,
+  env: string,
+  contained: OpenRelease[],
+): Promise<OpenRelease[]> {
+  const own = new Map<string, Promise<boolean>>();
+  const kept: OpenRelease[] = [];
+  for (const release of contained) {
+    let found = own.get(release.app);
+    if (!found) {
+      found = repo.readFile(sha, appFluxPath(env, release.app)).then((text) => text !== undefined);
+      own.set(release.app, found);
+    }
+    if (!(await found)) kept.push(release);
+  }
+  return kept;
 }
