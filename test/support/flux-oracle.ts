@@ -281,7 +281,10 @@ function loadValidators(): Map<string, ValidateFunction> {
   const map = new Map<string, ValidateFunction>();
   for (const file of readdirSync(CRD_DIR).filter((f) => f.endsWith('.json'))) {
     const crd = JSON.parse(readFileSync(new URL(file, CRD_DIR), 'utf8'));
-    map.set(`${crd.kind}.${crd.group}/${crd.version}`, ajv.compile(structural(crd.openAPIV3Schema)));
+    map.set(
+      `${crd.kind}.${crd.group}/${crd.version}`,
+      ajv.compile(structural(crd.openAPIV3Schema) as object),
+    );
   }
   return map;
 }
