@@ -27,7 +27,11 @@ export async function withFluxEdits(
     const settings = parseSettings(written.get('ferry.json'));
     // Named an existing GitRepository (flux bootstrap): a sync.yaml from an earlier init would apply
     // `<env>/flux` a second time.
-    if (!written.has('sync.yaml') && parent && (await repo.readFile(parent, `${env}/${FLUX_DIR}/sync.yaml`))) {
+    if (
+      !written.has('sync.yaml') &&
+      parent &&
+      (await repo.readFile(parent, `${env}/${FLUX_DIR}/sync.yaml`))
+    ) {
       edits.push({ path: `${env}/${FLUX_DIR}/sync.yaml`, content: undefined });
     }
     for (const name of parent ? await repo.listFolders(parent, env) : []) {
@@ -35,7 +39,10 @@ export async function withFluxEdits(
       const folder = await repo.readFolder(parent as string, `${env}/${name}`);
       // Only Ferry's app folders (flux bootstrap's `flux-system/` has no release.json).
       if (!folder?.has('release.json')) continue;
-      edits.push({ path: appFluxPath(env, name), content: appFluxFile(env, name, settings, helmReleasesIn(files(folder))) });
+      edits.push({
+        path: appFluxPath(env, name),
+        content: appFluxFile(env, name, settings, helmReleasesIn(files(folder))),
+      });
     }
     return { ...change, edits: [...(change.edits ?? []), ...edits] };
   }
@@ -45,14 +52,20 @@ export async function withFluxEdits(
   } else {
     const settings = parseSettings(parent ? await repo.readFile(parent, settingsPath(env)) : undefined);
     const rendered =
-      change.kind === 'replace' ? change.files : files((await repo.readFolder(change.from, change.dir)) ?? new Map());
+      change.kind === 'replace'
+        ? change.files
+        : files((await repo.readFolder(change.from, change.dir)) ?? new Map());
     edits.push({ path, content: appFluxFile(env, app, settings, helmReleasesIn(rendered)) });
   }
   return { ...change, edits: [...(change.edits ?? []), ...edits] };
 }
 
 /** Whether every edit of `change` is already in place at `head` (then only the folder decides). */
-export async function editsInPlace(repo: GitopsRepo, head: string | undefined, change: FolderChange): Promise<boolean> {
+export async function editsInPlace(
+  repo: GitopsRepo,
+  head: string | undefined,
+  change: FolderChange,
+): Promise<boolean> {
   for (const edit of change.edits ?? []) {
     const current = head ? await repo.readFile(head, edit.path) : undefined;
     if (current !== edit.content) return false;

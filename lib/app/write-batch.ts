@@ -322,7 +322,8 @@ async function filesAfter(
   change: FolderChange,
   sha: string,
 ): Promise<Record<string, string> | undefined> {
-  if (change.kind === 'replace' || change.kind === 'merge') return Object.fromEntries(change.files.map((f) => [f.name, f.content]));
+  if (change.kind === 'replace' || change.kind === 'merge')
+    return Object.fromEntries(change.files.map((f) => [f.name, f.content]));
   if (change.kind === 'remove') return undefined;
   const folder = await repo.readFolder(sha, change.dir);
   return folder ? Object.fromEntries(folder) : undefined;

@@ -116,14 +116,19 @@ export function helmReleasesIn(files: Iterable<{ name: string; content: string }
         apiVersion?: unknown;
         metadata?: { name?: unknown; namespace?: unknown };
       } | null;
-      if (value?.kind !== 'HelmRelease' || !String(value.apiVersion ?? '').startsWith('helm.toolkit.fluxcd.io/'))
+      if (
+        value?.kind !== 'HelmRelease' ||
+        !String(value.apiVersion ?? '').startsWith('helm.toolkit.fluxcd.io/')
+      )
         continue;
       const { name, namespace } = value.metadata ?? {};
       if (typeof name !== 'string' || typeof namespace !== 'string') continue;
       found.set(`${namespace}/${name}`, { name, namespace });
     }
   }
-  return [...found.values()].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  return [...found.values()].sort((a, b) =>
+    `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`),
+  );
 }
 
 /**
@@ -138,7 +143,12 @@ export function helmReleasesIn(files: Iterable<{ name: string; content: string }
  *   a slow but healthy install is not judged failed while Helm still waits.
  * The Alert tags events with `env` and `app`, so each verdict reaches exactly this app's releases.
  */
-export function appFluxFile(env: string, app: string, settings: FluxSettings, helmReleases: ObjectRef[]): string {
+export function appFluxFile(
+  env: string,
+  app: string,
+  settings: FluxSettings,
+  helmReleases: ObjectRef[],
+): string {
   const name = appKustomizationName(env, app);
   const kustomization = {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',

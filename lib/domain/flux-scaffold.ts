@@ -78,7 +78,7 @@ export function parseScaffold(input: {
       'url: no Flux events URL is configured for this install; pass the flux-events Function URL',
     );
   }
-  const url = absoluteUrl(input.eventsUrl, 'url', ['https:', 'http:']);
+  const url = absoluteUrl(input.eventsUrl, 'url', ['http:', 'https:']);
   const name = (value: string | undefined, fallback: string, field: string) => {
     const v = value ?? fallback;
     if (!isDnsLabel(v)) throw new ValidationError(`${field}: "${v}" is not a DNS-1123 label`);
@@ -90,6 +90,7 @@ export function parseScaffold(input: {
     namespace: name(input.namespace, 'flux-system', 'namespace'),
     secretName: name(input.secretName, DEFAULT_HMAC_SECRET, 'secretName'),
   };
+  if (input.kustomization !== undefined) name(input.kustomization, '', 'kustomization');
   if (input.source !== undefined) {
     scaffold.source = name(input.source, '', 'source');
     scaffold.kustomization = name(input.kustomization, 'flux-system', 'kustomization');
@@ -101,7 +102,7 @@ export function parseScaffold(input: {
     );
   }
   // source-controller's GitRepository accepts http, https and ssh URLs (CRD pattern ^(http|https|ssh)://).
-  scaffold.repoUrl = absoluteUrl(input.repoUrl, 'repoUrl', ['https:', 'http:', 'ssh:']).toString();
+  scaffold.repoUrl = absoluteUrl(input.repoUrl, 'repoUrl', ['http:', 'https:', 'ssh:']).toString();
   const branch = input.branch ?? 'main';
   if (!isBranch(branch)) throw new ValidationError(`branch: "${branch}" is not a git branch name`);
   scaffold.branch = branch;

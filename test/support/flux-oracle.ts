@@ -176,7 +176,8 @@ function kustomize(dir: string): K8sObject[] {
 
 /** The kinds kustomize's built-in OpenAPI data treats as namespaced (custom kinds count as namespaced). */
 function namespacedKinds(objects: K8sObject[]): Set<string> {
-  const byId = new Map(objects.map((o) => [objectId(o), o]));
+  // Namespaces are never namespaced, and kustomize refuses to rename two of them to the probe.
+  const byId = new Map(objects.filter((o) => o.kind !== 'Namespace').map((o) => [objectId(o), o]));
   if (byId.size === 0) return new Set();
   const work = mkdtempSync(join(tmpdir(), 'flux-oracle-probe-'));
   try {

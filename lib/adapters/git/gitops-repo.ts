@@ -221,7 +221,8 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
       const rootBefore = parent ? (await readCommit(parent)).tree : undefined;
       let tree: string | undefined = rootBefore;
       if (change.kind === 'merge') {
-        for (const file of change.files) tree = await editPath(tree, `${change.dir}/${file.name}`, file.content);
+        for (const file of change.files)
+          tree = await editPath(tree, `${change.dir}/${file.name}`, file.content);
       } else {
         tree = await replacePath(rootBefore, change.dir.split('/'), await folderTree(change));
       }

@@ -32,12 +32,18 @@ const FLAGS: HelpRow[] = [
   ['--url <url>', "Ferry's flux-events URL (default: the install's Function URL)"],
   ['--repo-url <url>', "the gitops repository Flux reads (default: Ferry's, without credentials)"],
   ['--branch <name>', "the gitops branch (default: Ferry's)"],
-  ['--git-secret <name>', 'the Secret with git credentials for the GitRepository (default ferry-gitops-auth)'],
+  [
+    '--git-secret <name>',
+    'the Secret with git credentials for the GitRepository (default ferry-gitops-auth)',
+  ],
   [
     '--source <name>',
     'use this existing GitRepository (flux-system after `flux bootstrap --path=<env>/flux`); writes no sync.yaml',
   ],
-  ['--kustomization <name>', 'the entry Kustomization applying <env>/flux (default ferry-<env>, or flux-system)'],
+  [
+    '--kustomization <name>',
+    'the entry Kustomization applying <env>/flux (default ferry-<env>, or flux-system)',
+  ],
   ['--namespace <ns>', 'namespace of the Flux objects Ferry writes (default flux-system)'],
   ['--secret-name <name>', 'the Secret holding the HMAC key under `token` (default ferry-flux-hmac)'],
   ...REQUEST_HELP,
