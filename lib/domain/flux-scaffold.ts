@@ -54,10 +54,12 @@ function absoluteUrl(value: string, field: string, protocols: string[]): URL {
 
 /** A branch name git accepts in a ref (git check-ref-format's rules that matter for a branch). */
 function isBranch(value: string): boolean {
+  const controlOrSpace = [...value].some((c) => c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f);
   return (
     value.length > 0 &&
     value.length <= 255 &&
-    !/[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|\/\/|^[/.-]|[/.]$|\.lock$/.test(value)
+    !controlOrSpace &&
+    !/[~^:?*[\\]|\.\.|@\{|\/\/|^[/.-]|[/.]$|\.lock$/.test(value)
   );
 }
 
