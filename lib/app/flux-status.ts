@@ -1,5 +1,5 @@
 import { eventApp, isHelmReleaseEvent, revisionCommit, verdictOf } from '../domain/flux.ts';
-import { appFluxPath } from '../domain/flux-apps.ts';
+import { appFluxPath, parseSettings, settingsPath } from '../domain/flux-apps.ts';
 import { requestIdOf } from '../domain/gitops.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Clock, GitopsRepo, OpenRelease, ReleaseStore, StoredFluxEvent } from './ports.ts';
@@ -105,7 +105,10 @@ async function settleFrom(
       return 0;
     }
     const contained = open.filter((o) => ids.has(o.requestId));
-    targets = app ? contained.filter((o) => o.app === app) : await notPerApp(deps.repo, sha, env, contained);
+    if (app) targets = contained.filter((o) => o.app === app);
+    else if (await isEntry(deps.repo, sha, env, event.involvedObject.name)) {
+      targets = await notPerApp(deps.repo, sha, env, contained);
+    } else targets = contained; // a Kustomization applying the whole environment (no per-app shape)
   }
   const at = deps.clock.now().toISOString();
   let moved = 0;
@@ -140,12 +143,17 @@ async function helmTargets(deps: FluxStatusDeps, open: OpenRelease[], app: strin
   return mine.length === 1 ? mine : [];
 }
 
+/** Whether `name` is the entry Kustomization `env init` recorded for `<env>/flux` at that revision. */
+async function isEntry(repo: GitopsRepo, sha: string, env: string, name: string): Promise<boolean> {
+  return parseSettings(await repo.readFile(sha, settingsPath(env))).entry === name;
+}
+
 /**
- * What a Kustomization that is not an app's own (the entry one applying `<env>/flux`, or one applying the
- * whole environment) settles: the releases whose app has no Kustomization of its own at that revision.
+ * What the entry Kustomization (applying `<env>/flux`) settles: the releases whose app has no
+ * Kustomization of its own at that revision.
  * An app with `<env>/flux/apps/<app>.yaml` is judged only by its own Kustomization (its health check
- * covers its HelmReleases; the entry's does not); a delete removed that file, so the entry that pruned
- * the app's Kustomization settles it, and so are `env init` and apps of an environment still applied whole.
+ * covers its HelmReleases; the entry's does not). A delete removed that file, so the entry, which prunes
+ * the app's Kustomization and with it the app's objects, settles it; so it does `env init`.
  */
 async function notPerApp(
   repo: GitopsRepo,

@@ -26,6 +26,8 @@ export interface FluxSettings {
   source: string;
   /** The Provider posting to Ferry; undefined until `env init` has written one (then no Alerts). */
   provider?: string;
+  /** The entry Kustomization applying `<env>/flux`, whose verdicts are not the apps' (see flux-status). */
+  entry?: string;
 }
 
 /** Without `env init`: what `flux bootstrap` creates (GitRepository flux-system in flux-system). */
@@ -54,6 +56,7 @@ export function parseSettings(text: string | undefined): FluxSettings {
       namespace: value.namespace,
       source: value.source,
       ...(typeof value.provider === 'string' ? { provider: value.provider } : {}),
+      ...(typeof value.entry === 'string' ? { entry: value.entry } : {}),
     };
   } catch {
     return BOOTSTRAP_SETTINGS;

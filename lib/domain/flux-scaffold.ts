@@ -119,6 +119,7 @@ export function scaffoldSettings(env: string, scaffold: Scaffold): FluxSettings 
     namespace: scaffold.namespace,
     source: scaffold.source ?? scaffold.kustomization,
     provider: fluxName(`ferry-${env}`),
+    entry: scaffold.kustomization,
   };
 }
 
