@@ -287,7 +287,7 @@ describe('Flux events move releases to succeeded or failed', () => {
     expect(logged).not.toContain(KEY);
   });
 
-  it('env init commits a generic-hmac Provider and an Alert through the writer, with no key in git', async () => {
+  it('env init commits the GitRepository, entry, Provider and Alert through the writer, with no key in git', async () => {
     const e = newEnv();
     const created = await t.request('POST', `/api/environments/${e}/init`, { body: {} });
     expect(created.status).toBe(201);
@@ -296,7 +296,9 @@ describe('Flux events move releases to succeeded or failed', () => {
     const repo = t.clone();
     expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD', `${e}/flux`).trim().split('\n')).toEqual([
       `${e}/flux/alert.yaml`,
+      `${e}/flux/ferry.json`,
       `${e}/flux/provider.yaml`,
+      `${e}/flux/sync.yaml`,
     ]);
     const provider = repo.git('show', `HEAD:${e}/flux/provider.yaml`);
     expect(provider).toContain('type: generic-hmac');
