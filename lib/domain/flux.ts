@@ -128,17 +128,21 @@ export function isHelmReleaseEvent(event: FluxEvent): boolean {
 /**
  * The app an event is about, when it names one: the Alert of an app's own Kustomization tags its events
  * with `app` (eventMetadata), and an app's Kustomization is named `<env>.<app>` (lib/domain/flux-apps.ts),
- * which is matched against the apps that have open releases. Undefined for the entry Kustomization and
- * any other Kustomization (one that applies several apps, as a whole-environment one does).
+ * (shortened with a hash past 63 characters, so matched against the apps that have open releases).
+ * Undefined for the entry Kustomization and any other Kustomization (one that applies several apps, as a
+ * whole-environment one does).
  */
 export function eventApp(env: string, event: FluxEvent, apps: Iterable<string>): string | undefined {
   const tagged = event.metadata.app;
   if (tagged && isDnsLabel(tagged)) return tagged;
   if (event.involvedObject.kind !== 'Kustomization') return undefined;
+  const { name } = event.involvedObject;
   for (const app of apps) {
-    if (appKustomizationName(env, app) === event.involvedObject.name) return app;
+    if (appKustomizationName(env, app) === name) return app;
   }
-  return undefined;
+  // An app's Kustomization with no open release (or a shortened name): still that app's alone, never a
+  // verdict for the whole environment.
+  return name.startsWith(`${env}.`) ? name.slice(env.length + 1) : undefined;
 }
 
 const KUSTOMIZE_FAILURES = new Set([

@@ -112,6 +112,7 @@ describe('env init: what a cluster needs to apply an environment and report back
       namespace: 'flux-system',
       source: 'ferry-staging',
       provider: 'ferry-staging',
+      entry: 'ferry-staging',
     });
     // No secret value anywhere: only Secret names.
     expect(files.map((f) => f.content).join('\n')).not.toMatch(/token|password|username/);
@@ -131,6 +132,7 @@ describe('env init: what a cluster needs to apply an environment and report back
       namespace: 'flux-system',
       source: 'flux-system',
       provider: 'ferry-prod',
+      entry: 'flux-system',
     });
   });
 
@@ -261,6 +263,7 @@ describe('which app a Flux event is about', () => {
     ['the entry Kustomization', event('Kustomization', 'ferry-preview'), undefined],
     ['a whole-environment Kustomization', event('Kustomization', 'flux-system'), undefined],
     ["another environment's app", event('Kustomization', 'staging.shop-feature-x'), undefined],
+    ['an app with no open release', event('Kustomization', 'preview.other'), 'other'],
   ])('reads %s', (_, e, app) => {
     expect(eventApp('preview', e, ['shop-feature-x', 'shop-feature-y'])).toBe(app);
   });

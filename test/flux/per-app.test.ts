@@ -180,8 +180,16 @@ describe('one Flux Kustomization per app', () => {
         "health check failed after 30s: timeout waiting for: [Deployment/default/api status: 'InProgress']",
       metadata: { revision, env: e, app: 'api' },
     });
-    // Assess: the entry settled only `env init`'s own request.
+    // Act: the Kustomization of an app with nothing open reports the same revision.
+    const byOther = await send(e, {
+      name: `${e}.other`,
+      reason: 'ReconciliationSucceeded',
+      message: 'Reconciliation finished in 1s, next run in 10m0s',
+      metadata: { revision },
+    });
+    // Assess: the entry settled only `env init`'s own request; the other app's verdict is not theirs.
     expect(byEntry).toBe(1);
+    expect(byOther).toBe(0);
     expect(byApi).toBe(1);
     expect(await stateOf(a.id)).toBe('failed');
     expect(await stateOf(b.id)).toBe('committed');
