@@ -200,7 +200,7 @@ describe('patches with a chart and raw objects', () => {
     expect(objects.get('HelmRelease.helm.toolkit.fluxcd.io/v2/shop/web')?.metadata).not.toHaveProperty(
       'labels',
     );
-    const release = objects.get('HelmRelease.helm.toolkit.fluxcd.io/v2/shop/web') as {
+    const release = objects.get('HelmRelease.helm.toolkit.fluxcd.io/v2/shop/web') as unknown as {
       spec: { postRenderers: { kustomize: { patches: { patch: string; target?: unknown }[] } }[] };
     };
     const chartPatches = release.spec.postRenderers[0]?.kustomize.patches ?? [];
