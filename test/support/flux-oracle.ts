@@ -174,14 +174,24 @@ function kustomize(dir: string): K8sObject[] {
     .filter((o): o is K8sObject => o !== null);
 }
 
-/** The kinds kustomize's built-in OpenAPI data treats as namespaced (custom kinds count as namespaced). */
+/**
+ * The kinds kustomize's built-in OpenAPI data treats as namespaced (custom kinds count as namespaced): one
+ * object per kind is built under a probe namespace. Namespace itself is left out (kustomize renames it).
+ * Kinds newer than kustomize's bundled schema (ValidatingAdmissionPolicy, IPAddress, …) count as namespaced.
+ */
 function namespacedKinds(objects: K8sObject[]): Set<string> {
-  // Namespaces are never namespaced, and kustomize refuses to rename two of them to the probe.
-  const byId = new Map(objects.filter((o) => o.kind !== 'Namespace').map((o) => [objectId(o), o]));
-  if (byId.size === 0) return new Set();
+  const kinds = new Map(
+    objects.filter((o) => !(o.kind === 'Namespace' && o.apiVersion === 'v1')).map((o) => [kindOf(o), o]),
+  );
+  if (kinds.size === 0) return new Set();
   const work = mkdtempSync(join(tmpdir(), 'flux-oracle-probe-'));
   try {
-    writeFileSync(join(work, 'all.yaml'), [...byId.values()].map((o) => stringify(o)).join('---\n'));
+    const probes = [...kinds.values()].map((o, i) => ({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: { name: `probe-${i}` },
+    }));
+    writeFileSync(join(work, 'all.yaml'), probes.map((o) => stringify(o)).join('---\n'));
     writeFileSync(
       join(work, 'kustomization.yaml'),
       stringify({ resources: ['all.yaml'], namespace: PROBE_NAMESPACE }),
