@@ -38,7 +38,7 @@ describe('one Flux Kustomization per app', () => {
   async function committed(created: { status: number; body: any }): Promise<{ id: string; sha: string }> {
     expect(created.status).toBe(201);
     const done = await waitFor(created.body.id, (r) => r.done || r.state === 'committed');
-    expect(done.state).toBe('committed');
+    expect(done.state, done.reason).toBe('committed');
     return { id: created.body.id, sha: done.gitopsSha };
   }
 
@@ -261,9 +261,28 @@ describe('one Flux Kustomization per app', () => {
     await waitFor(initialised.id, (r) => r.state === 'succeeded');
   });
 
+  /**
+   * A pull request's artifact with a preview manifest (renamed inside to `web-<branch>` when rendered).
+   * Shipping it already deploys the preview (its policy); asking again finds it there, or commits it.
+   */
+  async function preview(e: string, branch: string) {
+    const manifest = { app: 'web', env: e, namespace: 'shop', preview: true, chart: CHART };
+    const shipped = await t.ship(artifact({ event: 'pr', branch }, [manifest]));
+    const app = `web-${branch.replace('/', '-')}`;
+    const created = await t.request('POST', '/api/releases', {
+      body: { env: e, app, artifactId: shipped.id },
+    });
+    const done = await waitFor(created.body.id, (r) => ['committed', 'unchanged'].includes(r.state));
+    return { id: done.id, app };
+  }
+
   // Last: the oracle runs kubectl synchronously, which stalls this process's HTTP keep-alive sockets.
-  it('Flux would apply both: an environment with a chart app and a raw app, and one whose last app was deleted', async () => {
+  it('Flux would apply all three: apps, two previews side by side, an environment whose last app was deleted', async () => {
     // Prepare
+    const previews = newEnv();
+    await init(previews);
+    const a = await preview(previews, 'feature/a');
+    const b = await preview(previews, 'feature/b');
     const full = newEnv();
     await init(full);
     await deploy(full, 'shop', chart('shop'));
@@ -274,12 +293,25 @@ describe('one Flux Kustomization per app', () => {
     await committed(await t.request('POST', '/api/delete', { body: { env: emptied, app: 'web' } }));
     const repo = t.clone();
     // Act: every path a Kustomization of these trees builds, as kustomize-controller builds it.
-    const paths = fluxPaths(repo.dir).filter((p) => p.startsWith(`${full}/`) || p.startsWith(`${emptied}/`));
-    const problems = fluxProblems(repo.dir, paths, {
-      externalNamespaces: ['default', 'flux-system', 'shop'],
-    });
+    const mine = [previews, full, emptied];
+    const paths = fluxPaths(repo.dir).filter((p) => mine.some((e) => p.startsWith(`${e}/`)));
+    const problems = fluxProblems(repo.dir, paths);
     // Assess: the emptied environment's entry still has its path (it prunes `<env>.web`, which prunes web).
-    expect(paths).toEqual([`${full}/flux`, `${full}/shop`, `${full}/web`, `${emptied}/flux`]);
+    expect(paths).toEqual([
+      `${previews}/flux`,
+      `${previews}/${a.app}`,
+      `${previews}/${b.app}`,
+      `${full}/flux`,
+      `${full}/shop`,
+      `${full}/web`,
+      `${emptied}/flux`,
+    ]);
     expect(problems).toEqual([]);
-  });
+    // Each preview's Alert follows its own, renamed HelmRelease.
+    const alert = objects(repo.git('show', `HEAD:${previews}/flux/apps/${b.app}.yaml`))[1];
+    expect(alert.spec.eventSources).toEqual([
+      { kind: 'Kustomization', name: `${previews}.${b.app}`, namespace: 'flux-system' },
+      { kind: 'HelmRelease', name: b.app, namespace: 'shop' },
+    ]);
+  }, 180_000);
 });
