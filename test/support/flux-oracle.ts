@@ -67,13 +67,17 @@ export async function fluxProblems(
   options: FluxApplyOptions = {},
 ): Promise<string[]> {
   const problems: string[] = [];
-  const builds: FluxBuild[] = [];
-  for (const path of paths) {
+  const results = await inParallel(paths, async (path) => {
     try {
-      builds.push({ path, objects: await buildLikeFlux(root, path) });
+      return { path, objects: await buildLikeFlux(root, path) };
     } catch (error) {
-      problems.push(`${path}: ${(error as Error).message.trim()}`);
+      return `${path}: ${(error as Error).message.trim()}`;
     }
+  });
+  const builds: FluxBuild[] = [];
+  for (const result of results) {
+    if (typeof result === 'string') problems.push(result);
+    else builds.push(result);
   }
   const namespaced = await namespacedKinds(builds.flatMap((b) => b.objects));
   const external = new Set(options.externalNamespaces ?? BUILTIN_NAMESPACES);
@@ -240,6 +244,20 @@ async function namespacedKinds(objects: K8sObject[]): Promise<Set<string>> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** `work` over `items`, a few at a time, results in the order of `items`. */
+async function inParallel<T, R>(items: T[], work: (item: T) => Promise<R>, limit = 4): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function environmentOf(path: string): string {
