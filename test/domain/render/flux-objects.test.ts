@@ -269,6 +269,13 @@ describe('previews', () => {
     await assertFluxApplies(root, ['preview/web-feature-a', 'preview/web-feature-b']);
   });
 
+  it('keeps a templated ingress host working: the domain starts at the first dot outside {{ }}', async () => {
+    const raw = pr('feature/x');
+    raw.environments[0].values.ingress.host = '{{ .APP }}.preview.acme.dev';
+    const target = selectTarget(parseArtifact(raw), 'preview');
+    expect(target.manifest.values).toEqual({ ingress: { host: 'web-feature-x.preview.acme.dev' } });
+  });
+
   it("drops Gimlet's -preview suffix from the app name", async () => {
     const raw = pr('fix');
     raw.environments[0].app = 'web-preview';
