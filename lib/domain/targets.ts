@@ -83,12 +83,21 @@ export function previewManifest(manifest: Manifest, branch: string): Manifest {
   const app = previewName(manifest, branch) ?? manifest.app;
   const ingress = manifest.values?.ingress;
   const host = isPlainObject(ingress) ? ingress.host : undefined;
-  if (!isPlainObject(ingress) || typeof host !== 'string' || !host.includes('.')) return { ...manifest, app };
-  const values = {
-    ...manifest.values,
-    ingress: { ...ingress, host: `${app}${host.slice(host.indexOf('.'))}` },
-  };
+  const dot = typeof host === 'string' ? domainStart(host) : -1;
+  if (!isPlainObject(ingress) || typeof host !== 'string' || dot < 0) return { ...manifest, app };
+  const values = { ...manifest.values, ingress: { ...ingress, host: `${app}${host.slice(dot)}` } };
   return { ...manifest, app, values };
+}
+
+/** The first dot of a host outside `{{ … }}` (`{{ .APP }}.acme.dev` → the dot before `acme`), or -1. */
+function domainStart(host: string): number {
+  let inside = false;
+  for (let i = 0; i < host.length; i++) {
+    if (host.startsWith('{{', i)) inside = true;
+    else if (host.startsWith('}}', i)) inside = false;
+    else if (host[i] === '.' && !inside) return i;
+  }
+  return -1;
 }
 
 /** One manifest's target with its names rendered; a name that does not render is a 400 naming it. */

@@ -136,7 +136,7 @@ describe('env init: what a cluster needs to apply an environment and report back
     });
   });
 
-  it('a whole environment (init + chart apps + previews) passes the CRD schemas and builds like Flux', () => {
+  it('a whole environment (init + chart apps + previews) passes the CRD schemas and builds like Flux', async () => {
     // Prepare: two environments on one cluster, each with a chart app, and two previews side by side.
     const files: Record<string, string> = {};
     for (const env of ['staging', 'preview']) {
@@ -153,7 +153,7 @@ describe('env init: what a cluster needs to apply an environment and report back
     const root = tree(files);
     // Act
     const paths = fluxPaths(root);
-    const problems = fluxProblems(root, paths);
+    const problems = await fluxProblems(root, paths);
     // Assess
     expect(problems).toEqual([]);
     expect(paths).toEqual([
@@ -163,7 +163,7 @@ describe('env init: what a cluster needs to apply an environment and report back
       'staging/flux',
       'staging/shop',
     ]);
-    const entry = buildLikeFlux(root, 'preview/flux').map(objectId).sort();
+    const entry = (await buildLikeFlux(root, 'preview/flux')).map(objectId).sort();
     expect(entry).toEqual([
       'Alert.notification.toolkit.fluxcd.io/v1beta3/flux-system/ferry-preview',
       'Alert.notification.toolkit.fluxcd.io/v1beta3/flux-system/preview.shop-feature-x',

@@ -323,8 +323,9 @@ describe('Flux events move releases to succeeded or failed', () => {
     expect(badUrl.body.error.message).toContain('url: must not carry credentials');
     const badEnv = await t.request('POST', '/api/environments/Bad_Env/init', { body: {} });
     expect(badEnv.status).toBe(400);
-    const shipped = await t.ship(artifact({}, [{ app: 'flux', env: e, manifests: cm('flux', 'x') }]));
-    const flux = await t.request('POST', '/api/releases', { body: { env: e, artifactId: shipped.id } });
+    const flux = await t.request('POST', '/api/artifact', {
+      body: artifact({}, [{ app: 'flux', env: e, manifests: cm('flux', 'x') }]),
+    });
     expect(flux.status).toBe(400);
     expect(flux.body.error.message).toContain('"flux" is reserved');
   });

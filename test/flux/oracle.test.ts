@@ -42,7 +42,7 @@ const configMap = (name: string, ns?: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}`;
 
 describe('the Flux oracle', () => {
-  it('builds a folder like kustomize-controller: every yaml below it, a kustomization folder as one unit', () => {
+  it('builds a folder like kustomize-controller: every yaml below it, a kustomization folder as one unit', async () => {
     // Prepare
     const root = tree({
       'staging/web/a.yaml': configMap('a', 'default'),
@@ -53,7 +53,7 @@ describe('the Flux oracle', () => {
       'staging/web/unit/not-listed.yaml': configMap('d', 'default'),
     });
     // Act
-    const objects = buildLikeFlux(root, 'staging/web');
+    const objects = await buildLikeFlux(root, 'staging/web');
     // Assess
     expect(objects.map(objectId).sort()).toEqual([
       'ConfigMap.v1/default/a',
@@ -62,7 +62,7 @@ describe('the Flux oracle', () => {
     ]);
   });
 
-  it('accepts a valid tree and lists one path per app folder', () => {
+  it('accepts a valid tree and lists one path per app folder', async () => {
     const root = tree({
       'staging/web/namespace.yaml': namespace('shop', false),
       'staging/web/helmrelease.yaml': helmRelease('web', 'shop'),
@@ -70,19 +70,19 @@ describe('the Flux oracle', () => {
       'staging/api/helmrelease.yaml': helmRelease('api', 'shop'),
     });
     expect(fluxPaths(root)).toEqual(['staging/api', 'staging/web']);
-    expect(fluxProblems(root, fluxPaths(root))).toEqual([]);
+    expect(await fluxProblems(root, fluxPaths(root))).toEqual([]);
   });
 
-  it('reports duplicate ids, missing and unknown namespaces, and schema errors', () => {
+  it('reports duplicate ids, missing and unknown namespaces, and schema errors', async () => {
     const root = tree({
       'preview/web-a/helmrelease.yaml': helmRelease('web', 'shop', '  bogus: true\n'),
       'preview/web-b/helmrelease.yaml': helmRelease('web', 'shop'),
       'preview/web-b/cm.yaml': configMap('settings'),
       'preview/web-b/ns.yaml': namespace('shop', false),
     });
-    const problems = fluxProblems(root, ['preview']);
+    const problems = await fluxProblems(root, ['preview']);
     expect(problems.join('\n')).toContain('may not add resource with an already registered id');
-    const perApp = fluxProblems(root, ['preview/web-a', 'preview/web-b']);
+    const perApp = await fluxProblems(root, ['preview/web-a', 'preview/web-b']);
     expect(perApp).toEqual([
       'preview/web-a: HelmRelease.helm.toolkit.fluxcd.io/v2/shop/web: /spec must NOT have additional properties ("bogus")',
       'preview/web-a: HelmRelease.helm.toolkit.fluxcd.io/v2/shop/web: namespace "shop" is not created by this build',
@@ -91,27 +91,29 @@ describe('the Flux oracle', () => {
     ]);
   });
 
-  it('lets two builds share a Namespace only when pruning it is disabled', () => {
+  it('lets two builds share a Namespace only when pruning it is disabled', async () => {
     const root = tree({
       'staging/web/ns.yaml': namespace('shop'),
       'staging/api/ns.yaml': namespace('shop'),
     });
-    expect(fluxProblems(root, fluxPaths(root))).toEqual([
+    expect(await fluxProblems(root, fluxPaths(root))).toEqual([
       'staging/web: Namespace.v1/shop is also applied by staging/api; two Kustomizations would fight over it',
     ]);
   });
 
-  it('knows cluster-scoped kinds from kustomize and accepts namespaces managed elsewhere', () => {
+  it('knows cluster-scoped kinds from kustomize and accepts namespaces managed elsewhere', async () => {
     const root = tree({
       'staging/ops/role.yaml':
         'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n',
       'staging/ops/cm.yaml': configMap('settings', 'platform'),
     });
-    expect(fluxProblems(root, ['staging/ops'], { externalNamespaces: ['platform'] })).toEqual([]);
+    expect(await fluxProblems(root, ['staging/ops'], { externalNamespaces: ['platform'] })).toEqual([]);
   });
 
-  it('says when a path Flux would build is missing', () => {
+  it('says when a path Flux would build is missing', async () => {
     const root = tree({ 'staging/web/cm.yaml': configMap('a', 'default') });
-    expect(fluxProblems(root, ['staging/gone'])).toEqual(['staging/gone: kustomization path not found']);
+    expect(await fluxProblems(root, ['staging/gone'])).toEqual([
+      'staging/gone: kustomization path not found',
+    ]);
   });
 });

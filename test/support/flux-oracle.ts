@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -11,6 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -24,8 +26,8 @@ import { parseAllDocuments, stringify } from 'yaml';
  *   lists every `.yaml`/`.yml` under the path, recursively, except that a sub-directory with its own
  *   kustomization file is one resource and is not descended into. The build is `kubectl kustomize`.
  * - Flux kinds validate against the CRD schemas in test/fixtures/flux-crds (README there names the commit).
- * - No duplicate object ids in one build (kustomize refuses them too); an id in two builds is two
- *   Kustomizations fighting over one object, allowed only for identical Namespaces marked
+ * - No duplicate object ids in one build (kustomize refuses them too); an id in two builds of one
+ *   environment (`<env>/…`, one cluster per environment) is two Kustomizations fighting over one object, allowed only for identical Namespaces marked
  *   `kustomize.toolkit.fluxcd.io/prune: disabled` (what Ferry writes per app).
  * - Every namespaced object has metadata.namespace (fluxcd/pkg ssa/errors: "namespace not specified").
  *   Which kinds are namespaced is kustomize's own judgement (its built-in OpenAPI data): the objects are
@@ -55,20 +57,29 @@ export const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kub
 const PRUNE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/prune';
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 const PROBE_NAMESPACE = 'flux-oracle-probe';
+const execFileAsync = promisify(execFile);
 const CRD_DIR = new URL('../fixtures/flux-crds/', import.meta.url);
 
 /** Builds each path (relative to `root`) like kustomize-controller and returns every problem found. */
-export function fluxProblems(root: string, paths: string[], options: FluxApplyOptions = {}): string[] {
+export async function fluxProblems(
+  root: string,
+  paths: string[],
+  options: FluxApplyOptions = {},
+): Promise<string[]> {
   const problems: string[] = [];
-  const builds: FluxBuild[] = [];
-  for (const path of paths) {
+  const results = await inParallel(paths, async (path) => {
     try {
-      builds.push({ path, objects: buildLikeFlux(root, path) });
+      return { path, objects: await buildLikeFlux(root, path) };
     } catch (error) {
-      problems.push(`${path}: ${(error as Error).message.trim()}`);
+      return `${path}: ${(error as Error).message.trim()}`;
     }
+  });
+  const builds: FluxBuild[] = [];
+  for (const result of results) {
+    if (typeof result === 'string') problems.push(result);
+    else builds.push(result);
   }
-  const namespaced = namespacedKinds(builds.flatMap((b) => b.objects));
+  const namespaced = await namespacedKinds(builds.flatMap((b) => b.objects));
   const external = new Set(options.externalNamespaces ?? BUILTIN_NAMESPACES);
   const owners = new Map<string, { path: string; object: K8sObject }>();
   for (const { path, objects } of builds) {
@@ -78,13 +89,15 @@ export function fluxProblems(root: string, paths: string[], options: FluxApplyOp
       const id = objectId(object);
       if (seen.has(id)) problems.push(`${path}: duplicate object id ${id}`);
       seen.add(id);
-      const other = owners.get(id);
+      // One cluster per environment: builds of different environments never meet.
+      const key = `${environmentOf(path)} ${id}`;
+      const other = owners.get(key);
       if (other && other.path !== path && !sharedNamespace(other.object, object)) {
         problems.push(
           `${path}: ${id} is also applied by ${other.path}; two Kustomizations would fight over it`,
         );
       }
-      owners.set(id, { path, object });
+      owners.set(key, { path, object });
       problems.push(...schemaProblems(object).map((p) => `${path}: ${id}: ${p}`));
       const namespace = object.metadata.namespace;
       if (namespaced.has(kindOf(object))) {
@@ -99,8 +112,12 @@ export function fluxProblems(root: string, paths: string[], options: FluxApplyOp
 }
 
 /** Throws a readable report when Flux would not apply one of `paths`; returns the builds otherwise. */
-export function assertFluxApplies(root: string, paths: string[], options: FluxApplyOptions = {}): void {
-  const problems = fluxProblems(root, paths, options);
+export async function assertFluxApplies(
+  root: string,
+  paths: string[],
+  options: FluxApplyOptions = {},
+): Promise<void> {
+  const problems = await fluxProblems(root, paths, options);
   if (problems.length > 0) {
     throw new Error(`Flux would not apply this gitops tree:\n  ${problems.join('\n  ')}`);
   }
@@ -119,10 +136,36 @@ export function fluxPaths(root: string): string[] {
   return [...paths].sort();
 }
 
+// Builds by content: the same folder in many clones of one test run is built once.
+const buildCache = new Map<string, K8sObject[]>();
+
 /** kustomize-controller's build of one path: generated kustomization when there is none, then kustomize. */
-export function buildLikeFlux(root: string, path: string): K8sObject[] {
+export async function buildLikeFlux(root: string, path: string): Promise<K8sObject[]> {
   const source = join(root, path);
   if (!existsSync(source) || !statSync(source).isDirectory()) throw new Error('kustomization path not found');
+  const key = contentHash(source);
+  const cached = buildCache.get(key);
+  if (cached) return structuredClone(cached);
+  const objects = await buildFresh(source);
+  buildCache.set(key, objects);
+  return structuredClone(objects);
+}
+
+function contentHash(dir: string): string {
+  const hash = createHash('sha256');
+  const walk = (at: string) => {
+    for (const entry of readdirSync(at, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = join(at, entry.name);
+      hash.update(`${relative(dir, full)}\0${entry.isDirectory() ? 'd' : 'f'}\0`);
+      if (entry.isDirectory()) walk(full);
+      else hash.update(readFileSync(full)).update('\0');
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}
+
+async function buildFresh(source: string): Promise<K8sObject[]> {
   const work = mkdtempSync(join(tmpdir(), 'flux-oracle-'));
   try {
     cpSync(source, work, { recursive: true });
@@ -138,7 +181,7 @@ export function buildLikeFlux(root: string, path: string): K8sObject[] {
             };
       writeFileSync(join(work, 'kustomization.yaml'), stringify(generated));
     }
-    return kustomize(work);
+    return await kustomize(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -158,13 +201,12 @@ function scanManifests(base: string, dir: string): string[] {
   return found;
 }
 
-function kustomize(dir: string): K8sObject[] {
+async function kustomize(dir: string): Promise<K8sObject[]> {
   let out: string;
   try {
-    out = execFileSync('kubectl', ['kustomize', dir], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // Asynchronous: the local stack's HTTP server shares this event loop and must keep answering.
+    out = (await execFileAsync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 1 << 28 }))
+      .stdout;
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? (error as Error).message);
     throw new Error(`kustomize build failed: ${stderr.replaceAll(dir, '.')}`);
@@ -179,7 +221,7 @@ function kustomize(dir: string): K8sObject[] {
  * object per kind is built under a probe namespace. Namespace itself is left out (kustomize renames it).
  * Kinds newer than kustomize's bundled schema (ValidatingAdmissionPolicy, IPAddress, …) count as namespaced.
  */
-function namespacedKinds(objects: K8sObject[]): Set<string> {
+async function namespacedKinds(objects: K8sObject[]): Promise<Set<string>> {
   const kinds = new Map(
     objects.filter((o) => !(o.kind === 'Namespace' && o.apiVersion === 'v1')).map((o) => [kindOf(o), o]),
   );
@@ -197,13 +239,29 @@ function namespacedKinds(objects: K8sObject[]): Set<string> {
       stringify({ resources: ['all.yaml'], namespace: PROBE_NAMESPACE }),
     );
     return new Set(
-      kustomize(work)
-        .filter((o) => o.metadata.namespace === PROBE_NAMESPACE)
-        .map(kindOf),
+      (await kustomize(work)).filter((o) => o.metadata.namespace === PROBE_NAMESPACE).map(kindOf),
     );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** `work` over `items`, a few at a time, results in the order of `items`. */
+async function inParallel<T, R>(items: T[], work: (item: T) => Promise<R>, limit = 4): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function environmentOf(path: string): string {
+  return path.split('/')[0] ?? path;
 }
 
 function sharedNamespace(a: K8sObject, b: K8sObject): boolean {
@@ -260,13 +318,11 @@ function declaredPaths(root: string): string[] {
 // --- Flux CRD schemas -------------------------------------------------------------------------------
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-let validators: Map<string, ValidateFunction> | undefined;
 
 /** Schema problems of a Flux object; other kinds are not judged here. */
 export function schemaProblems(object: K8sObject): string[] {
   const group = String(object.apiVersion).split('/')[0] ?? '';
   if (!group.endsWith('.toolkit.fluxcd.io')) return [];
-  validators ??= loadValidators();
   const validate = validators.get(kindOf(object));
   if (!validate)
     return [`no Flux CRD schema fixture for ${kindOf(object)} (add it to test/fixtures/flux-crds)`];
@@ -279,6 +335,10 @@ function paramsOf(params: Record<string, unknown>): string {
   const extra = params.additionalProperty ?? params.allowedValues ?? params.pattern;
   return extra === undefined ? '' : ` (${JSON.stringify(extra)})`;
 }
+
+// Compiled when the module loads, before a test starts its stack: compiling takes a second or two of
+// synchronous work, which must not stall the in-process HTTP server mid-test.
+const validators = loadValidators();
 
 function loadValidators(): Map<string, ValidateFunction> {
   const ajv = new Ajv({ allErrors: true, strict: false });

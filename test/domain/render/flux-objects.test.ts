@@ -41,14 +41,14 @@ function tree(apps: Record<string, RenderedFile[]>): string {
   return root;
 }
 
-function built(files: RenderedFile[]): Map<string, K8sObject> {
+async function built(files: RenderedFile[]): Promise<Map<string, K8sObject>> {
   const root = tree({ 'staging/web': files });
-  assertFluxApplies(root, ['staging/web']);
-  return new Map(buildLikeFlux(root, 'staging/web').map((o) => [objectId(o), o]));
+  await assertFluxApplies(root, ['staging/web']);
+  return new Map((await buildLikeFlux(root, 'staging/web')).map((o) => [objectId(o), o]));
 }
 
 describe('namespaces of what Ferry writes', () => {
-  it("gives raw objects without a namespace the manifest's, and leaves cluster-scoped kinds without", () => {
+  it("gives raw objects without a namespace the manifest's, and leaves cluster-scoped kinds without", async () => {
     // Prepare
     const manifest: Manifest = {
       app: 'web',
@@ -57,7 +57,7 @@ describe('namespaces of what Ferry writes', () => {
       manifests: [deployment('web'), clusterRole, deployment('audit', '  namespace: ops\n')].join('---\n'),
     };
     // Act
-    const objects = built(renderManifest(manifest));
+    const objects = await built(renderManifest(manifest));
     // Assess
     expect([...objects.keys()].sort()).toEqual([
       'ClusterRole.rbac.authorization.k8s.io/v1/reader',
@@ -71,7 +71,7 @@ describe('namespaces of what Ferry writes', () => {
     });
   });
 
-  it('writes no Namespace when the manifest says namespaces are managed elsewhere, or for built-in ones', () => {
+  it('writes no Namespace when the manifest says namespaces are managed elsewhere, or for built-in ones', async () => {
     const files = renderManifest({
       app: 'web',
       env: 'staging',
@@ -80,12 +80,14 @@ describe('namespaces of what Ferry writes', () => {
       chart,
     });
     expect(files.map((f) => f.name)).toEqual(['helmrelease.yaml', 'helmrepository.yaml']);
-    assertFluxApplies(tree({ 'staging/web': files }), ['staging/web'], { externalNamespaces: ['shop'] });
+    await assertFluxApplies(tree({ 'staging/web': files }), ['staging/web'], {
+      externalNamespaces: ['shop'],
+    });
     const system = renderManifest({ app: 'web', env: 'staging', namespace: 'kube-system', chart });
     expect(system.map((f) => f.name)).toEqual(['helmrelease.yaml', 'helmrepository.yaml']);
   });
 
-  it('does not write a second Namespace when the raw manifests define it', () => {
+  it('does not write a second Namespace when the raw manifests define it', async () => {
     const files = renderManifest({
       app: 'web',
       env: 'staging',
@@ -105,7 +107,7 @@ describe('namespaces of what Ferry writes', () => {
     });
   });
 
-  it('lets two apps of one environment share a namespace and apply side by side', () => {
+  it('lets two apps of one environment share a namespace and apply side by side', async () => {
     const web = renderManifest({ app: 'web', env: 'staging', namespace: 'shop', chart });
     const api = renderManifest({
       app: 'api',
@@ -113,17 +115,17 @@ describe('namespaces of what Ferry writes', () => {
       namespace: 'shop',
       manifests: deployment('api'),
     });
-    assertFluxApplies(tree({ 'staging/web': web, 'staging/api': api }), ['staging/web', 'staging/api']);
+    await assertFluxApplies(tree({ 'staging/web': web, 'staging/api': api }), ['staging/web', 'staging/api']);
   });
 
-  it('refuses a raw object whose namespace is not a DNS label', () => {
+  it('refuses a raw object whose namespace is not a DNS label', async () => {
     const manifests = deployment('web', '  namespace: Shop\n');
     expect(renderErrorOf(() => renderManifest({ app: 'web', env: 'staging', manifests })).message).toBe(
       'environments[staging/web].manifests[0]: metadata.namespace must be a DNS-1123 label, got "Shop"',
     );
   });
 
-  it('agrees with kustomize on every built-in cluster-scoped kind kustomize knows', () => {
+  it('agrees with kustomize on every built-in cluster-scoped kind kustomize knows', async () => {
     const kinds: [string, string, boolean][] = [
       ['v1', 'Namespace', true],
       ['v1', 'PersistentVolume', true],
@@ -142,7 +144,7 @@ describe('namespaces of what Ferry writes', () => {
     const root = tree({ 'probe/all': [{ name: 'all.yaml', content: manifests.join('---\n') }] });
     writeFileSync(join(root, 'probe/all/kustomization.yaml'), 'resources: [all.yaml]\nnamespace: probe\n');
     const namespaced = new Set(
-      buildLikeFlux(root, 'probe/all')
+      (await buildLikeFlux(root, 'probe/all'))
         .filter((o) => o.metadata.namespace === 'probe')
         .map((o) => o.kind),
     );
@@ -176,10 +178,10 @@ describe('patches with a chart and raw objects', () => {
     ],
   };
 
-  it("patches raw objects through the folder's kustomization and chart output through the post-renderer", () => {
+  it("patches raw objects through the folder's kustomization and chart output through the post-renderer", async () => {
     // Act
     const files = renderManifest(manifest);
-    const objects = built(files);
+    const objects = await built(files);
     // Assess
     expect(files.map((f) => f.name)).toEqual([
       'configmap-settings.yaml',
@@ -211,7 +213,7 @@ describe('patches with a chart and raw objects', () => {
     expect(chartPatches[1]?.target).toEqual({ kind: 'Deployment|ConfigMap' });
   });
 
-  it('refuses a patch that matches nothing when there is no chart, naming it', () => {
+  it('refuses a patch that matches nothing when there is no chart, naming it', async () => {
     const raw = { ...manifest, chart: undefined };
     expect(renderErrorOf(() => renderManifest(raw)).message).toBe(
       'environments[staging/web].strategicMergePatches[1]: matches no object in manifests (Deployment web)',
@@ -242,13 +244,13 @@ describe('previews', () => {
       },
     ]);
 
-  it('renames the app inside the manifest and rewrites the ingress host, as Gimlet does', () => {
+  it('renames the app inside the manifest and rewrites the ingress host, as Gimlet does', async () => {
     // Prepare
     const parsed = parseArtifact(pr('feature/x'));
     // Act
     const files = renderTarget(parsed, 'preview', 'web-feature-x');
     // Assess
-    const objects = built(files);
+    const objects = await built(files);
     expect(objects.get('HelmRelease.helm.toolkit.fluxcd.io/v2/shop/web-feature-x')).toMatchObject({
       spec: {
         releaseName: 'web-feature-x',
@@ -260,14 +262,21 @@ describe('previews', () => {
     expect(objects.has('ConfigMap.v1/shop/web-feature-x-settings')).toBe(true);
   });
 
-  it('builds two open pull requests of one app side by side', () => {
+  it('builds two open pull requests of one app side by side', async () => {
     const a = renderTarget(parseArtifact(pr('feature/a')), 'preview', 'web-feature-a');
     const b = renderTarget(parseArtifact(pr('feature/b')), 'preview', 'web-feature-b');
     const root = tree({ 'preview/web-feature-a': a, 'preview/web-feature-b': b });
-    assertFluxApplies(root, ['preview/web-feature-a', 'preview/web-feature-b']);
+    await assertFluxApplies(root, ['preview/web-feature-a', 'preview/web-feature-b']);
   });
 
-  it("drops Gimlet's -preview suffix from the app name", () => {
+  it('keeps a templated ingress host working: the domain starts at the first dot outside {{ }}', async () => {
+    const raw = pr('feature/x');
+    raw.environments[0].values.ingress.host = '{{ .APP }}.preview.acme.dev';
+    const target = selectTarget(parseArtifact(raw), 'preview');
+    expect(target.manifest.values).toEqual({ ingress: { host: 'web-feature-x.preview.acme.dev' } });
+  });
+
+  it("drops Gimlet's -preview suffix from the app name", async () => {
     const raw = pr('fix');
     raw.environments[0].app = 'web-preview';
     expect(selectTarget(parseArtifact(raw), 'preview').app).toBe('web-fix');
@@ -285,13 +294,13 @@ describe('names and charts refused when the artifact is shipped', () => {
     throw new Error('expected a validation error');
   };
 
-  it.each(['flux-system', 'flux'])('refuses an app named %s', (app) => {
+  it.each(['flux-system', 'flux'])('refuses an app named %s', async (app) => {
     expect(errorOf(artifact({}, [{ app, env: 'staging', chart }]))).toBe(
       `environments[0].app: "${app}" is reserved: Flux uses <env>/flux/ and <env>/flux-system/`,
     );
   });
 
-  it('refuses a preview whose rendered name is reserved', () => {
+  it('refuses a preview whose rendered name is reserved', async () => {
     const raw = parseArtifact(
       artifact({ event: 'pr', branch: 'system' }, [{ app: 'flux-preview', env: 'p', preview: true, chart }]),
     );
@@ -300,7 +309,7 @@ describe('names and charts refused when the artifact is shipped', () => {
     );
   });
 
-  it('refuses a git-hosted chart naming the field', () => {
+  it('refuses a git-hosted chart naming the field', async () => {
     const raw = artifact({}, [
       { app: 'web', env: 'staging', chart: { name: 'https://github.com/acme/charts.git?path=/charts/web' } },
     ]);
@@ -309,7 +318,7 @@ describe('names and charts refused when the artifact is shipped', () => {
     );
   });
 
-  it('reads createNamespace as a boolean', () => {
+  it('reads createNamespace as a boolean', async () => {
     expect(errorOf(artifact({}, [{ app: 'web', env: 'staging', chart, createNamespace: 'no' }]))).toBe(
       'environments[0].createNamespace: must be a boolean, got string',
     );
