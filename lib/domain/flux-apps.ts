@@ -41,11 +41,6 @@ export function appFluxPath(env: string, app: string): string {
   return `${env}/${FLUX_DIR}/apps/${app}.yaml`;
 }
 
-/** The app names `<env>/flux/apps/` holds Kustomizations for, from its file names. */
-export function appsOfFluxFolder(names: Iterable<string>): string[] {
-  return [...names].filter((n) => n.endsWith('.yaml')).map((n) => n.slice(0, -'.yaml'.length));
-}
-
 /** Reads `<env>/flux/ferry.json`; anything unreadable falls back to flux bootstrap's names. */
 export function parseSettings(text: string | undefined): FluxSettings {
   if (!text) return BOOTSTRAP_SETTINGS;
