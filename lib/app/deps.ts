@@ -28,6 +28,8 @@ export interface ApiDeps {
   fluxEventsUrl?: string;
   /** The gitops repository's URL as clients may see it (never with credentials). */
   gitopsRepo: string;
+  /** The gitops branch (FERRY_GITOPS_BRANCH), the branch `ferry env init` points the GitRepository at. */
+  gitopsBranch?: string;
   audit: AuditLog;
   authenticator: Authenticator;
   clock: Clock;

@@ -1,5 +1,6 @@
 import { failureReason, isRetryable } from '../domain/errors.ts';
-import { isHelmReleaseEvent, revisionCommit, verdictOf } from '../domain/flux.ts';
+import { eventApp, isHelmReleaseEvent, revisionCommit, verdictOf } from '../domain/flux.ts';
+import { appFluxPath, parseSettings, settingsPath } from '../domain/flux-apps.ts';
 import { requestIdOf } from '../domain/gitops.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Clock, GitopsRepo, OpenRelease, ReleaseStore, StoredFluxEvent } from './ports.ts';
@@ -97,8 +98,9 @@ async function settleFrom(
   if (open.length === 0) return 0;
 
   let targets: OpenRelease[];
+  const app = eventApp(env, event, new Set(open.map((o) => o.app)));
   if (isHelmReleaseEvent(event)) {
-    targets = await helmTargets(deps, open, event.involvedObject.name);
+    targets = await helmTargets(deps, open, app ?? event.involvedObject.name);
   } else {
     const sha = revisionCommit(event.metadata);
     if (!sha) {
@@ -114,7 +116,11 @@ async function settleFrom(
       deps.logger.info('flux reported a revision that is not on the gitops branch', { env, revision: sha });
       return 0;
     }
-    targets = open.filter((o) => ids.has(o.requestId));
+    const contained = open.filter((o) => ids.has(o.requestId));
+    if (app) targets = contained.filter((o) => o.app === app);
+    else if (await isEntry(deps.repo, sha, env, event.involvedObject.name)) {
+      targets = await notPerApp(deps.repo, sha, env, contained);
+    } else targets = contained; // a Kustomization applying the whole environment (no per-app shape)
   }
   const at = deps.clock.now().toISOString();
   let moved = 0;
@@ -147,4 +153,35 @@ async function helmTargets(deps: FluxStatusDeps, open: OpenRelease[], app: strin
   const applied = mine.filter((o) => reconciling.has(o.requestId));
   if (applied.length > 0) return applied;
   return mine.length === 1 ? mine : [];
+}
+
+/** Whether `name` is the entry Kustomization `env init` recorded for `<env>/flux` at that revision. */
+async function isEntry(repo: GitopsRepo, sha: string, env: string, name: string): Promise<boolean> {
+  return parseSettings(await repo.readFile(sha, settingsPath(env))).entry === name;
+}
+
+/**
+ * What the entry Kustomization (applying `<env>/flux`) settles: the releases whose app has no
+ * Kustomization of its own at that revision.
+ * An app with `<env>/flux/apps/<app>.yaml` is judged only by its own Kustomization (its health check
+ * covers its HelmReleases; the entry's does not). A delete removed that file, so the entry, which prunes
+ * the app's Kustomization and with it the app's objects, settles it; so it does `env init`.
+ */
+async function notPerApp(
+  repo: GitopsRepo,
+  sha: string,
+  env: string,
+  contained: OpenRelease[],
+): Promise<OpenRelease[]> {
+  const own = new Map<string, Promise<boolean>>();
+  const kept: OpenRelease[] = [];
+  for (const release of contained) {
+    let found = own.get(release.app);
+    if (!found) {
+      found = repo.readFile(sha, appFluxPath(env, release.app)).then((text) => text !== undefined);
+      own.set(release.app, found);
+    }
+    if (!(await found)) kept.push(release);
+  }
+  return kept;
 }

@@ -216,10 +216,22 @@ export interface CommitInfo {
 }
 
 /** How one request changes the folder `dir` (`<env>/<app>`). */
-export type FolderChange =
+/** A file elsewhere in the repository set to `content`, or removed when `content` is undefined. */
+export interface FileEdit {
+  path: string;
+  content: string | undefined;
+}
+
+export type FolderChange = (
   | { kind: 'replace'; dir: string; files: { name: string; content: string }[] }
   | { kind: 'remove'; dir: string }
-  | { kind: 'restore'; dir: string; from: string };
+  | { kind: 'restore'; dir: string; from: string }
+  /** Writes these files into `dir` (names may contain `/`) and keeps everything else there. */
+  | { kind: 'merge'; dir: string; files: { name: string; content: string }[] }
+) & {
+  /** Other files the same commit sets or removes (an app's Flux Kustomization beside its folder). */
+  edits?: FileEdit[];
+};
 
 export type PushOutcome = { pushed: true } | { pushed: false; reason: string };
 
@@ -242,6 +254,8 @@ export interface GitopsRepo {
   readFile(sha: string, path: string): Promise<string | undefined>;
   /** The files directly in `dir` at commit `sha` by name; undefined when there is no such folder. */
   readFolder(sha: string, dir: string): Promise<Map<string, string> | undefined>;
+  /** The names of the folders directly in `dir` at commit `sha` (none when there is no such folder). */
+  listFolders(sha: string, dir: string): Promise<string[]>;
   /** Pushes `head` if the remote branch is still at `expected`; refused when someone else pushed first. */
   push(expected: string | undefined, head: string): Promise<PushOutcome>;
 }

@@ -213,24 +213,41 @@ export async function requestDelete(
 }
 
 /**
- * `POST /api/environments/{env}/init`: commits `<env>/flux/` (a generic-hmac Provider posting to Ferry
- * and an Alert for the environment's Kustomization) through the writer. Platform admins only.
+ * `POST /api/environments/{env}/init`: commits `<env>/flux/` (GitRepository + entry Kustomization unless
+ * an existing GitRepository is named, a generic-hmac Provider posting to Ferry, an Alert, the settings the
+ * per-app Kustomizations use) through the writer. Platform admins only.
  */
 export async function requestEnvInit(
-  deps: ReleaseDeps & { fluxEventsUrl?: string },
+  deps: ReleaseDeps & { fluxEventsUrl?: string; gitopsRepo?: string; gitopsBranch?: string },
   call: CallContext,
   env: string,
   fields: Record<string, unknown>,
 ): Promise<ReleaseRequest> {
   authorize(call.principal, 'env:manage');
-  const f = knownFields(fields, '', ['url', 'kustomization', 'namespace', 'secretName'] as const);
+  const f = knownFields(fields, '', [
+    'url',
+    'kustomization',
+    'namespace',
+    'secretName',
+    'source',
+    'repoUrl',
+    'branch',
+    'gitSecret',
+  ] as const);
+  const name = requiredLabel(env, 'env');
+  const source = optionalString(f.source, 'source');
   const scaffold = parseScaffold({
+    env: name,
     eventsUrl: optionalString(f.url, 'url', 2048) ?? deps.fluxEventsUrl,
     kustomization: optionalString(f.kustomization, 'kustomization'),
     namespace: optionalString(f.namespace, 'namespace'),
     secretName: optionalString(f.secretName, 'secretName'),
+    source,
+    repoUrl: source ? undefined : (optionalString(f.repoUrl, 'repoUrl', 2048) ?? deps.gitopsRepo),
+    branch: optionalString(f.branch, 'branch') ?? deps.gitopsBranch,
+    gitSecret: optionalString(f.gitSecret, 'gitSecret'),
   });
-  const request = { ...newRequest(call, 'init', requiredLabel(env, 'env'), SCAFFOLD_APP), scaffold };
+  const request = { ...newRequest(call, 'init', name, SCAFFOLD_APP), scaffold };
   return record(deps, call, { request });
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../domain/release.ts';
 import { renderTarget } from '../domain/targets.ts';
 import type { Logger } from '../log/logger.ts';
+import { editsInPlace, withFluxEdits } from './app-kustomizations.ts';
 import type {
   ArtifactStore,
   Clock,
@@ -207,7 +208,7 @@ async function prepare(
         if (!request.scaffold) throw new ReleaseFailedError('init request without its Flux settings');
         return {
           request,
-          change: { kind: 'replace', dir, files: scaffoldFiles(request.env, request.scaffold) },
+          change: { kind: 'merge', dir, files: scaffoldFiles(request.env, request.scaffold) },
         };
       }
       case 'rollback': {
@@ -302,7 +303,7 @@ async function applyAndPush(
       outcomes.set(request.id, { request, change: state('failed', { reason: plan.failure }) });
       continue;
     }
-    const { change } = plan;
+    const change = await withFluxEdits(repo, parent, request, plan.change);
     if (change.kind === 'restore' && !(await repo.changedDir(change.from, change.dir))) {
       outcomes.set(request.id, {
         request,
@@ -374,7 +375,11 @@ async function alreadyDeployed(
   if (!deployed || (JSON.parse(deployed) as Partial<ReleaseRecord>).artifactId !== record.artifactId)
     return false;
   const files = change.files.filter((f) => f.name !== 'release.json');
-  return current.size === files.length + 1 && files.every((f) => current.get(f.name) === f.content);
+  return (
+    current.size === files.length + 1 &&
+    files.every((f) => current.get(f.name) === f.content) &&
+    (await editsInPlace(repo, head, change))
+  );
 }
 
 async function recordAfter(
@@ -393,7 +398,8 @@ async function filesAfter(
   change: FolderChange,
   sha: string,
 ): Promise<Record<string, string> | undefined> {
-  if (change.kind === 'replace') return Object.fromEntries(change.files.map((f) => [f.name, f.content]));
+  if (change.kind === 'replace' || change.kind === 'merge')
+    return Object.fromEntries(change.files.map((f) => [f.name, f.content]));
   if (change.kind === 'remove') return undefined;
   const folder = await repo.readFolder(sha, change.dir);
   return folder ? Object.fromEntries(folder) : undefined;
@@ -429,5 +435,7 @@ function unchangedReason(change: FolderChange): string {
       return `${change.dir} does not exist; nothing to delete`;
     case 'restore':
       return `${change.dir} already has the content of ${change.from}; nothing to commit`;
+    case 'merge':
+      return `${change.dir} already holds these settings; nothing to commit`;
   }
 }

@@ -62,6 +62,7 @@ export function lambdaApiDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     audit: makeDynamoAuditLog(dynamo, tableName),
     authenticator: makeAuthenticator(users, clock, admin),
     gitopsRepo: publicRepoUrl(loadGitopsConfig(env).repoUrl),
+    gitopsBranch: loadGitopsConfig(env).branch,
     ...(env[ENV_FLUX_EVENTS_URL] ? { fluxEventsUrl: env[ENV_FLUX_EVENTS_URL] } : {}),
     clock,
     logger: makeLogger(),

@@ -1,78 +1,160 @@
 import { stringify } from 'yaml';
 import { ValidationError } from './errors.ts';
+import { FLUX_DIR, type FluxSettings, fluxName } from './flux-apps.ts';
 import { isDnsLabel } from './names.ts';
 
 /** The folder `<env>/flux/`: an app name no release may use. */
-export const SCAFFOLD_APP = 'flux';
+export const SCAFFOLD_APP = FLUX_DIR;
 
 /** The Secret (namespace flux-system) the user creates with the HMAC key under `token`. */
 export const DEFAULT_HMAC_SECRET = 'ferry-flux-hmac';
 
+/** The Secret with the gitops repository's credentials (`username`/`password`) the GitRepository reads. */
+export const DEFAULT_GIT_SECRET = 'ferry-gitops-auth';
+
 export interface Scaffold {
   /** The flux-events Function URL; `env=<env>` is added to it. */
   eventsUrl: string;
-  /** The Kustomization that applies this environment's folder. */
+  /** The entry Kustomization that applies `./<env>/flux`; its own events reach the env Alert. */
   kustomization: string;
   namespace: string;
+  /** The Secret with the HMAC key. */
   secretName: string;
+  /**
+   * An existing GitRepository to read (`flux-system` after `flux bootstrap --path=<env>/flux`). When set,
+   * Ferry writes no GitRepository nor entry Kustomization: the bootstrap already applies `<env>/flux`.
+   */
+  source?: string;
+  /** The gitops repository and branch the GitRepository Ferry writes points at (no credentials). */
+  repoUrl?: string;
+  branch?: string;
+  /** The Secret with the git credentials the GitRepository Ferry writes refers to. */
+  gitSecret?: string;
 }
 
-/** Validates `ferry env init` options; the URL must be absolute http(s) and carry no credentials. */
+function absoluteUrl(value: string, field: string, protocols: string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ValidationError(`${field}: "${value}" is not an absolute URL`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ValidationError(`${field}: must be ${protocols.map((p) => p.slice(0, -1)).join(' or ')}`);
+  }
+  if (url.username || url.password || url.searchParams.has('access_token')) {
+    throw new ValidationError(
+      `${field}: must not carry credentials; ${
+        field === 'url' ? 'Flux signs events with the HMAC key' : 'Flux reads them from the git Secret'
+      }`,
+    );
+  }
+  return url;
+}
+
+/** A branch name git accepts in a ref (git check-ref-format's rules that matter for a branch). */
+function isBranch(value: string): boolean {
+  const controlOrSpace = [...value].some((c) => c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f);
+  return (
+    value.length > 0 &&
+    value.length <= 255 &&
+    !controlOrSpace &&
+    !/[~^:?*[\\]|\.\.|@\{|\/\/|^[/.-]|[/.]$|\.lock$/.test(value)
+  );
+}
+
+/** Validates `ferry env init` options; URLs must be absolute and carry no credentials. */
 export function parseScaffold(input: {
+  env: string;
   eventsUrl: string | undefined;
   kustomization?: string | undefined;
   namespace?: string | undefined;
   secretName?: string | undefined;
+  source?: string | undefined;
+  repoUrl?: string | undefined;
+  branch?: string | undefined;
+  gitSecret?: string | undefined;
 }): Scaffold {
   if (!input.eventsUrl) {
     throw new ValidationError(
       'url: no Flux events URL is configured for this install; pass the flux-events Function URL',
     );
   }
-  let url: URL;
-  try {
-    url = new URL(input.eventsUrl);
-  } catch {
-    throw new ValidationError(`url: "${input.eventsUrl}" is not an absolute URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ValidationError('url: must be http or https');
-  }
-  if (url.username || url.password || url.searchParams.has('access_token')) {
-    throw new ValidationError('url: must not carry credentials; Flux signs events with the HMAC key');
-  }
+  const url = absoluteUrl(input.eventsUrl, 'url', ['http:', 'https:']);
   const name = (value: string | undefined, fallback: string, field: string) => {
     const v = value ?? fallback;
     if (!isDnsLabel(v)) throw new ValidationError(`${field}: "${v}" is not a DNS-1123 label`);
     return v;
   };
-  return {
+  const scaffold: Scaffold = {
     eventsUrl: url.toString(),
-    kustomization: name(input.kustomization, 'flux-system', 'kustomization'),
+    kustomization: '',
     namespace: name(input.namespace, 'flux-system', 'namespace'),
     secretName: name(input.secretName, DEFAULT_HMAC_SECRET, 'secretName'),
+  };
+  if (input.kustomization !== undefined) name(input.kustomization, '', 'kustomization');
+  if (input.source !== undefined) {
+    scaffold.source = name(input.source, '', 'source');
+    scaffold.kustomization = name(input.kustomization, 'flux-system', 'kustomization');
+    return scaffold;
+  }
+  if (!input.repoUrl) {
+    throw new ValidationError(
+      'repoUrl: no gitops repository URL is known; pass it, or name an existing GitRepository as source',
+    );
+  }
+  // source-controller's GitRepository accepts http, https and ssh URLs (CRD pattern ^(http|https|ssh)://).
+  scaffold.repoUrl = absoluteUrl(input.repoUrl, 'repoUrl', ['http:', 'https:', 'ssh:']).toString();
+  const branch = input.branch ?? 'main';
+  if (!isBranch(branch)) throw new ValidationError(`branch: "${branch}" is not a git branch name`);
+  scaffold.branch = branch;
+  scaffold.gitSecret = name(input.gitSecret, DEFAULT_GIT_SECRET, 'gitSecret');
+  scaffold.kustomization = name(input.kustomization, fluxName(`ferry-${input.env}`), 'kustomization');
+  return scaffold;
+}
+
+/** What the per-app files of `<env>` need from these settings (`<env>/flux/ferry.json`). */
+export function scaffoldSettings(env: string, scaffold: Scaffold): FluxSettings {
+  return {
+    namespace: scaffold.namespace,
+    source: scaffold.source ?? scaffold.kustomization,
+    provider: fluxName(`ferry-${env}`),
+    entry: scaffold.kustomization,
   };
 }
 
 /**
- * `<env>/flux/`: a `generic-hmac` Provider posting to Ferry with `env=<env>`, and an Alert for the
- * environment's Kustomization. The key lives only in the Secret the user creates; nothing secret is
- * written here.
+ * `<env>/flux/` as `ferry env init` writes it (every name in the Flux namespace):
+ * - `sync.yaml` (unless an existing GitRepository is named): a GitRepository for the gitops repository
+ *   (credentials only by Secret name) and the entry Kustomization applying `./<env>/flux`, as `flux
+ *   bootstrap --path=<env>/flux` writes gotk-sync.yaml. It applies itself once applied by hand. No
+ *   `wait`: the entry must never wait for the apps' health, or one broken app would fail it for all.
+ * - `provider.yaml`: a `generic-hmac` Provider posting to Ferry with `env=<env>`; the key lives only in
+ *   the Secret the user creates.
+ * - `alert.yaml`: an Alert for the entry Kustomization (each app's Alert is in `apps/<app>.yaml`).
+ * - `ferry.json`: these settings, read by the writer when it writes `apps/<app>.yaml`. Flux builds only
+ *   `.yaml`/`.yml` files (fluxcd/pkg kustomize/kustomize_generator.go scanManifests), so it is not applied.
  */
 export function scaffoldFiles(env: string, scaffold: Scaffold): { name: string; content: string }[] {
   const address = new URL(scaffold.eventsUrl);
   address.searchParams.set('env', env);
-  const name = `ferry-${env}`;
+  const settings = scaffoldSettings(env, scaffold);
+  const name = settings.provider as string;
+  const metadata = (n: string) => ({
+    name: n,
+    namespace: scaffold.namespace,
+    labels: { 'app.kubernetes.io/managed-by': 'ferry', 'ferry.dev/env': env },
+  });
   const provider = {
     apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
     kind: 'Provider',
-    metadata: { name, namespace: scaffold.namespace },
+    metadata: metadata(name),
     spec: { type: 'generic-hmac', address: address.toString(), secretRef: { name: scaffold.secretName } },
   };
   const alert = {
     apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
     kind: 'Alert',
-    metadata: { name, namespace: scaffold.namespace },
+    metadata: metadata(name),
     spec: {
       providerRef: { name },
       eventSeverity: 'info',
@@ -80,8 +162,35 @@ export function scaffoldFiles(env: string, scaffold: Scaffold): { name: string; 
       eventSources: [{ kind: 'Kustomization', name: scaffold.kustomization, namespace: scaffold.namespace }],
     },
   };
-  return [
+  const files = [
     { name: 'provider.yaml', content: stringify(provider) },
     { name: 'alert.yaml', content: stringify(alert) },
+    { name: 'ferry.json', content: `${JSON.stringify(settings, null, 2)}\n` },
   ];
+  if (!scaffold.source && scaffold.repoUrl) {
+    const repository = {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: metadata(settings.source),
+      spec: {
+        interval: '1m',
+        url: scaffold.repoUrl,
+        ref: { branch: scaffold.branch ?? 'main' },
+        secretRef: { name: scaffold.gitSecret ?? DEFAULT_GIT_SECRET },
+      },
+    };
+    const entry = {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: metadata(scaffold.kustomization),
+      spec: {
+        interval: '10m',
+        path: `./${env}/${FLUX_DIR}`,
+        prune: true,
+        sourceRef: { kind: 'GitRepository', name: settings.source },
+      },
+    };
+    files.unshift({ name: 'sync.yaml', content: `${stringify(repository)}---\n${stringify(entry)}` });
+  }
+  return files;
 }

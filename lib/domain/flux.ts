@@ -1,4 +1,5 @@
 import { ValidationError } from './errors.ts';
+import { appKustomizationName } from './flux-apps.ts';
 import { isDnsLabel } from './names.ts';
 
 /**
@@ -122,6 +123,26 @@ export function revisionCommit(metadata: Record<string, string>): string | undef
 /** HelmRelease events carry a chart version instead of a commit; Ferry maps them by object name. */
 export function isHelmReleaseEvent(event: FluxEvent): boolean {
   return event.involvedObject.kind === 'HelmRelease';
+}
+
+/**
+ * The app an event is about, when it names one: the Alert of an app's own Kustomization tags its events
+ * with `app` (eventMetadata), and an app's Kustomization is named `<env>.<app>` (lib/domain/flux-apps.ts),
+ * (shortened with a hash past 63 characters, so matched against the apps that have open releases).
+ * Undefined for the entry Kustomization and any other Kustomization (one that applies several apps, as a
+ * whole-environment one does).
+ */
+export function eventApp(env: string, event: FluxEvent, apps: Iterable<string>): string | undefined {
+  const tagged = event.metadata.app;
+  if (tagged && isDnsLabel(tagged)) return tagged;
+  if (event.involvedObject.kind !== 'Kustomization') return undefined;
+  const { name } = event.involvedObject;
+  for (const app of apps) {
+    if (appKustomizationName(env, app) === name) return app;
+  }
+  // An app's Kustomization with no open release (or a shortened name): still that app's alone, never a
+  // verdict for the whole environment.
+  return name.startsWith(`${env}.`) ? name.slice(env.length + 1) : undefined;
 }
 
 const KUSTOMIZE_FAILURES = new Set([

@@ -19,7 +19,7 @@ const SUBJECT: Record<Intent, string> = {
   deploy: 'deploy',
   rollback: 'roll back',
   delete: 'delete',
-  init: 'set up Flux notifications in',
+  init: 'set up Flux for',
 };
 
 export function appPath(env: string, app: string): string {

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { hasTemplate, isDnsLabelTemplate } from './names.ts';
+import { hasTemplate, isDnsLabelTemplate, isReservedAppName, RESERVED_APP_NAMES } from './names.ts';
 import {
   compact,
   invalid,
@@ -47,6 +47,11 @@ export interface Manifest {
   app: string;
   env: string;
   namespace?: string;
+  /**
+   * Ferry's own field (Gimlet has none; its decoder ignores it): `false` when the namespaces this app uses
+   * are managed elsewhere, so Ferry writes no Namespace object for them. Default true.
+   */
+  createNamespace?: boolean;
   deploy?: DeployPolicy;
   cleanup?: CleanupPolicy;
   preview?: boolean;
@@ -61,6 +66,7 @@ const MANIFEST_FIELDS = [
   'app',
   'env',
   'namespace',
+  'createNamespace',
   'deploy',
   'cleanup',
   'preview',
@@ -79,9 +85,10 @@ export function parseManifest(value: unknown, path: string): Manifest {
   const at = (key: string) => join(path, key);
   const namespace = optionalString(f.namespace, at('namespace'), 63);
   const manifest = compact<Manifest>({
-    app: dnsLabel(f.app, at('app')),
+    app: appName(f.app, at('app')),
     env: dnsLabel(f.env, at('env')),
     namespace: namespace === undefined ? undefined : dnsLabel(namespace, at('namespace')),
+    createNamespace: optionalBoolean(f.createNamespace, at('createNamespace')),
     deploy: parseDeploy(f.deploy, at('deploy')),
     cleanup: parseCleanup(f.cleanup, at('cleanup')),
     preview: optionalBoolean(f.preview, at('preview')),
@@ -96,6 +103,17 @@ export function parseManifest(value: unknown, path: string): Manifest {
     invalid(path, 'needs a chart (chart.name) or raw manifests');
   }
   return manifest;
+}
+
+function appName(value: unknown, path: string): string {
+  const app = dnsLabel(value, path);
+  if (isReservedAppName(app)) {
+    invalid(
+      path,
+      `"${app}" is reserved: Flux uses ${RESERVED_APP_NAMES.map((n) => `<env>/${n}/`).join(' and ')}`,
+    );
+  }
+  return app;
 }
 
 function dnsLabel(value: unknown, path: string): string {
@@ -154,7 +172,17 @@ function parseChart(value: unknown, path: string): Chart | undefined {
     if (repository !== undefined || version !== undefined) invalid(join(path, 'name'), 'is required');
     return undefined;
   }
+  // Refused when shipped, not when deployed: Flux installs charts from Helm or OCI repositories here.
+  if (isGitChart(name)) invalid(join(path, 'name'), GIT_CHART);
   return compact<Chart>({ repository, name, version });
+}
+
+export const GIT_CHART =
+  'git charts are not supported; publish the chart to a Helm or OCI repository and set chart.repository';
+
+/** Gimlet's git chart forms: `git@host:org/repo.git` and `https://host/org/repo.git?path=...`. */
+export function isGitChart(name: string): boolean {
+  return name.startsWith('git@') || /\.git($|[/?#])/.test(name);
 }
 
 function yamlText(value: unknown, path: string): string | undefined {

@@ -6,6 +6,17 @@ export function isDnsLabel(value: string): boolean {
   return DNS_LABEL.test(value);
 }
 
+/**
+ * Names Flux itself uses next to the apps of an environment: `flux bootstrap` writes `<path>/flux-system/`
+ * (its own controllers, which `prune: true` could garbage-collect), and Ferry's `ferry env init` writes
+ * `<env>/flux/`. No app, preview or rendered app name may take them.
+ */
+export const RESERVED_APP_NAMES: readonly string[] = ['flux', 'flux-system'];
+
+export function isReservedAppName(value: string): boolean {
+  return RESERVED_APP_NAMES.includes(value);
+}
+
 export function hasTemplate(value: string): boolean {
   return value.includes('{{');
 }

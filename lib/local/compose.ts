@@ -61,6 +61,7 @@ export function localApiDeps(options: LocalWiring): ApiDeps {
     audit: makeDynamoAuditLog(options.dynamo, options.tableName),
     authenticator: makeAuthenticator(users, clock),
     gitopsRepo: publicRepoUrl(options.gitops.url),
+    gitopsBranch: options.gitops.branch,
     clock,
     logger: options.logger,
   };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { signatureMatches } from '../../lib/app/signature.ts';
 import { ValidationError } from '../../lib/domain/errors.ts';
 import { eventEnvironment, parseFluxEvent, revisionCommit, verdictOf } from '../../lib/domain/flux.ts';
-import { parseScaffold, scaffoldFiles } from '../../lib/domain/flux-scaffold.ts';
+import { parseScaffold } from '../../lib/domain/flux-scaffold.ts';
 import { fluxEventBody, sign } from '../support/flux.ts';
 
 const SHA = '1eabc9a0f3c6b3d2e4f5a6b7c8d9e0f1a2b3c4d5';
@@ -135,21 +135,7 @@ describe('signatureMatches', () => {
   });
 });
 
-describe('env init scaffolding', () => {
-  it('writes a generic-hmac Provider with env= and an Alert, and no secret', () => {
-    const files = scaffoldFiles(
-      'staging',
-      parseScaffold({ eventsUrl: 'https://abc.lambda-url.eu-west-1.on.aws/' }),
-    );
-    const text = files.map((f) => f.content).join('\n');
-    expect(files.map((f) => f.name)).toEqual(['provider.yaml', 'alert.yaml']);
-    expect(text).toContain('type: generic-hmac');
-    expect(text).toContain('address: https://abc.lambda-url.eu-west-1.on.aws/?env=staging');
-    expect(text).toContain('name: ferry-flux-hmac');
-    expect(text).toContain('kind: Kustomization');
-    expect(text).not.toMatch(/token:/);
-  });
-
+describe('env init settings', () => {
   it.each([
     [{ eventsUrl: undefined }, /no Flux events URL/],
     [{ eventsUrl: 'not a url' }, /not an absolute URL/],
@@ -157,7 +143,15 @@ describe('env init scaffolding', () => {
     [{ eventsUrl: 'https://u:p@x/' }, /credentials/],
     [{ eventsUrl: 'https://x/?access_token=t' }, /credentials/],
     [{ eventsUrl: 'https://x/', kustomization: 'A_B' }, /kustomization/],
+    [{ eventsUrl: 'https://x/' }, /repoUrl: no gitops repository URL/],
+    [
+      { eventsUrl: 'https://x/', repoUrl: 'https://user:token@github.com/o/r' },
+      /repoUrl: must not carry credentials/,
+    ],
+    [{ eventsUrl: 'https://x/', repoUrl: 'git@github.com:o/r.git' }, /repoUrl: .* not an absolute URL/],
+    [{ eventsUrl: 'https://x/', repoUrl: 'https://github.com/o/r', branch: 'a..b' }, /branch: "a..b"/],
+    [{ eventsUrl: 'https://x/', source: 'Flux_System' }, /source: "Flux_System"/],
   ])('refuses %j', (input, message) => {
-    expect(() => parseScaffold(input)).toThrow(message);
+    expect(() => parseScaffold({ env: 'staging', ...input })).toThrow(message);
   });
 });

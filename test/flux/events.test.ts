@@ -307,7 +307,7 @@ describe('Flux events move releases to succeeded or failed', () => {
     expect(logged).not.toContain(KEY);
   });
 
-  it('env init commits a generic-hmac Provider and an Alert through the writer, with no key in git', async () => {
+  it('env init commits the GitRepository, entry, Provider and Alert through the writer, with no key in git', async () => {
     const e = newEnv();
     const created = await t.request('POST', `/api/environments/${e}/init`, { body: {} });
     expect(created.status).toBe(201);
@@ -316,7 +316,9 @@ describe('Flux events move releases to succeeded or failed', () => {
     const repo = t.clone();
     expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD', `${e}/flux`).trim().split('\n')).toEqual([
       `${e}/flux/alert.yaml`,
+      `${e}/flux/ferry.json`,
       `${e}/flux/provider.yaml`,
+      `${e}/flux/sync.yaml`,
     ]);
     const provider = repo.git('show', `HEAD:${e}/flux/provider.yaml`);
     expect(provider).toContain('type: generic-hmac');
@@ -341,8 +343,9 @@ describe('Flux events move releases to succeeded or failed', () => {
     expect(badUrl.body.error.message).toContain('url: must not carry credentials');
     const badEnv = await t.request('POST', '/api/environments/Bad_Env/init', { body: {} });
     expect(badEnv.status).toBe(400);
-    const shipped = await t.ship(artifact({}, [{ app: 'flux', env: e, manifests: cm('flux', 'x') }]));
-    const flux = await t.request('POST', '/api/releases', { body: { env: e, artifactId: shipped.id } });
+    const flux = await t.request('POST', '/api/artifact', {
+      body: artifact({}, [{ app: 'flux', env: e, manifests: cm('flux', 'x') }]),
+    });
     expect(flux.status).toBe(400);
     expect(flux.body.error.message).toContain('"flux" is reserved');
   });

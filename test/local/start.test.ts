@@ -95,7 +95,7 @@ describe('npm start', () => {
       '[Ferry] deploy staging/shop',
       '[Ferry] deploy staging/shop',
     ]);
-    expect(out).toContain('helmrelease.yaml\nhelmrepository.yaml\nrelease.json\n');
+    expect(out).toContain('helmrelease.yaml\nhelmrepository.yaml\nnamespace-shop.yaml\nrelease.json\n');
     expect(out).toContain('ROLLED BACK');
     expect(out).toMatch(/ON HOLD/);
     expect(out).toContain('staging/shop: automatic deploys resumed\n');

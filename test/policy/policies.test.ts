@@ -250,9 +250,9 @@ describe('policy-based releases, previews, promotion and dry-run on the local st
       [
         '--- a/staging/shop/configmap-shop.yaml',
         '+++ b/staging/shop/configmap-shop.yaml',
-        '@@ -3,4 +3,4 @@',
-        ' metadata:',
+        '@@ -4,4 +4,4 @@',
         '   name: shop',
+        '   namespace: default',
         ' data:',
         '-  value: "staging-one"',
         '+  value: "staging-two"',

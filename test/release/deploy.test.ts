@@ -31,6 +31,7 @@ describe('deploy through the queue and the writer', () => {
     expect(message).toContain(`Ferry-Request-Id: ${created.body.id}`);
     expect(message).toContain(`Ferry-Artifact-Id: ${shipped.id}`);
     expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD').trim().split('\n')).toEqual([
+      'staging/flux/apps/web.yaml',
       'staging/web/configmap-web.yaml',
       'staging/web/release.json',
     ]);

@@ -1,13 +1,17 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { promisify } from 'node:util';
+import { expect, inject } from 'vitest';
 import { bootstrapAdmin } from '../../lib/app/users.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../lib/local/stack.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
+import { assertFluxApplies, type FluxApplyOptions, fluxPaths } from './flux-oracle.ts';
 import { type RequestOptions, requestJson } from './http.ts';
+
+const execFileAsync = promisify(execFile);
 
 export interface TestStack {
   stack: LocalStack;
@@ -21,8 +25,12 @@ export interface TestStack {
   settle(id: string, timeoutMs?: number): Promise<any>;
   /** Like settle, for many requests: one poll per pending request per round, so polling stays light. */
   settleAll(ids: string[], timeoutMs?: number): Promise<any[]>;
-  /** `git` run against a fresh clone of the gitops remote. */
-  clone(): { dir: string; git(...args: string[]): string };
+  /**
+   * `git` run against a fresh clone of the gitops remote. Every tree cloned is also judged by the Flux
+   * oracle (each app folder built as kustomize-controller would); close() fails with its report when Flux
+   * would not apply one. `fluxCheck: false` for a test that makes a broken tree on purpose.
+   */
+  clone(options?: { fluxCheck?: boolean }): { dir: string; git(...args: string[]): string };
   close(): Promise<void>;
 }
 
@@ -33,8 +41,9 @@ export interface TestStack {
 export async function startTestStack(
   options: Partial<
     Pick<LocalStackOptions, 'remote' | 'fluxHmacKey' | 'notify' | 'policy' | 'githubWebhookSecret'>
-  > = {},
+  > & { flux?: FluxApplyOptions } = {},
 ): Promise<TestStack> {
+  const { flux: fluxOptions, ...stackOptions } = options;
   const logs: string[] = [];
   const stack = await startLocalStack({
     port: 0,
@@ -44,12 +53,13 @@ export async function startTestStack(
       if (process.env.FERRY_TEST_LOGS) appendFileSync(process.env.FERRY_TEST_LOGS, `${line}\n`);
     }),
     shared: { dynamoEndpoint: inject('dynamoEndpoint'), tableName: `s-${randomUUID()}` },
-    ...options,
+    ...stackOptions,
   });
   const adminToken = (await bootstrapAdmin(stack.deps.users, stack.deps.clock)) as string;
   const request: TestStack['request'] = (method, path, opts) =>
     requestJson(stack.http.url, method, path, { token: adminToken, ...opts });
   const clones: string[] = [];
+  const checks: Promise<string | undefined>[] = [];
 
   return {
     stack,
@@ -92,15 +102,45 @@ export async function startTestStack(
       }
       return ids.map((id) => done.get(id));
     },
-    clone() {
+    clone({ fluxCheck = true } = {}) {
       const dir = mkdtempSync(join(tmpdir(), 'ferry-clone-'));
       clones.push(dir);
       execFileSync('git', ['clone', '-q', stack.gitops.url, dir], { stdio: 'pipe' });
+      if (fluxCheck)
+        checks.push(fluxCheckOf(dir, expect.getState().currentTestName ?? 'a test', fluxOptions));
       return { dir, git: (...args) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }) };
     },
     async close() {
+      const reports = (await Promise.all(checks)).filter((r) => r !== undefined);
       await stack.stop();
       for (const dir of clones) rmSync(dir, { recursive: true, force: true });
+      if (reports.length > 0) throw new Error(reports.join('\n'));
     },
   };
+}
+
+/**
+ * The oracle runs on its own checkout of the clone's HEAD, asynchronously: building every app folder takes
+ * a while, the stack's HTTP server shares this event loop, and the test may go on to change its clone.
+ */
+async function fluxCheckOf(
+  clone: string,
+  test: string,
+  options?: FluxApplyOptions,
+): Promise<string | undefined> {
+  const sha = execFileSync('git', ['-C', clone, 'rev-parse', '--verify', '-q', 'HEAD'], {
+    encoding: 'utf8',
+  }).trim();
+  if (!sha) return undefined;
+  const snapshot = mkdtempSync(join(tmpdir(), 'ferry-flux-check-'));
+  try {
+    await execFileAsync('git', ['clone', '-q', '--no-checkout', clone, snapshot]);
+    await execFileAsync('git', ['-C', snapshot, 'checkout', '-q', sha]);
+    await assertFluxApplies(snapshot, fluxPaths(snapshot), options);
+    return undefined;
+  } catch (error) {
+    return `${test} (gitops ${sha.slice(0, 7)}): ${(error as Error).message}`;
+  } finally {
+    rmSync(snapshot, { recursive: true, force: true });
+  }
 }

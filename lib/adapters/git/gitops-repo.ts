@@ -120,21 +120,39 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     return trees.get(oid) ?? remember(trees, oid, (await git.readTree({ fs, gitdir, oid, cache })).tree);
   }
 
-  /** Writes the trees from `segments`' leaf up to the root; undefined for a tree that became empty. */
+  /**
+   * Writes the trees from `segments`' leaf (a tree, or a blob when `blob` is set) up to the root;
+   * undefined for a tree that became empty.
+   */
   async function replacePath(
     treeOid: string | undefined,
     segments: string[],
     leaf: string | undefined,
+    blob = false,
   ): Promise<string | undefined> {
     const [name, ...rest] = segments;
     if (name === undefined) return leaf;
     const entries = await treeOf(treeOid);
     const existing = entries.find((e) => e.path === name);
-    const child = await replacePath(existing?.type === 'tree' ? existing.oid : undefined, rest, leaf);
     const next = entries.filter((e) => e.path !== name);
-    if (child) next.push({ mode: TREE_MODE, path: name, oid: child, type: 'tree' });
+    if (rest.length === 0 && blob) {
+      if (leaf) next.push({ mode: FILE_MODE, path: name, oid: leaf, type: 'blob' });
+    } else {
+      const child = await replacePath(existing?.type === 'tree' ? existing.oid : undefined, rest, leaf, blob);
+      if (child) next.push({ mode: TREE_MODE, path: name, oid: child, type: 'tree' });
+    }
     if (next.length === 0) return undefined;
     return writeTree(next);
+  }
+
+  /** Sets (or, for undefined content, removes) one file under `root`. */
+  async function editPath(
+    root: string | undefined,
+    path: string,
+    content: string | undefined,
+  ): Promise<string | undefined> {
+    const blob = content === undefined ? undefined : await objects.write('blob', Buffer.from(content));
+    return replacePath(root, path.split('/'), blob, true);
   }
 
   /** The tree oid of `dir` at `commit`, or undefined when the commit does not have it. */
@@ -149,7 +167,7 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     return oid;
   }
 
-  async function folderTree(change: FolderChange): Promise<string | undefined> {
+  async function folderTree(change: Exclude<FolderChange, { kind: 'merge' }>): Promise<string | undefined> {
     if (change.kind === 'remove') return undefined;
     if (change.kind === 'restore') return dirAt(change.from, change.dir);
     const tree: TreeEntry[] = [];
@@ -307,8 +325,15 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     async commit(parent, change, message, at) {
       await init();
       const rootBefore = parent ? (await readCommit(parent)).tree : undefined;
-      const leaf = await folderTree(change);
-      const root = (await replacePath(rootBefore, change.dir.split('/'), leaf)) ?? (await writeTree([]));
+      let tree: string | undefined = rootBefore;
+      if (change.kind === 'merge') {
+        for (const file of change.files)
+          tree = await editPath(tree, `${change.dir}/${file.name}`, file.content);
+      } else {
+        tree = await replacePath(rootBefore, change.dir.split('/'), await folderTree(change));
+      }
+      for (const edit of change.edits ?? []) tree = await editPath(tree, edit.path, edit.content);
+      const root = tree ?? (await writeTree([]));
       if (root === rootBefore) return undefined;
       const timestamp = Math.floor(at.getTime() / 1000);
       return objects.write(
@@ -353,6 +378,12 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
         files.set(entry.path, Buffer.from(blob).toString('utf8'));
       }
       return files;
+    },
+
+    async listFolders(sha, dir) {
+      const oid = await dirAt(sha, dir);
+      if (!oid) return [];
+      return (await treeOf(oid)).filter((e) => e.type === 'tree').map((e) => e.path);
     },
 
     async push(expected, head) {

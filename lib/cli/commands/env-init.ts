@@ -10,25 +10,60 @@ const OPTIONS = {
   kustomization: { type: 'string' },
   namespace: { type: 'string' },
   'secret-name': { type: 'string' },
+  source: { type: 'string' },
+  'repo-url': { type: 'string' },
+  branch: { type: 'string' },
+  'git-secret': { type: 'string' },
+} as const;
+
+/** CLI flag → request body field. */
+const FIELDS = {
+  url: 'url',
+  kustomization: 'kustomization',
+  namespace: 'namespace',
+  'secret-name': 'secretName',
+  source: 'source',
+  'repo-url': 'repoUrl',
+  branch: 'branch',
+  'git-secret': 'gitSecret',
 } as const;
 
 const FLAGS: HelpRow[] = [
   ['--url <url>', "Ferry's flux-events URL (default: the install's Function URL)"],
-  ['--kustomization <name>', 'the Flux Kustomization that applies the environment (default flux-system)'],
-  ['--namespace <ns>', 'namespace of the Kustomization, Provider and Alert (default flux-system)'],
+  ['--repo-url <url>', "the gitops repository Flux reads (default: Ferry's, without credentials)"],
+  ['--branch <name>', "the gitops branch (default: Ferry's)"],
+  [
+    '--git-secret <name>',
+    'the Secret with git credentials for the GitRepository (default ferry-gitops-auth)',
+  ],
+  [
+    '--source <name>',
+    'use this existing GitRepository (flux-system after `flux bootstrap --path=<env>/flux`); writes no sync.yaml',
+  ],
+  [
+    '--kustomization <name>',
+    'the entry Kustomization applying <env>/flux (default ferry-<env>, or flux-system)',
+  ],
+  ['--namespace <ns>', 'namespace of the Flux objects Ferry writes (default flux-system)'],
   ['--secret-name <name>', 'the Secret holding the HMAC key under `token` (default ferry-flux-hmac)'],
   ...REQUEST_HELP,
 ];
 
 export const envInit: Command = {
   name: NAME,
-  summary: 'commit the Flux Provider and Alert that report an environment back to Ferry',
+  summary: 'commit what a cluster needs to apply an environment and report back to Ferry',
   usage: `Usage: ferry env init <env> [flags]
 
-Commits <env>/flux/provider.yaml (a generic-hmac Provider posting to Ferry with env=<env>) and
-<env>/flux/alert.yaml (an Alert for the environment's Kustomization) through the writer. No key is
-written to the repository: create the Secret in the cluster yourself, with the environment's own key,
-derived from Ferry's (HMAC-SHA256 of "ferry-flux-events/<env>" under FERRY_FLUX_HMAC_KEY, in hex):
+Commits <env>/flux/ through the writer:
+  sync.yaml      a GitRepository for the gitops repository and the entry Kustomization ferry-<env>
+                 applying ./<env>/flux (not written with --source)
+  provider.yaml  a generic-hmac Provider posting to Ferry with env=<env>
+  alert.yaml     an Alert for the entry Kustomization
+  ferry.json     these settings; every app's own Kustomization and Alert (<env>/flux/apps/<app>.yaml,
+                 written on each deploy) use them, and existing apps' files are rewritten now
+No secret is written to the repository: create the Secrets in the cluster yourself (README, "Connect a
+cluster"), the HMAC one with the environment's own key, derived from Ferry's (HMAC-SHA256 of
+"ferry-flux-events/<env>" under FERRY_FLUX_HMAC_KEY, in hex), then apply <env>/flux/sync.yaml once:
 
   key=$(printf 'ferry-flux-events/%s' "<env>" | openssl dgst -sha256 -hmac "$FERRY_FLUX_HMAC_KEY" -r | cut -d' ' -f1)
   kubectl -n flux-system create secret generic ferry-flux-hmac --from-literal=token="$key"
@@ -42,10 +77,10 @@ ${flagHelp(FLAGS)}`,
     if (env === undefined) throw new UsageError(`${NAME}: missing <env>`);
     if (extra.length > 0) throw new UsageError(`${NAME}: unexpected argument "${extra[0]}"`);
     const body: Record<string, string> = {};
-    if (values.url !== undefined) body.url = values.url;
-    if (values.kustomization !== undefined) body.kustomization = values.kustomization;
-    if (values.namespace !== undefined) body.namespace = values.namespace;
-    if (values['secret-name'] !== undefined) body.secretName = values['secret-name'];
+    for (const [flag, field] of Object.entries(FIELDS)) {
+      const value = values[flag as keyof typeof FIELDS];
+      if (value !== undefined) body[field] = value;
+    }
     await submitRequest(values, io, `/api/environments/${encodeURIComponent(env)}/init`, body);
   },
 };

@@ -1,21 +1,26 @@
 import { parseAllDocuments, stringify } from 'yaml';
-import { isPlainObject, join } from '../validate.ts';
+import { isDnsLabel } from '../names.ts';
+import { compact, isPlainObject, join } from '../validate.ts';
 import { RenderError } from './errors.ts';
+import { isClusterScoped } from './namespaces.ts';
 
 /** One Kubernetes object from a multi-document YAML string, with its text as the author wrote it. */
 export interface KubernetesDocument {
   apiVersion: string;
   kind: string;
   name: string;
+  /** metadata.namespace as written, or as Ferry set it. */
+  namespace?: string;
   text: string;
 }
 
 /**
  * Splits multi-document YAML into Kubernetes objects. Empty documents are skipped; anything else that is
  * not a mapping with apiVersion, kind and metadata.name fails naming its index (`manifests[2]`), because
- * Flux fails the whole environment on one such document.
+ * Flux fails the whole environment on one such document. With `namespace`, a namespaced object without
+ * one gets it (Flux's dry-run refuses a namespaced object without a namespace).
  */
-export function kubernetesDocuments(text: string, path: string): KubernetesDocument[] {
+export function kubernetesDocuments(text: string, path: string, namespace?: string): KubernetesDocument[] {
   const objects: KubernetesDocument[] = [];
   // Big integers stay exact: re-serialised text must mean what the author wrote.
   parseAllDocuments(text, { intAsBigInt: true }).forEach((doc, i) => {
@@ -34,9 +39,27 @@ export function kubernetesDocuments(text: string, path: string): KubernetesDocum
     if (!isPlainObject(value) || !nonEmpty(value.apiVersion) || !nonEmpty(value.kind) || !nonEmpty(name)) {
       throw new RenderError(`${at}: is not a Kubernetes object (needs apiVersion, kind and metadata.name)`);
     }
+    let objectNamespace = isPlainObject(metadata) ? metadata.namespace : undefined;
+    if (objectNamespace !== undefined && objectNamespace !== null && !isDnsLabel(String(objectNamespace))) {
+      throw new RenderError(
+        `${at}: metadata.namespace must be a DNS-1123 label, got ${JSON.stringify(objectNamespace)}`,
+      );
+    }
+    if (!objectNamespace && namespace !== undefined && !isClusterScoped(value.apiVersion, value.kind)) {
+      doc.setIn(['metadata', 'namespace'], namespace);
+      objectNamespace = namespace;
+    }
     // The author's own formatting, comments and scalar styles are kept; only a leading `---` goes.
     const body = doc.toString({ directives: false, lineWidth: 0 });
-    objects.push({ apiVersion: value.apiVersion, kind: value.kind, name, text: withNewline(body) });
+    objects.push(
+      compact({
+        apiVersion: value.apiVersion,
+        kind: value.kind,
+        name,
+        namespace: objectNamespace ? String(objectNamespace) : undefined,
+        text: withNewline(body),
+      }),
+    );
   });
   return objects;
 }

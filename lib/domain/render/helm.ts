@@ -1,8 +1,9 @@
-import type { Chart, Manifest } from '../manifest.ts';
+import { type Chart, GIT_CHART, isGitChart, type Manifest } from '../manifest.ts';
 import { compact, join } from '../validate.ts';
 import { RenderError } from './errors.ts';
 import { objectFile, type RenderedFile } from './files.ts';
 import type { KustomizePatch } from './kustomize.ts';
+import { DEFAULT_NAMESPACE } from './namespaces.ts';
 
 export const HELM_RELEASE_FILE = 'helmrelease.yaml';
 export const HELM_REPOSITORY_FILE = 'helmrepository.yaml';
@@ -10,7 +11,6 @@ export const HELM_REPOSITORY_FILE = 'helmrepository.yaml';
 // How often Flux re-checks the release for drift and the repository index for new chart versions;
 // a new commit is applied on the Kustomization's own schedule, not after this interval.
 const INTERVAL = '5m';
-const DEFAULT_NAMESPACE = 'default';
 
 /**
  * A Flux HelmRelease and the HelmRepository it installs from.
@@ -60,15 +60,11 @@ export function helmFiles(
 }
 
 /**
- * GimletD cloned git charts at render time; Ferry renders without I/O and Flux installs from Helm
+ * GimletD cloned git charts at render time (a templated name is checked again here, once rendered); Ferry renders without I/O and Flux installs from Helm
  * repositories, so a git chart is refused with what to do instead.
  */
 function chartRepository(chart: Chart, path: string): string {
-  if (chart.name.startsWith('git@') || /\.git($|[/?#])/.test(chart.name)) {
-    throw new RenderError(
-      `${join(path, 'name')}: git charts are not supported; publish the chart to a Helm or OCI repository and set chart.repository`,
-    );
-  }
+  if (isGitChart(chart.name)) throw new RenderError(`${join(path, 'name')}: ${GIT_CHART}`);
   if (chart.name.includes('://')) {
     throw new RenderError(
       `${join(path, 'name')}: must be a chart name; put the repository URL in chart.repository`,

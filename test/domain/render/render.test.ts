@@ -41,8 +41,17 @@ describe('renderManifest with a chart', () => {
     // Act
     const files = renderManifest(manifest);
     // Assess
-    expect(files.map((f) => f.name)).toEqual(['helmrelease.yaml', 'helmrepository.yaml']);
+    expect(files.map((f) => f.name)).toEqual([
+      'helmrelease.yaml',
+      'helmrepository.yaml',
+      'namespace-shop.yaml',
+    ]);
     expect(byName(files)).toEqual({
+      'namespace-shop.yaml': {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'shop', annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' } },
+      },
       'helmrelease.yaml': {
         apiVersion: 'helm.toolkit.fluxcd.io/v2',
         kind: 'HelmRelease',
@@ -117,19 +126,24 @@ describe('renderManifest with a chart', () => {
     });
   });
 
-  it('writes raw manifests next to the HelmRelease without a kustomization', () => {
+  it('writes raw manifests next to the HelmRelease without a kustomization when nothing patches them', () => {
     const files = renderManifest({
       app: 'web',
       env: 'staging',
       chart,
       manifests: deployment,
-      strategicMergePatches: deployment,
+      strategicMergePatches: service,
     });
     expect(files.map((f) => f.name)).toEqual([
       'deployment-web.yaml',
       'helmrelease.yaml',
       'helmrepository.yaml',
     ]);
+    expect(byName(files)['helmrelease.yaml']).toMatchObject({
+      spec: {
+        postRenderers: [{ kustomize: { patches: [{ patch: expect.stringContaining('kind: Service') }] } }],
+      },
+    });
   });
 
   it.each([
@@ -157,12 +171,14 @@ describe('renderManifest with raw manifests', () => {
       manifests: `---\n${deployment}---\n---\n${service}`,
     });
     expect(files.map((f) => f.name)).toEqual(['deployment-web.yaml', 'service-web.yaml']);
-    expect(files[0]?.content).toBe(deployment);
+    expect(files[0]?.content).toBe(
+      deployment.replace('  name: web\n', '  name: web\n  namespace: default\n'),
+    );
     expect(files[1]?.content).toContain('# the public face');
     expect(parse(files[1]?.content ?? '')).toEqual({
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'web' },
+      metadata: { name: 'web', namespace: 'default' },
       spec: { ports: [{ port: 80 }] },
     });
   });
@@ -216,8 +232,14 @@ describe('renderManifest with raw manifests', () => {
       metadata: { name: 'web' },
       resources: ['deployment-web.yaml', 'service-web.yaml'],
       patches: [
-        { patch: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n' },
-        { patch: '- op: remove\n  path: /spec/ports\n', target: { kind: 'Service', name: 'web' } },
+        {
+          patch: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n',
+          target: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'web', namespace: 'default' },
+        },
+        {
+          patch: '- op: remove\n  path: /spec/ports\n',
+          target: { version: 'v1', kind: 'Service', name: 'web', namespace: 'default' },
+        },
       ],
     });
   });
