@@ -20,6 +20,15 @@ import {
   utf8,
   utf8Length,
 } from './go-values.ts';
+import {
+  allMatches,
+  compileRegex,
+  execRegex,
+  expandReplacement,
+  RegexUnsupported,
+  slice,
+  subject,
+} from './re2.ts';
 
 /**
  * The Sprig v3.3.0 functions Ferry implements (Masterminds/sprig functions.go genericMap, which Gimlet
@@ -251,6 +260,43 @@ const printed = (args: GoValue[]) => args.reduce<number>((n, a) => n + approxLen
 // Declared apart: inside the object literal TypeScript takes `toString` for Object.prototype's.
 const TO_STRING: GoFunction = { params: ['any'], size: printed, call: ([v]) => strval(val(v)) };
 
+/** sprig regexMatch: a pattern that does not compile is simply no match (mustRegexMatch fails instead). */
+function regexMatch(pattern: string, s: string, must: boolean): boolean {
+  let re: ReturnType<typeof compileRegex>;
+  try {
+    re = compileRegex(pattern);
+  } catch (error) {
+    if (must || error instanceof RegexUnsupported) throw error;
+    return false;
+  }
+  return execRegex(re, subject(s).cps, 0) !== undefined;
+}
+
+/** Go's ReplaceAllString / ReplaceAllLiteralString. */
+function regexReplace(pattern: string, s: string, repl: string, literal: boolean): string {
+  const re = compileRegex(pattern);
+  const input = subject(s);
+  let out = '';
+  let last = 0;
+  for (const caps of allMatches(re, input.cps)) {
+    const [start = 0, end = 0] = caps;
+    out += slice(input, last, start) + (literal ? repl : expandReplacement(re, repl, input, caps));
+    last = end;
+  }
+  return out + slice(input, last, input.cps.length);
+}
+
+function regexFindAll(pattern: string, s: string, n: number): GoList {
+  const input = subject(s);
+  const matches = allMatches(compileRegex(pattern), input.cps).map(([start = 0, end = 0]) =>
+    slice(input, start, end),
+  );
+  return new GoList(n < 0 ? matches : matches.slice(0, n), '[]string');
+}
+
+/** Replacements can grow the text by the replacement's length per character, at most. */
+const replaced = ([, s, repl]: GoValue[]) => (str(s).length + 1) * (str(repl).length + 1);
+
 export const SPRIG: Record<string, GoFunction> = {
   sanitizeDNSName: strings(1, sanitizeDnsName),
   // Defaults and flow
@@ -342,6 +388,24 @@ export const SPRIG: Record<string, GoFunction> = {
   ),
   b64dec: strings(1, b64dec),
   toJson: { params: ['any'], size: (args) => printed(args) * 6, call: ([v]) => toJson(val(v)) },
+  // Regular expressions (RE2 syntax, linear time: re2.ts)
+  regexMatch: strings(2, (re = '', s = '') => regexMatch(re, s, false)),
+  mustRegexMatch: strings(2, (re = '', s = '') => regexMatch(re, s, true)),
+  regexFind: strings(2, (re = '', s = '') => {
+    const input = subject(s);
+    const caps = execRegex(compileRegex(re), input.cps, 0);
+    return caps ? slice(input, caps[0] ?? 0, caps[1] ?? 0) : '';
+  }),
+  regexFindAll: {
+    params: ['string', 'string', 'int'],
+    call: ([re, s, n]) => regexFindAll(str(re), str(s), int(n)),
+  },
+  regexReplaceAll: strings(3, (re = '', s = '', repl = '') => regexReplace(re, s, repl, false), replaced),
+  regexReplaceAllLiteral: strings(
+    3,
+    (re = '', s = '', repl = '') => regexReplace(re, s, repl, true),
+    replaced,
+  ),
   // Lists
   list: anyArgs((args) => new GoList(args)),
   splitList: strings(2, (sep = '', s = '') => new GoList(splitGo(s, sep), '[]string')),

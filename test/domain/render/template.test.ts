@@ -204,6 +204,28 @@ const PARITY: [source: string, template: string, expected: string][] = [
   ['sprig', '{{ sha1sum "Hello world!" }}', 'd3486ae9136e7856bc42212385ea797094475802'],
   ['sprig', '{{ b64enc "hello" }} {{ b64dec "aGVsbG8=" }}', 'aGVsbG8= hello'],
   ['src', '{{ b64dec "not base64!" }}', 'illegal base64 data at input byte 3'],
+  // Sprig regex functions over Go's RE2 ([re] pkg.go.dev/regexp examples: ReplaceAllString, FindAllString)
+  ['re', '{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "T" }}', '-T-T-'],
+  ['re', '{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "$1" }}', '--xx-'],
+  ['re', '{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "$1W" }}', '---'],
+  ['re', '{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }}', '-W-xxW-'],
+  ['re', '{{ regexReplaceAllLiteral "a(x*)b" "-ab-axxb-" "${1}" }}', '-${1}-${1}-'],
+  ['re', '{{ regexReplaceAll "a*" "baaac" "X" }} {{ regexReplaceAll "" "abc" "-" }}', 'XbXcX -a-b-c-'],
+  [
+    're',
+    '{{ regexFindAll "a." "paranormal" -1 }} {{ regexFindAll "a." "paranormal" 2 }}',
+    '[ar an al] [ar an]',
+  ],
+  ['re', '{{ regexReplaceAll "(a|ab)(c|bcd)(d*)" "abcd" "[$1|$2|$3]" }}', '[a|bcd|]'],
+  ['re', '{{ regexReplaceAll `(?P<major>[0-9]+)\\.(?P<minor>[0-9]+)` .TAG "$minor.$major" }}', 'v2.1.3'],
+  ['sprig', '{{ regexMatch `^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,}$` "test@acme.com" }}', 'true'],
+  ['sprig', '{{ regexFind "[a-zA-Z][1-9]" "abcd1234" }} {{ regexMatch "[" "x" }}', 'd1 false'],
+  [
+    're',
+    '{{ regexMatch "(?i)^FEATURE/" .BRANCH }} {{ regexMatch `\\bMy_` .BRANCH }} {{ regexMatch `y\\b` .BRANCH }} {{ regexMatch "[[:digit:]]" .SHA }}',
+    'true true false true',
+  ],
+  ['re', '{{ regexReplaceAll "." "😀İ" "-" }}', '--'],
   // Unicode: Go strings are bytes, and Go case-maps rune by rune with simple mappings
   ['src', '{{ lower .CITY }} {{ upper "straße" }} {{ lower "ΟΔΟΣ" }}', 'istanbul STRAßE οδοσ'],
   ['src', '{{ title "ǆemal élan" }} {{ upper "ᾳ" }}', 'ǅemal Élan ᾼ'],
@@ -266,6 +288,11 @@ const ERRORS: [template: string, message: string][] = [
   ['{{ len 3 }}', 'len of type int'],
   ['{{ fail "no image tag" }}', 'error calling fail: no image tag'],
   ['{{ 99999999999999999999 }}', 'integer overflow'],
+  ['{{ mustRegexMatch "[" "x" }}', 'error parsing regexp: missing closing ]'],
+  ['{{ regexReplaceAll "a**" "x" "y" }}', 'invalid nested repetition operator'],
+  ['{{ regexMatch `\\pL` "x" }}', 'uses \\p, which Ferry does not support'],
+  ['{{ regexMatch `\\j` "x" }}|{{ mustRegexMatch `\\j` "x" }}', 'invalid escape sequence: `\\j`'],
+  ['{{ "\\." }}', 'invalid syntax in string'],
 ];
 
 describe('template errors', () => {
@@ -306,6 +333,14 @@ describe('template limits', () => {
     const doubling = `{{ $s := "${'x'.repeat(1024)}" }}${'{{ $s = replace "x" "xx" $s }}'.repeat(40)}{{ $s }}`;
     expect(errorOf(doubling).message).toContain('renders more than');
     expect(errorOf(`{{ range 10000 }}${'y'.repeat(1000)}{{ end }}`).message).toContain('renders more than');
+  });
+
+  it('matches regular expressions in linear time, and bounds a search that restarts after each match', () => {
+    const input = `{{ $s := repeat 100000 "a" }}{{ regexMatch "(a+)+$" (print $s "b") }}`;
+    expect(render(input)).toBe('false');
+    expect(errorOf('{{ regexReplaceAll "x*y|x" (repeat 100000 "x") "-" }}').message).toContain(
+      'regular expression too costly',
+    );
   });
 
   it('refuses a template that takes too many steps', () => {
