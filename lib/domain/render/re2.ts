@@ -224,8 +224,9 @@ class RegexParser {
       this.pos += m[0].length;
       return Number.parseInt(m[0].replace(/[{}]/g, ''), 16);
     }
-    // Go accepts any escaped punctuation as itself, and nothing else.
-    if (/^[\p{P}\p{S}]$/u.test(e) && e.codePointAt(0)! < 0x80) return e.codePointAt(0) as number;
+    // Go takes any escaped ASCII character that is not a letter or digit as itself.
+    const code = e.codePointAt(0) ?? 0;
+    if (code < 0x80 && !/[0-9A-Za-z]/.test(e)) return code;
     if (/^[pPQEC0-7]$/.test(e)) this.unsupported(`\\${e}`);
     return this.fail(`invalid escape sequence: \`\\${e}\``);
   }

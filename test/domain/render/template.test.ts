@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../lib/domain/errors.ts';
+import { supportedFunctions } from '../../../lib/domain/render/functions.ts';
 import { sanitizeDnsName } from '../../../lib/domain/render/index.ts';
 import {
   MAX_RENDERED_CHARS,
@@ -208,8 +210,8 @@ const PARITY: [source: string, template: string, expected: string][] = [
   ['re', '{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "T" }}', '-T-T-'],
   ['re', '{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "$1" }}', '--xx-'],
   ['re', '{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "$1W" }}', '---'],
-  ['re', '{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }}', '-W-xxW-'],
-  ['re', '{{ regexReplaceAllLiteral "a(x*)b" "-ab-axxb-" "${1}" }}', '-${1}-${1}-'],
+  ['re', `{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "\${1}W" }}`, '-W-xxW-'],
+  ['re', `{{ regexReplaceAllLiteral "a(x*)b" "-ab-axxb-" "\${1}" }}`, `-\${1}-\${1}-`],
   ['re', '{{ regexReplaceAll "a*" "baaac" "X" }} {{ regexReplaceAll "" "abc" "-" }}', 'XbXcX -a-b-c-'],
   [
     're',
@@ -355,5 +357,14 @@ describe('template limits', () => {
     const big = `{{ repeat ${MAX_RENDERED_CHARS / 2} "x" }}`;
     renderTemplate(big, vars, 'a', budget);
     expect(() => renderTemplate(`${big}y`, vars, 'b', budget)).toThrow(/b: template renders more than/);
+  });
+});
+
+describe('README "Templates"', () => {
+  it('lists every function a template can call', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Templates'), readme.indexOf('### Choices for releases'));
+    const listed = new Set(section.match(/[A-Za-z0-9]+/g));
+    expect(supportedFunctions().filter((name) => !listed.has(name))).toEqual([]);
   });
 });
