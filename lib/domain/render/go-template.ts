@@ -1,5 +1,6 @@
 import { TemplateProblem } from './errors.ts';
 import { checkFunctionName } from './functions.ts';
+import { brief } from './go-values.ts';
 
 /**
  * A parser for Go's text/template language as Gimlet runs it (gimlet-io/gimlet pkg/dx/manifest.go,
@@ -247,12 +248,14 @@ function unquote(quoted: string): string {
         const byte = x ? Number.parseInt(x, 16) : octal ? Number.parseInt(octal, 8) : undefined;
         if (byte !== undefined) {
           if (byte > 0x7f)
-            throw new TemplateProblem(`unsupported byte escape in ${quoted}: Ferry templates are UTF-8 text`);
+            throw new TemplateProblem(
+              `unsupported byte escape in ${brief(quoted)}: Ferry templates are UTF-8 text`,
+            );
           return String.fromCharCode(byte);
         }
         const code = Number.parseInt(u ?? bigU ?? '', 16);
         if (bad !== undefined || !(code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) {
-          throw new TemplateProblem(`invalid syntax in string ${quoted}`);
+          throw new TemplateProblem(`invalid syntax in string ${brief(quoted)}`);
         }
         return String.fromCodePoint(code);
       },
@@ -366,8 +369,8 @@ class Parser {
     if (stop.kind === 'else') {
       const [next, ...rest] = stop.tokens;
       // `{{else if …}}` and `{{else with …}}` nest a control that shares this one's {{end}}.
-      if (next?.type === 'ident' && (next.name === 'if' || next.name === 'with') && kind !== 'range') {
-        elseList = [this.control(next.name, rest)];
+      if (next?.type === 'ident' && next.name === kind && kind !== 'range') {
+        elseList = [this.control(kind, rest)];
       } else {
         if (stop.tokens.length > 0) throw new TemplateProblem('unexpected tokens in {{else}}');
         const tail = this.list();

@@ -74,6 +74,11 @@ export function printValue(value: GoValue): string {
   return value === null ? '<no value>' : formatValue(value);
 }
 
+/** A value as error messages quote it: never more than 60 characters of the artifact's text. */
+export function brief(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+}
+
 /** A bound on how long a value prints, to refuse amplification before the string is built. */
 export function approxLength(v: GoValue): number {
   if (typeof v === 'string') return v.length;

@@ -3,6 +3,7 @@ import { TemplateProblem } from './errors.ts';
 import type { GoFunction } from './functions.ts';
 import {
   approxLength,
+  brief,
   GoInt,
   GoList,
   GoMap,
@@ -110,7 +111,7 @@ function byteSlice(fn: string, s: string, start: number, end: number): string {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(slice);
   if (utf8Length(text) !== slice.length || text.includes('\ufffd') !== s.includes('\ufffd')) {
     throw new TemplateProblem(
-      `error calling ${fn}: the cut at byte ${start}..${end} splits a multi-byte character of ${goQuote(s)}; Go would write invalid UTF-8`,
+      `error calling ${fn}: the cut at byte ${start}..${end} splits a multi-byte character of ${brief(s)}; Go would write invalid UTF-8`,
     );
   }
   return text;
@@ -295,7 +296,7 @@ function regexFindAll(pattern: string, s: string, n: number): GoList {
 }
 
 /** Replacements can grow the text by the replacement's length per character, at most. */
-const replaced = ([, s, repl]: GoValue[]) => (str(s).length + 1) * (str(repl).length + 1);
+const replaced = ([, s, repl]: GoValue[]) => (str(s).length + 1) * (str(repl).length + 1) * 2;
 
 export const SPRIG: Record<string, GoFunction> = {
   sanitizeDNSName: strings(1, sanitizeDnsName),
@@ -416,14 +417,15 @@ export const SPRIG: Record<string, GoFunction> = {
   ),
   join: {
     params: ['string', 'any'],
-    size: ([sep, v]) => strslice(val(v)).reduce((n, p) => n + p.length + str(sep).length, 0),
+    size: ([sep, v]) => approxLength(val(v)) * (str(sep).length + 1),
     call: ([sep, v]) => strslice(val(v)).join(str(sep)),
   },
   first: { params: ['any'], call: ([v]) => listOf('first', val(v))[0] ?? null },
   last: { params: ['any'], call: ([v]) => listOf('last', val(v)).at(-1) ?? null },
   until: {
     params: ['int'],
-    size: ([n]) => Math.abs(int(n)),
+    // Each item is an object: charged as 40 characters, a list stays near 100,000 items at most.
+    size: ([n]) => Math.abs(int(n)) * 40,
     call: ([count]) => {
       const n = int(count);
       return new GoList(

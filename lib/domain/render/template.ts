@@ -9,7 +9,18 @@ import {
   type Pipeline,
   parseTemplate,
 } from './go-template.ts';
-import { GoInt, GoList, GoMap, type GoValue, isTrue, printValue, sortedKeys, typeName } from './go-values.ts';
+import {
+  approxLength,
+  brief,
+  GoInt,
+  GoList,
+  GoMap,
+  type GoValue,
+  isTrue,
+  printValue,
+  sortedKeys,
+  typeName,
+} from './go-values.ts';
 
 export { sanitizeDnsName } from './functions.ts';
 export { MAX_TEMPLATE_DEPTH } from './go-template.ts';
@@ -113,7 +124,10 @@ class State {
           break;
         case 'action': {
           const value = this.pipeline(node.pipe, dot);
-          if (node.pipe.decl.length === 0) this.write(printValue(value));
+          if (node.pipe.decl.length === 0) {
+            this.size(approxLength(value));
+            this.write(printValue(value));
+          }
           break;
         }
         case 'if':
@@ -157,7 +171,10 @@ class State {
           : 0;
       entries = Array.from({ length: n }, (_, i) => [new GoInt(BigInt(i)), new GoInt(BigInt(i))]);
     } else if (value === null) entries = [];
-    else throw new TemplateProblem(`range can't iterate over ${printValue(value)}`);
+    else
+      throw new TemplateProblem(
+        `range can't iterate over ${typeof value === 'string' ? brief(value) : printValue(value)}`,
+      );
     for (const [key, item] of entries) {
       this.step();
       this.vars.length = mark;
@@ -237,7 +254,7 @@ class State {
     switch (node.kind) {
       case 'string':
         if (param !== 'any' && param !== 'string')
-          throw new TemplateProblem(`expected ${expected(param)}; found ${JSON.stringify(node.value)}`);
+          throw new TemplateProblem(`expected ${expected(param)}; found ${brief(node.value)}`);
         return node.value;
       case 'bool':
         if (param !== 'any' && param !== 'bool')

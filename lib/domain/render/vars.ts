@@ -1,5 +1,6 @@
 import { hasTemplate } from '../names.ts';
 import { RenderError } from './errors.ts';
+import { brief } from './go-values.ts';
 import { renderBudget, renderTemplate } from './template.ts';
 
 /** The parts of an artifact its template variables come from. */
@@ -54,7 +55,7 @@ export function resolveVars(sources: VarSources): Record<string, string> {
       const readValue = collected[read];
       if (readValue !== undefined && hasTemplate(readValue)) {
         throw new RenderError(
-          `${field}: reads ${read} (${origin.get(read)}), which is itself a template; Gimlet resolves variables in one pass and would commit ${JSON.stringify(readValue)} literally, so write ${key} with the variables ${read} uses`,
+          `${field}: reads ${read} (${origin.get(read)}), which is itself a template; Gimlet resolves variables in one pass and would commit ${brief(readValue)} literally, so write ${key} with the variables ${read} uses`,
         );
       }
     });

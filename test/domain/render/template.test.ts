@@ -285,7 +285,7 @@ const ERRORS: [template: string, message: string][] = [
   ['{{ substr -1 9 "abc" }}', 'slice bounds out of range [0:9] with length 3'],
   ['{{ trunc 1 "İ" }}', 'splits a multi-byte character'],
   ['{{ first "abc" }}', 'Cannot find first on type string'],
-  ['{{ range .SHA }}{{ end }}', "range can't iterate over ea8ab1a1c2d3"],
+  ['{{ range .SHA }}{{ end }}', 'range can\'t iterate over "ea8ab1a1c2d3"'],
   ['{{ range $i, $v := 3 }}{{ end }}', "can't use 3 to iterate over more than one variable"],
   ['{{ len 3 }}', 'len of type int'],
   ['{{ fail "no image tag" }}', 'error calling fail: no image tag'],
@@ -343,6 +343,16 @@ describe('template limits', () => {
     expect(errorOf('{{ regexReplaceAll "x*y|x" (repeat 100000 "x") "-" }}').message).toContain(
       'regular expression too costly',
     );
+  });
+
+  it('checks lists and maps before printing them, and quotes no more than 60 characters of input', () => {
+    const big = `{{ $b := repeat 3000000 "x" }}`;
+    expect(errorOf(`${big}{{ list $b $b $b $b }}`).message).toContain('renders more than');
+    expect(errorOf(`${big}{{ join "," (list (list $b $b)) }}`).message).toContain('renders more than');
+    expect(errorOf(`${big}{{ printf "%v" (list $b $b) }}`).message).toContain('renders more than');
+    const message = errorOf(`{{ range "${'y'.repeat(5000)}" }}{{ end }}`).message;
+    expect(message).toContain(`"${'y'.repeat(57)}..."`);
+    expect(message.length).toBeLessThan(200);
   });
 
   it('refuses a template that takes too many steps', () => {
