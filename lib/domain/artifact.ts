@@ -1,5 +1,6 @@
 import { GIT_EVENTS, type GitEvent, type Manifest, parseManifest } from './manifest.ts';
 import { hasTemplate, isRepositoryName } from './names.ts';
+import { resolveVars } from './render/vars.ts';
 import {
   compact,
   invalid,
@@ -89,13 +90,16 @@ export function parseArtifact(raw: unknown): ArtifactInput {
     parseManifest(m, join('environments', i)),
   );
   rejectDuplicateTargets(environments);
-  return {
+  const artifact: ArtifactInput = {
     version: parseVersion(f.version),
     context: optionalStringMap(f.context, 'context') ?? {},
     vars: optionalStringMap(f.vars, 'vars') ?? {},
     items: (optionalArray(f.items, 'items') ?? []).map((item, i) => readObject(item, join('items', i))),
     environments,
   };
+  // Templates inside the variables depend on nothing but the artifact: one that does not resolve is a 400 now.
+  resolveVars(artifact);
+  return artifact;
 }
 
 function parseVersion(value: unknown): Version {

@@ -6,18 +6,16 @@ import { hasTemplate, isDnsLabel, isReservedAppName } from './names.ts';
 import { sanitizeDnsName } from './render/functions.ts';
 import { type RenderedFile, renderManifest, resolveManifest } from './render/index.ts';
 import { renderTemplate } from './render/template.ts';
+import { resolveVars } from './render/vars.ts';
 import { isPlainObject } from './validate.ts';
 
 /**
- * Template variables, later sources winning: the CI context, string fields of items (Gimlet's `image`,
- * `name`, `url`), then `vars`, which the shipper fills deliberately (DESIGN.md §5).
+ * Template variables in Gimlet's order: the CI context, string fields of items, then `vars`, later sources
+ * winning, with templates inside them resolved first (vars in vars, see render/vars.ts). A variable that
+ * does not resolve is a RenderError (400) naming it.
  */
 export function templateVars(artifact: ArtifactInput): Record<string, string> {
-  const vars: Record<string, string> = { ...artifact.context };
-  for (const item of artifact.items) {
-    for (const [key, value] of Object.entries(item)) if (typeof value === 'string') vars[key] = value;
-  }
-  return Object.assign(vars, artifact.vars);
+  return resolveVars(artifact);
 }
 
 export interface Target {

@@ -1,113 +1,69 @@
 import { TemplateProblem } from './errors.ts';
+import { BUILTINS } from './go-builtins.ts';
+import type { GoValue } from './go-values.ts';
+import { SPRIG } from './sprig.ts';
 
 /**
- * The Sprig functions Gimlet manifests use, with Sprig's argument order: in a pipeline the piped value
- * arrives last (`{{ .TAG | trimPrefix "v" }}` is `trimPrefix "v" .TAG`).
+ * The functions a Gimlet template can call: Go's text/template builtins (go-builtins.ts) and the Sprig
+ * functions Gimlet registers plus its sanitizeDNSName (sprig.ts; gimlet-io/gimlet pkg/dx/manifest.go at
+ * gimlet-v1.0.0-beta.18: `sprig.GenericFuncMap()` + `sanitizeDNSName`). Sprig's argument order puts the
+ * subject last, so in a pipeline the piped value is the subject (`{{ .TAG | trimPrefix "v" }}`).
  */
-export type TemplateValue = string | number;
 
-interface TemplateFunction {
-  min: number;
-  max: number;
-  call: (args: TemplateValue[]) => string;
+/** Go parameter types, as the template engine checks them before a call (exec.go evalArg/validateType). */
+export type Param = 'string' | 'int' | 'float64' | 'bool' | 'any';
+
+export interface GoFunction {
+  params: Param[];
+  variadic?: Param;
+  /** An upper bound of the result's length, checked against the limits before `call` builds it. */
+  size?: (args: GoValue[]) => number;
+  call: (args: GoValue[]) => GoValue;
 }
 
-const DNS_NAME_LIMIT = 53;
+export { sanitizeDnsName } from './sprig.ts';
 
 /**
- * Gimlet's sanitizeDNSName (53 characters, as in the Gimlet CLI, so `preview-` prefixes and Helm's
- * release name limit still fit): `feature/my-feature` → `feature-my-feature`.
+ * Sprig functions Ferry refuses by design: their result depends on the clock, randomness, the process
+ * environment or the network, so one artifact would not always render to the same commit.
  */
-export function sanitizeDnsName(value: string): string {
-  return value
-    .toLowerCase()
-    .replace(/[^0-9a-z]+/g, '-')
-    .slice(0, DNS_NAME_LIMIT)
-    .replace(/^-|-$/g, '');
+const NONDETERMINISTIC = new Set(
+  'now date dateInZone date_in_zone dateModify date_modify mustDateModify must_date_modify ago duration durationRound htmlDate htmlDateInZone toDate mustToDate unixEpoch randAlphaNum randAlpha randAscii randNumeric randInt randBytes shuffle uuidv4 env expandenv getHostByName genPrivateKey genCA genCAWithKey genSelfSignedCert genSelfSignedCertWithKey genSignedCert genSignedCertWithKey buildCustomCert derivePassword bcrypt htpasswd encryptAES decryptAES'.split(
+    ' ',
+  ),
+);
+
+/** The rest of Sprig v3.3.0's GenericFuncMap: Gimlet has them, Ferry does not implement them (yet). */
+const SPRIG_ELSEWHERE = new Set(
+  'hello abbrevboth untitle trimall initials swapcase snakecase camelcase kebabcase wrap wrapWith plural sha512sum adler32sum float64 seq toDecimal splitn toStrings untilStep add1f addf subf divf mulf biggest maxf minf ceil floor round sortAlpha all any compact mustCompact fromJson mustFromJson toPrettyJson toRawJson mustToJson mustToPrettyJson mustToRawJson deepCopy mustDeepCopy typeOf typeIs typeIsLike kindOf kindIs deepEqual base dir clean ext isAbs osBase osClean osDir osExt osIsAbs b32enc b32dec tuple dict get set unset hasKey pluck keys pick omit merge mergeOverwrite mustMerge mustMergeOverwrite values append push mustAppend mustPush prepend mustPrepend mustFirst rest mustRest mustLast initial mustInitial reverse mustReverse uniq mustUniq without mustWithout has mustHas slice mustSlice concat dig chunk mustChunk semver semverCompare mustRegexFindAll mustRegexFind mustRegexReplaceAll mustRegexReplaceAllLiteral regexSplit mustRegexSplit regexQuoteMeta urlParse urlJoin call'.split(
+    ' ',
+  ),
+);
+
+/** Gimlet's FuncMap wins over the builtins: Go looks a template's own functions up first. */
+export function lookupFunction(name: string): GoFunction | undefined {
+  if (Object.hasOwn(SPRIG, name)) return SPRIG[name];
+  if (Object.hasOwn(BUILTINS, name)) return BUILTINS[name];
+  return undefined;
 }
 
-function text(fn: string, value: TemplateValue | undefined): string {
-  if (typeof value !== 'string') throw new TemplateProblem(`${fn}: expected a string, got ${typeof value}`);
-  return value;
-}
-
-function integer(fn: string, value: TemplateValue | undefined): number {
-  if (typeof value !== 'number') throw new TemplateProblem(`${fn}: expected a number, got ${typeof value}`);
-  return value;
-}
-
-/** Sprig's trunc: a negative length keeps the end of the string. */
-function trunc(length: number, s: string): string {
-  if (length < 0) return s.slice(Math.max(s.length + length, 0));
-  return s.slice(0, length);
-}
-
-/** Go's fmt for the verbs templates use; anything else fails rather than printing Go's `%!x(…)` noise. */
-function printf(format: string, args: TemplateValue[]): string {
-  let next = 0;
-  const out = format.replace(/%(.?)/g, (_, verb: string) => {
-    if (verb === '%') return '%';
-    if (!['s', 'v', 'd', 'q'].includes(verb))
-      throw new TemplateProblem(`printf: unsupported verb "%${verb}"`);
-    const arg = args[next++];
-    if (arg === undefined) throw new TemplateProblem(`printf: missing argument for "%${verb}"`);
-    if (verb === 'd') return String(integer('printf %d', arg));
-    return verb === 'q' ? JSON.stringify(String(arg)) : String(arg);
-  });
-  if (next < args.length) throw new TemplateProblem(`printf: ${args.length - next} argument(s) left unused`);
-  return out;
-}
-
-const unary = (fn: string, call: (s: string) => string): TemplateFunction => ({
-  min: 1,
-  max: 1,
-  call: ([s]) => call(text(fn, s)),
-});
-
-export const FUNCTIONS: Readonly<Record<string, TemplateFunction>> = {
-  sanitizeDNSName: unary('sanitizeDNSName', sanitizeDnsName),
-  lower: unary('lower', (s) => s.toLowerCase()),
-  upper: unary('upper', (s) => s.toUpperCase()),
-  trim: unary('trim', (s) => s.trim()),
-  trunc: { min: 2, max: 2, call: ([n, s]) => trunc(integer('trunc', n), text('trunc', s)) },
-  trimPrefix: {
-    min: 2,
-    max: 2,
-    call: ([p, s]) => {
-      const [prefix, value] = [text('trimPrefix', p), text('trimPrefix', s)];
-      return value.startsWith(prefix) ? value.slice(prefix.length) : value;
-    },
-  },
-  trimSuffix: {
-    min: 2,
-    max: 2,
-    call: ([x, s]) => {
-      const [suffix, value] = [text('trimSuffix', x), text('trimSuffix', s)];
-      return suffix && value.endsWith(suffix) ? value.slice(0, -suffix.length) : value;
-    },
-  },
-  default: { min: 2, max: 2, call: ([fallback, v]) => String(v === '' ? fallback : v) },
-  quote: { min: 1, max: Infinity, call: (args) => args.map((a) => JSON.stringify(String(a))).join(' ') },
-  replace: {
-    min: 3,
-    max: 3,
-    call: ([from, to, s]) => text('replace', s).replaceAll(text('replace', from), text('replace', to)),
-  },
-  printf: { min: 1, max: Infinity, call: ([format, ...args]) => printf(text('printf', format), args) },
-};
-
-export function isTemplateFunction(name: string): boolean {
-  return Object.hasOwn(FUNCTIONS, name);
-}
-
-/** Calls a function by name, checking the argument count as Go's template engine does. */
-export function callFunction(name: string, args: TemplateValue[]): string {
-  const fn = FUNCTIONS[name];
-  if (!fn || !Object.hasOwn(FUNCTIONS, name))
-    throw new TemplateProblem(`unknown template function "${name}"`);
-  if (args.length < fn.min || args.length > fn.max) {
-    const want = fn.min === fn.max ? `${fn.min}` : `at least ${fn.min}`;
-    throw new TemplateProblem(`${name}: wrong number of arguments: want ${want}, got ${args.length}`);
+/** Called by the parser, as Go checks function names when it parses (`function "x" not defined`). */
+export function checkFunctionName(name: string): void {
+  if (lookupFunction(name)) return;
+  if (NONDETERMINISTIC.has(name)) {
+    throw new TemplateProblem(
+      `function "${name}" is not available in Ferry: its result depends on the clock, randomness or the machine, and a release must render the same every time; put the value in the artifact's vars instead`,
+    );
   }
-  return fn.call(args);
+  if (SPRIG_ELSEWHERE.has(name)) {
+    throw new TemplateProblem(
+      `function "${name}" is a Sprig function Ferry does not implement; see README "Templates"`,
+    );
+  }
+  throw new TemplateProblem(`function "${name}" not defined`);
+}
+
+/** Every function a template can call (the README lists them). */
+export function supportedFunctions(): string[] {
+  return [...Object.keys(BUILTINS), ...Object.keys(SPRIG)].sort();
 }

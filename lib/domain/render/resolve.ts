@@ -3,7 +3,7 @@ import type { Chart, Json6902Patch, Manifest } from '../manifest.ts';
 import { isDnsLabel } from '../names.ts';
 import { compact, isPlainObject, join } from '../validate.ts';
 import { RenderError } from './errors.ts';
-import { renderTemplate } from './template.ts';
+import { type RenderBudget, renderBudget, renderTemplate } from './template.ts';
 
 type Vars = Readonly<Record<string, string>>;
 
@@ -22,7 +22,9 @@ export function manifestPath(manifest: Pick<Manifest, 'env' | 'app'>): string {
  */
 export function resolveManifest(manifest: Manifest, vars: Vars): Manifest {
   const at = manifestPath(manifest);
-  const render = (value: string, field: string) => renderTemplate(value, vars, join(at, field));
+  // One budget for every field, so many small templates cannot add up past the limits either.
+  const budget = renderBudget();
+  const render = (value: string, field: string) => renderTemplate(value, vars, join(at, field), budget);
   const optional = (value: string | undefined, field: string) =>
     value === undefined ? undefined : render(value, field);
   const resolved = compact<Manifest>({
@@ -30,49 +32,55 @@ export function resolveManifest(manifest: Manifest, vars: Vars): Manifest {
     app: render(manifest.app, 'app'),
     env: render(manifest.env, 'env'),
     namespace: optional(manifest.namespace, 'namespace'),
-    chart: manifest.chart && resolveChart(manifest.chart, vars, join(at, 'chart')),
+    chart: manifest.chart && resolveChart(manifest.chart, vars, join(at, 'chart'), budget),
     values:
-      manifest.values && (resolveValues(manifest.values, vars, join(at, 'values')) as Manifest['values']),
+      manifest.values &&
+      (resolveValues(manifest.values, vars, join(at, 'values'), budget) as Manifest['values']),
     manifests: optional(manifest.manifests, 'manifests'),
     strategicMergePatches: optional(manifest.strategicMergePatches, 'strategicMergePatches'),
     json6902Patches: manifest.json6902Patches?.map((p, i) =>
-      resolveJson6902(p, vars, join(join(at, 'json6902Patches'), i)),
+      resolveJson6902(p, vars, join(join(at, 'json6902Patches'), i), budget),
     ),
   });
   checkResolved(resolved, at);
   return resolved;
 }
 
-function resolveChart(chart: Chart, vars: Vars, path: string): Chart {
+function resolveChart(chart: Chart, vars: Vars, path: string, budget: RenderBudget): Chart {
   const render = (value: string | undefined, key: string) =>
-    value === undefined ? undefined : renderTemplate(value, vars, join(path, key));
+    value === undefined ? undefined : renderTemplate(value, vars, join(path, key), budget);
   return compact<Chart>({
     repository: render(chart.repository, 'repository'),
-    name: renderTemplate(chart.name, vars, join(path, 'name')),
+    name: renderTemplate(chart.name, vars, join(path, 'name'), budget),
     version: render(chart.version, 'version'),
   });
 }
 
 /** String leaves only: keys, numbers and booleans are data, not templates. */
-function resolveValues(value: unknown, vars: Vars, path: string): unknown {
-  if (typeof value === 'string') return renderTemplate(value, vars, path);
-  if (Array.isArray(value)) return value.map((item, i) => resolveValues(item, vars, join(path, i)));
+function resolveValues(value: unknown, vars: Vars, path: string, budget: RenderBudget): unknown {
+  if (typeof value === 'string') return renderTemplate(value, vars, path, budget);
+  if (Array.isArray(value)) return value.map((item, i) => resolveValues(item, vars, join(path, i), budget));
   if (isPlainObject(value)) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, v]) => [key, resolveValues(v, vars, join(path, key))]),
+      Object.entries(value).map(([key, v]) => [key, resolveValues(v, vars, join(path, key), budget)]),
     );
   }
   return value;
 }
 
-function resolveJson6902(patch: Json6902Patch, vars: Vars, path: string): Json6902Patch {
+function resolveJson6902(
+  patch: Json6902Patch,
+  vars: Vars,
+  path: string,
+  budget: RenderBudget,
+): Json6902Patch {
   const target = Object.fromEntries(
     Object.entries(patch.target).map(([key, v]) => [
       key,
-      v === undefined ? undefined : renderTemplate(v, vars, join(join(path, 'target'), key)),
+      v === undefined ? undefined : renderTemplate(v, vars, join(join(path, 'target'), key), budget),
     ]),
   );
-  return { patch: renderTemplate(patch.patch, vars, join(path, 'patch')), target: compact(target) };
+  return { patch: renderTemplate(patch.patch, vars, join(path, 'patch'), budget), target: compact(target) };
 }
 
 /** Names become paths and object names: checked again here because templates could not be checked earlier. */
