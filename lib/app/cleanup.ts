@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Artifact } from '../domain/artifact.ts';
 import { PayloadTooLargeError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
 import { evaluateCleanup } from '../domain/policy.ts';
+import { RenderError } from '../domain/render/errors.ts';
 import { renderTemplate } from '../domain/render/template.ts';
 import { isPreview, manifestTarget, previewName, templateVars } from '../domain/targets.ts';
 import type { Logger } from '../log/logger.ts';
@@ -144,7 +145,9 @@ export function cleanupTargets(
   artifact: Artifact,
   branch: string,
 ): { env: string; app: string; preview: boolean }[] {
-  const vars = { ...templateVars(artifact), BRANCH: branch };
+  // An artifact stored before vars-in-vars resolution may hold vars that no longer resolve; its previews
+  // are still named by the branch alone, so cleanup goes on with BRANCH only.
+  const vars = { ...resolvableVars(artifact), BRANCH: branch };
   const found = new Map<string, { env: string; app: string; preview: boolean }>();
   for (const manifest of artifact.environments) {
     try {
@@ -164,4 +167,13 @@ export function cleanupTargets(
     }
   }
   return [...found.values()];
+}
+
+function resolvableVars(artifact: Artifact): Record<string, string> {
+  try {
+    return templateVars(artifact);
+  } catch (error) {
+    if (error instanceof RenderError) return {};
+    throw error;
+  }
 }
