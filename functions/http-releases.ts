@@ -52,8 +52,10 @@ export const makeHandler = (deps: ApiDeps) => {
       },
       'POST /api/rollback': async ({ event, call }) =>
         created(await requestRollback(deps, call, queryOrBody(event))),
-      'POST /api/delete': async ({ event, call }) =>
-        created(await requestDelete(deps, call, queryOrBody(event))),
+      'POST /api/delete': async ({ event, call }) => {
+        const request = await requestDelete(deps, call, queryOrBody(event));
+        return json(201, { id: request.id, state: request.state });
+      },
       'POST /api/resume': async ({ event, call }) =>
         json(200, await resumeApp(deps, call, queryOrBody(event))),
       'GET /api/releases': async ({ event, call }) =>

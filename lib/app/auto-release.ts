@@ -204,6 +204,21 @@ export async function releaseArtifacts(deps: AutoReleaseDeps, ids: readonly stri
         continue;
       }
       const decisions = await releaseByPolicy(deps, artifact);
+      await deps.artifacts.markEvaluated(id, {
+        at: deps.clock.now().toISOString(),
+        skipped: decisions.flatMap((d) =>
+          d.outcome === 'invalid' || d.outcome === 'blocked' || d.outcome === 'held'
+            ? [
+                {
+                  env: d.target?.env ?? d.env,
+                  app: d.target?.app ?? d.app,
+                  outcome: d.outcome,
+                  reason: d.reasons.at(-1) ?? d.outcome,
+                },
+              ]
+            : [],
+        ),
+      });
       deps.logger.info('policies evaluated', {
         artifactId: id,
         matched: decisions.filter((d) => d.matched).length,

@@ -17,6 +17,18 @@ export interface ArtifactStore {
   put(artifact: Artifact, receivedAt: Date, audit: AuditEntry): Promise<void>;
   get(id: string): Promise<Artifact | undefined>;
   list(query: ArtifactQuery): Promise<Artifact[]>;
+  /** Records that the policy processor has evaluated the artifact (a replay overwrites the same facts). */
+  markEvaluated(id: string, evaluation: PolicyEvaluation): Promise<void>;
+  /** undefined: no such artifact; `{}`: stored, not evaluated yet. */
+  evaluation(id: string): Promise<{ evaluation?: PolicyEvaluation } | undefined>;
+}
+
+/** What the policy processor did with an artifact, kept for `GET /api/eventArtifactTrack`. */
+export interface PolicyEvaluation {
+  /** ISO time of the evaluation. */
+  at: string;
+  /** Manifests whose policy matched but that could not be released, and why. */
+  skipped: { env: string; app: string; outcome: 'invalid' | 'blocked' | 'held'; reason: string }[];
 }
 
 export interface User {

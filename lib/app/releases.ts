@@ -1,11 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { authorize } from '../domain/access.ts';
 import type { Artifact } from '../domain/artifact.ts';
 import { diffFolders, type FileChange } from '../domain/diff.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { ForbiddenError, NotFoundError, ReleaseFailedError, ValidationError } from '../domain/errors.ts';
 import { parseScaffold, SCAFFOLD_APP } from '../domain/flux-scaffold.ts';
 import { appPath } from '../domain/gitops.ts';
 import { type PolicyRule, restrictionBlocking } from '../domain/policy-rules.ts';
-import type { Intent, ReleaseRequest } from '../domain/release.ts';
+import { type Intent, type ReleaseRequest, writerDone } from '../domain/release.ts';
 import {
   type DeployInput,
   parseDeploy,
@@ -23,6 +24,8 @@ import { newId } from './tokens.ts';
 export interface ReleaseDeps {
   releases: ReleaseStore;
   artifacts: ArtifactStore;
+  /** How long `POST /api/delete` waits for the writer (default 20 s, under API Gateway's 29 s). */
+  deleteWaitMs?: number;
   /** Policies in force (branch restrictions apply to deliberate deploys too). */
   rules?: () => Promise<PolicyRule[]>;
   promotionChain?: readonly string[];
@@ -208,7 +211,35 @@ export async function requestDelete(
   authorize(call.principal, 'release:write');
   const input = parseTarget(fields);
   authorize(call.principal, 'release:write', [input.env]);
-  return record(deps, call, { request: newRequest(call, 'delete', input.env, input.app) });
+  const request = await record(deps, call, { request: newRequest(call, 'delete', input.env, input.app) });
+  return awaitWriter(deps, request, deps.deleteWaitMs ?? DELETE_WAIT_MS);
+}
+
+const DELETE_WAIT_MS = 20_000;
+const WAIT_POLL_MS = 100;
+
+/**
+ * GimletD deleted inside the request, and the gimlet CLI prints "deleted" on any 2xx and never tracks a
+ * delete. So the answer waits (bounded) for the writer: a delete that fails is a 422 naming the reason;
+ * one still queued when the wait ends is returned as it stands, to follow with its id.
+ */
+async function awaitWriter(
+  deps: ReleaseDeps,
+  request: ReleaseRequest,
+  waitMs: number,
+): Promise<ReleaseRequest> {
+  const deadline = Date.now() + waitMs;
+  let current = request;
+  while (!writerDone(current.state) && Date.now() < deadline) {
+    await sleep(WAIT_POLL_MS);
+    current = (await deps.releases.get(request.id)) ?? current;
+  }
+  if (current.state === 'failed') {
+    throw new ReleaseFailedError(
+      `${current.intent} of ${current.env}/${current.app} failed: ${current.reason ?? 'no reason given'} (request ${current.id})`,
+    );
+  }
+  return current;
 }
 
 /**

@@ -159,7 +159,7 @@ function parseUserRequest(body: unknown, now: Date): UserRequest {
   if (!isLogin(login)) invalid('login', 'must be 1-64 letters, digits, and . _ @ - (starting alphanumeric)');
   const admin = optionalBoolean(f.admin, 'admin');
   const roleText = optionalString(f.role, 'role');
-  const role = roleText === undefined ? (admin ? 'admin' : 'ci') : oneOf(roleText, 'role', ROLES);
+  const role = roleText === undefined ? defaultRole(login, admin) : oneOf(roleText, 'role', ROLES);
   if (admin !== undefined && admin !== (role === 'admin')) {
     invalid('admin', `contradicts role ${role}`);
   }
@@ -171,6 +171,17 @@ function parseUserRequest(body: unknown, now: Date): UserRequest {
     expiresAt: parseExpiry(f.expiresAt, now),
   });
 }
+
+/**
+ * Without a role: `admin: true` makes an admin; the login `flux` gets the flux role, because GimletD's
+ * setup creates the Flux webhook's user exactly so (`POST /api/user {"login":"flux"}`); anyone else is ci.
+ */
+function defaultRole(login: string, admin: boolean | undefined): Role {
+  if (admin) return 'admin';
+  return login === FLUX_LOGIN ? 'flux' : 'ci';
+}
+
+export const FLUX_LOGIN = 'flux';
 
 function parseEnvironments(value: unknown): string[] | undefined {
   const environments = optionalArray(value, 'environments');

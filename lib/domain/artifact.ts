@@ -8,6 +8,7 @@ import {
   knownFields,
   oneOf,
   optionalArray,
+  optionalBoolean,
   optionalInteger,
   optionalString,
   optionalStringMap,
@@ -80,7 +81,10 @@ export function parseArtifact(raw: unknown): ArtifactInput {
     'items',
     'environments',
     'cueEnvironments',
+    // cli-v0.25.0+ `dx.Artifact.Fake` (set only by Gimlet's dashboard deploy link; omitempty drops false).
+    'fake',
   ] as const);
+  if (optionalBoolean(f.fake, 'fake')) invalid('fake', 'is not supported: ship real artifacts from CI');
   const cue = optionalArray(f.cueEnvironments, 'cueEnvironments');
   if (cue && cue.length > 0) {
     invalid('cueEnvironments', 'CUE environments are not supported; render them to environments in CI');

@@ -70,6 +70,7 @@ const MANIFEST_FIELDS = [
   'strategicMergePatches',
   'json6902Patches',
   'dependencies',
+  'tenant',
 ] as const;
 
 const YAML_LIMIT = 512 * 1024;
@@ -92,10 +93,23 @@ export function parseManifest(value: unknown, path: string): Manifest {
     json6902Patches: parseJson6902(f.json6902Patches, at('json6902Patches')),
   });
   unsupported(f.dependencies, at('dependencies'), 'provision dependencies outside Ferry');
+  emptyTenant(f.tenant, at('tenant'));
   if (!manifest.chart && manifest.manifests === undefined) {
     invalid(path, 'needs a chart (chart.name) or raw manifests');
   }
   return manifest;
+}
+
+/**
+ * gimlet CLI cli-v0.22.0 to cli-v0.27.0 send `"tenant":{}` in every manifest (`dx.Manifest.Tenant` is a
+ * struct, which Go's `omitempty` never drops). Ferry has no tenants: the empty one is accepted and ignored,
+ * a named one is refused rather than silently dropped.
+ */
+function emptyTenant(value: unknown, path: string): void {
+  const tenant = optionalObject(value, path);
+  if (!tenant) return;
+  const f = knownFields(tenant, path, ['name'] as const);
+  unsupported(optionalString(f.name, join(path, 'name')), join(path, 'name'), 'Ferry has no tenants');
 }
 
 function dnsLabel(value: unknown, path: string): string {

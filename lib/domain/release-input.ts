@@ -1,7 +1,7 @@
 import { isSha } from './artifact.ts';
 import { isDnsLabel } from './names.ts';
 import { type QueryParams, rejectUnknown, single } from './query.ts';
-import { invalid, knownFields, optionalString, readObject, rfc3339 } from './validate.ts';
+import { invalid, knownFields, optionalString, readObject, rfc3339, unsupported } from './validate.ts';
 
 /** Parsers for the release endpoints' inputs. Every failure names the field (DESIGN.md §3). */
 
@@ -22,7 +22,10 @@ export function parseDeploy(body: unknown): DeployInput {
     'artifactId',
     'triggeredBy',
     'fromEnv',
+    // cli-v0.22.0 to cli-v0.27.0 marshal `dx.ReleaseRequest.Tenant` without omitempty: always `"tenant":""`.
+    'tenant',
   ] as const);
+  unsupported(optionalString(f.tenant, 'tenant'), 'tenant', 'Ferry has no tenants');
   const env = optionalString(f.env, 'env');
   if (env === undefined) invalid('env', 'is required');
   const artifactId = optionalString(f.artifactId, 'artifactId', 300);

@@ -6,8 +6,9 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ArtifactStore } from '../../app/ports.ts';
+import type { ArtifactStore, PolicyEvaluation } from '../../app/ports.ts';
 import type { Artifact } from '../../domain/artifact.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
 import { ConflictError, PayloadTooLargeError } from '../../domain/errors.ts';
@@ -165,7 +166,36 @@ export function makeDynamoArtifactStore(client: DynamoDBClient, tableName: strin
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  return { put, get, list };
+  // The marker goes on META: a MODIFY record, which the policy processor's INSERT-only filter ignores.
+  async function markEvaluated(id: string, evaluation: PolicyEvaluation): Promise<void> {
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key(id, 'META'),
+        UpdateExpression: 'SET #ev = :ev',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#ev': 'policyEvaluation', '#pk': KEY.partition },
+        ExpressionAttributeValues: { ':ev': s(JSON.stringify(evaluation)) },
+      }),
+    );
+  }
+
+  async function evaluation(id: string): Promise<{ evaluation?: PolicyEvaluation } | undefined> {
+    const out = await client.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: key(id, 'META'),
+        ConsistentRead: true,
+        ProjectionExpression: '#ev, #id',
+        ExpressionAttributeNames: { '#ev': 'policyEvaluation', '#id': 'id' },
+      }),
+    );
+    if (!out.Item) return undefined;
+    const stored = out.Item.policyEvaluation?.S;
+    return stored ? { evaluation: JSON.parse(stored) as PolicyEvaluation } : {};
+  }
+
+  return { put, get, list, markEvaluated, evaluation };
 }
 
 /**
