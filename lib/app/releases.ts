@@ -9,14 +9,16 @@ import { type PolicyRule, restrictionBlocking } from '../domain/policy-rules.ts'
 import { type Intent, type ReleaseRequest, writerDone } from '../domain/release.ts';
 import {
   type DeployInput,
+  ENV_INIT_SCHEMA,
   parseDeploy,
   parseRollback,
   parseTarget,
   requiredLabel,
 } from '../domain/release-input.ts';
 import type { RenderedFile } from '../domain/render/index.ts';
+import { readFields } from '../domain/schema.ts';
 import { renderFiles, selectTarget } from '../domain/targets.ts';
-import { knownFields, optionalString } from '../domain/validate.ts';
+import { optionalString } from '../domain/validate.ts';
 import { auditEntry, type CallContext } from './audit.ts';
 import type { ArtifactStore, NewRequest, ReleaseStore } from './ports.ts';
 import { newId } from './tokens.ts';
@@ -253,7 +255,7 @@ export async function requestEnvInit(
   fields: Record<string, unknown>,
 ): Promise<ReleaseRequest> {
   authorize(call.principal, 'env:manage');
-  const f = knownFields(fields, '', ['url', 'kustomization', 'namespace', 'secretName'] as const);
+  const f = readFields<'url' | 'kustomization' | 'namespace' | 'secretName'>(ENV_INIT_SCHEMA, fields, '');
   const scaffold = parseScaffold({
     eventsUrl: optionalString(f.url, 'url', 2048) ?? deps.fluxEventsUrl,
     kustomization: optionalString(f.kustomization, 'kustomization'),
