@@ -149,6 +149,16 @@ export function parseManifest(value: unknown, path: string): Manifest {
   });
   unsupported(f.dependencies, at('dependencies'), 'provision dependencies outside Ferry');
   emptyTenant(f.tenant, at('tenant'));
+  // A preview deploys only for pull requests: with a push or tag rule it could never fire.
+  if (manifest.preview === true && manifest.deploy) {
+    const { event, tag } = manifest.deploy;
+    if ((event !== undefined && event !== 'pr') || tag !== undefined) {
+      invalid(
+        at('deploy'),
+        `${tag !== undefined ? 'deploy.tag' : `event ${event}`} can never fire with preview: true (previews deploy only for pr events); use event: pr or drop preview`,
+      );
+    }
+  }
   if (!manifest.chart && manifest.manifests === undefined) {
     invalid(path, 'needs a chart (chart.name) or raw manifests');
   }
