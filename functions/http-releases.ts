@@ -19,19 +19,26 @@ import {
 import { onColdStart } from '../lib/compose/lambda.ts';
 import { authorize } from '../lib/domain/access.ts';
 import { single } from '../lib/domain/query.ts';
+import { ARTIFACT_TRACK_QUERY, DEPLOY_QUERY, RELEASE_TRACK_QUERY } from '../lib/domain/release-input.ts';
+import { checkQuery, type QuerySpec } from '../lib/domain/schema.ts';
 import { requiredString } from '../lib/domain/validate.ts';
 import { makeHttpHandler } from '../lib/http/handler.ts';
 import { header, pathParam, queryOrBody, queryParams, readJsonBody } from '../lib/http/request.ts';
 import { json, noContent } from '../lib/http/response.ts';
 
 export const makeHandler = (deps: ApiDeps) => {
-  const param = (event: Parameters<typeof queryParams>[0], name: string) =>
-    requiredString(single(queryParams(event), name), name);
+  const param = (event: Parameters<typeof queryParams>[0], spec: QuerySpec, name: string) => {
+    const params = queryParams(event);
+    checkQuery(params, spec);
+    return requiredString(single(params, name), name);
+  };
   const created = (request: { id: string }) => json(201, { id: request.id });
   return makeHttpHandler(deps, {
     routes: {
       'POST /api/releases': async ({ event, call }) => {
-        const dryRun = single(queryParams(event), 'dryRun') === 'true';
+        const params = queryParams(event);
+        checkQuery(params, DEPLOY_QUERY);
+        const dryRun = single(params, 'dryRun') === 'true';
         const result = await requestDeploy(
           deps,
           call,
@@ -54,8 +61,10 @@ export const makeHandler = (deps: ApiDeps) => {
       },
       'POST /api/rollback': async ({ event, call }) =>
         created(await requestRollback(deps, call, queryOrBody(event))),
-      'POST /api/delete': async ({ event, call }) =>
-        created(await requestDelete(deps, call, queryOrBody(event))),
+      'POST /api/delete': async ({ event, call }) => {
+        const request = await requestDelete(deps, call, queryOrBody(event));
+        return json(201, { id: request.id, state: request.state });
+      },
       'POST /api/resume': async ({ event, call }) =>
         json(200, await resumeApp(deps, call, queryOrBody(event))),
       'GET /api/releases': async ({ event, call }) =>
@@ -71,9 +80,9 @@ export const makeHandler = (deps: ApiDeps) => {
       'GET /api/status': async ({ event, call }) =>
         json(200, await currentStatus(deps, call, queryParams(event))),
       'GET /api/eventReleaseTrack': async ({ event, call }) =>
-        json(200, await trackRelease(deps, call, param(event, 'id'))),
+        json(200, await trackRelease(deps, call, param(event, RELEASE_TRACK_QUERY, 'id'))),
       'GET /api/eventArtifactTrack': async ({ event, call }) =>
-        json(200, await trackArtifact(deps, call, param(event, 'artifactId'))),
+        json(200, await trackArtifact(deps, call, param(event, ARTIFACT_TRACK_QUERY, 'artifactId'))),
       'GET /api/gitopsRepo': async ({ call }) => {
         authorize(call.principal, 'release:read');
         return json(200, { gitopsRepo: deps.gitopsRepo });

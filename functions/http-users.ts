@@ -1,8 +1,9 @@
 import type { ApiDeps } from '../lib/app/deps.ts';
-import { createUser, deleteUser, getUser, listUsers } from '../lib/app/users.ts';
+import { AUDIT_QUERY, createUser, deleteUser, getUser, listUsers, USER_QUERY } from '../lib/app/users.ts';
 import { onColdStart } from '../lib/compose/lambda.ts';
 import { authorize } from '../lib/domain/access.ts';
-import { rejectUnknown, single } from '../lib/domain/query.ts';
+import { single } from '../lib/domain/query.ts';
+import { checkQuery } from '../lib/domain/schema.ts';
 import { invalid } from '../lib/domain/validate.ts';
 import { makeHttpHandler } from '../lib/http/handler.ts';
 import { pathParam, queryParams, readJsonBody } from '../lib/http/request.ts';
@@ -16,7 +17,7 @@ export const makeHandler = ({ users, audit, ...deps }: ApiDeps) =>
       'GET /api/users': async ({ call }) => json(200, await listUsers(users, call)),
       'GET /api/user/{login}': async ({ event, call }) => {
         const params = queryParams(event);
-        rejectUnknown(params, ['withToken', 'access_token']);
+        checkQuery(params, USER_QUERY);
         const withToken = single(params, 'withToken') ?? 'false';
         if (withToken !== 'true' && withToken !== 'false') invalid('withToken', 'must be true or false');
         return json(200, await getUser(users, call, pathParam(event, 'login'), withToken === 'true'));
@@ -28,7 +29,7 @@ export const makeHandler = ({ users, audit, ...deps }: ApiDeps) =>
       'GET /api/audit': async ({ event, call }) => {
         authorize(call.principal, 'audit:read');
         const params = queryParams(event);
-        rejectUnknown(params, ['limit', 'access_token']);
+        checkQuery(params, AUDIT_QUERY);
         const limit = Number(single(params, 'limit') ?? '50');
         if (!Number.isInteger(limit) || limit < 1 || limit > 500) invalid('limit', 'must be from 1 to 500');
         return json(200, await audit.list(limit));

@@ -9,7 +9,7 @@ import type { ReleaseRequest } from '../domain/release.ts';
 import { manifestTarget, renderFiles, type Target, templateVars } from '../domain/targets.ts';
 import type { Logger } from '../log/logger.ts';
 import { auditEntry, type CallContext } from './audit.ts';
-import type { ArtifactStore, Clock, PolicyMarks, ReleaseStore } from './ports.ts';
+import type { ArtifactStore, Clock, ReleaseStore } from './ports.ts';
 
 export interface AutoReleaseDeps {
   artifacts: ArtifactStore;
@@ -18,8 +18,6 @@ export interface AutoReleaseDeps {
   rules: () => Promise<PolicyRule[]>;
   clock: Clock;
   logger: Logger;
-  /** Set on the stream path: an artifact evaluated once is never evaluated again on a replay. */
-  marks?: PolicyMarks;
 }
 
 /** What policy evaluation decided for one manifest of an artifact, in words a dry run prints. */
@@ -220,7 +218,7 @@ export async function releaseArtifacts(deps: AutoReleaseDeps, ids: readonly stri
     try {
       // A replayed record (restart, new consumer) would evaluate an old artifact under today's policies
       // and release a build that was not due when it arrived: an artifact is evaluated once.
-      if (await deps.marks?.evaluated(id)) {
+      if ((await deps.artifacts.evaluation(id))?.evaluation) {
         deps.logger.info('policies already evaluated for this artifact; replay skipped', { artifactId: id });
         continue;
       }
@@ -230,7 +228,21 @@ export async function releaseArtifacts(deps: AutoReleaseDeps, ids: readonly stri
         continue;
       }
       const decisions = await releaseByPolicy(deps, artifact);
-      await deps.marks?.markEvaluated(id, deps.clock.now());
+      await deps.artifacts.markEvaluated(id, {
+        at: deps.clock.now().toISOString(),
+        skipped: decisions.flatMap((d) =>
+          d.outcome === 'invalid' || d.outcome === 'blocked' || d.outcome === 'held'
+            ? [
+                {
+                  env: d.target?.env ?? d.env,
+                  app: d.target?.app ?? d.app,
+                  outcome: d.outcome,
+                  reason: d.reasons.at(-1) ?? d.outcome,
+                },
+              ]
+            : [],
+        ),
+      });
       deps.logger.info('policies evaluated', {
         artifactId: id,
         matched: decisions.filter((d) => d.matched).length,

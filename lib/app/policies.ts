@@ -6,7 +6,8 @@ import {
   type PolicyRule,
   parsePolicy,
 } from '../domain/policy-rules.ts';
-import { knownFields, optionalString, readObject } from '../domain/validate.ts';
+import { object, readFields } from '../domain/schema.ts';
+import { optionalString } from '../domain/validate.ts';
 import { auditEntry, type CallContext } from './audit.ts';
 import { type AutoReleaseDeps, type ManifestDecision, releaseByPolicy } from './auto-release.ts';
 import type { PolicyStore } from './ports.ts';
@@ -82,13 +83,19 @@ export async function deletePolicy(deps: PolicyDeps, call: CallContext, id: stri
  * `POST /api/policies/evaluate` `{artifactId}`: what the artifact's policies would release and why each
  * manifest matched or not; writes nothing.
  */
+/** `POST /api/policies/evaluate`. */
+export const EVALUATE_SCHEMA = object(
+  { artifactId: { type: 'string', maxLength: 300, description: 'stored artifact to evaluate' } },
+  { required: ['artifactId'] },
+);
+
 export async function explainPolicies(
   deps: AutoReleaseDeps,
   call: CallContext,
   body: unknown,
 ): Promise<ManifestDecision[]> {
   authorize(call.principal, 'release:read');
-  const f = knownFields(readObject(body, ''), '', ['artifactId'] as const);
+  const f = readFields<'artifactId'>(EVALUATE_SCHEMA, body, '');
   const id = optionalString(f.artifactId, 'artifactId', 300);
   if (id === undefined) throw new ValidationError('artifactId: is required');
   const artifact = await deps.artifacts.get(id);

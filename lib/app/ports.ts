@@ -17,12 +17,21 @@ export interface ArtifactStore {
   put(artifact: Artifact, receivedAt: Date, audit: AuditEntry): Promise<void>;
   get(id: string): Promise<Artifact | undefined>;
   list(query: ArtifactQuery): Promise<Artifact[]>;
+  /**
+   * Records that the policy processor has evaluated the artifact. The stream path evaluates an artifact
+   * once, ever: a replay (restarted local stack, new consumer from TRIM_HORIZON) finds the mark and skips.
+   */
+  markEvaluated(id: string, evaluation: PolicyEvaluation): Promise<void>;
+  /** undefined: no such artifact; `{}`: stored, not evaluated yet. */
+  evaluation(id: string): Promise<{ evaluation?: PolicyEvaluation } | undefined>;
 }
 
-/** Which artifacts the policy processor has evaluated: each is evaluated once, ever. */
-export interface PolicyMarks {
-  evaluated(artifactId: string): Promise<boolean>;
-  markEvaluated(artifactId: string, at: Date): Promise<void>;
+/** What the policy processor did with an artifact, kept for `GET /api/eventArtifactTrack`. */
+export interface PolicyEvaluation {
+  /** ISO time of the evaluation. */
+  at: string;
+  /** Manifests whose policy matched but that could not be released, and why. */
+  skipped: { env: string; app: string; outcome: 'invalid' | 'blocked' | 'held'; reason: string }[];
 }
 
 export interface User {

@@ -3,9 +3,9 @@ import type { Version } from '../domain/artifact.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { QueryParams } from '../domain/query.ts';
 import { type Hold, isTerminal, type ReleaseRequest, type ReleaseState } from '../domain/release.ts';
-import { parseHistoryQuery, parseStatusQuery } from '../domain/release-input.ts';
+import { MAX_HISTORY, parseHistoryQuery, parseStatusQuery } from '../domain/release-input.ts';
 import type { CallContext } from './audit.ts';
-import type { AppRelease, FluxEnvironment, HistoryEntry, ReleaseStore } from './ports.ts';
+import type { AppRelease, ArtifactStore, FluxEnvironment, HistoryEntry, ReleaseStore } from './ports.ts';
 
 /** Gimlet's Release object (`release.json` plus what the API fills in from git), with Ferry's additions. */
 export interface ReleaseView {
@@ -16,6 +16,8 @@ export interface ReleaseView {
   version: Version | null;
   gitopsRef: string;
   gitopsRepo: string;
+  gitopsCommitStatus: string;
+  gitopsCommitStatusDesc: string;
   created: number;
   rolledBack?: boolean;
   requestId: string;
@@ -49,7 +51,11 @@ export function requestView(
   return view;
 }
 
-/** `GET /api/releases`: the commits that changed an environment (or one app), newest first. */
+/**
+ * `GET /api/releases`: the commits that changed an environment (or one app), newest first. Without `app`,
+ * only deploys are listed, as GimletD skipped its delete and revert commits in an environment's history
+ * (`release list --env`); with `app`, rollbacks and deletes are listed too (Ferry's addition).
+ */
 export async function listHistory(
   deps: ViewDeps,
   call: CallContext,
@@ -59,18 +65,44 @@ export async function listHistory(
   const input = parseHistoryQuery(params);
   authorize(call.principal, 'release:read', [input.env]);
   const wanted = input.limit === -1 ? Number.POSITIVE_INFINITY : input.offset + input.limit;
-  const entries = await deps.releases.history({
-    env: input.env,
-    ...(input.app ? { app: input.app } : {}),
-    ...(input.since ? { since: input.since } : {}),
-    ...(input.until ? { until: input.until } : {}),
-    // The repository filter applies after reading, so read everything in range when it is set.
-    limit: input.gitRepo ? Number.POSITIVE_INFINITY : wanted,
-  });
-  const views = markRolledBack(entries)
-    .filter(({ entry }) => !input.gitRepo || entry.record?.version?.repositoryName === input.gitRepo)
-    .map(({ entry, rolledBack }) => historyView(deps, entry, rolledBack));
-  return views.slice(input.offset, wanted);
+  const listed = (entry: HistoryEntry) =>
+    (input.app !== undefined || entry.intent === 'deploy') &&
+    (!input.gitRepo || entry.record?.version?.repositoryName === input.gitRepo);
+  // Filtered entries do not count towards the limit: read more until enough are left or history ends.
+  let read = input.gitRepo ? Number.POSITIVE_INFINITY : wanted;
+  let marked: { entry: HistoryEntry; rolledBack: boolean }[];
+  for (;;) {
+    const entries = await deps.releases.history({
+      env: input.env,
+      ...(input.app ? { app: input.app } : {}),
+      ...(input.since ? { since: input.since } : {}),
+      ...(input.until ? { until: input.until } : {}),
+      limit: read,
+    });
+    marked = markRolledBack(entries).filter(({ entry }) => listed(entry));
+    if (marked.length >= wanted || entries.length < read || read > MAX_HISTORY * 8) break;
+    read *= 4;
+  }
+  const page = marked.slice(input.offset, wanted);
+  const requests = await requestsById(
+    deps,
+    page.map(({ entry }) => entry.requestId),
+  );
+  return page.map(({ entry, rolledBack }) =>
+    historyView(deps, entry, rolledBack, requests.get(entry.requestId)),
+  );
+}
+
+async function requestsById(deps: ViewDeps, ids: string[]): Promise<Map<string, ReleaseRequest>> {
+  const unique = [...new Set(ids.filter(Boolean))];
+  if (unique.length === 0) return new Map();
+  return new Map((await deps.releases.getMany(unique)).map((r) => [r.id, r]));
+}
+
+/** Gimlet's `gitopsCommitStatus` / `gitopsCommitStatusDesc` for the commit a request made (strings, never null). */
+function commitFields(request: ReleaseRequest | undefined) {
+  const commit = request ? gitopsCommitStatus(request) : { status: '', desc: '' };
+  return { gitopsCommitStatus: commit.status, gitopsCommitStatusDesc: commit.desc };
 }
 
 /**
@@ -94,7 +126,12 @@ function markRolledBack(entries: HistoryEntry[]): { entry: HistoryEntry; rolledB
   });
 }
 
-function historyView(deps: ViewDeps, entry: HistoryEntry, rolledBack: boolean): ReleaseView {
+function historyView(
+  deps: ViewDeps,
+  entry: HistoryEntry,
+  rolledBack: boolean,
+  request: ReleaseRequest | undefined,
+): ReleaseView {
   const view: ReleaseView = {
     app: entry.app,
     env: entry.env,
@@ -103,6 +140,7 @@ function historyView(deps: ViewDeps, entry: HistoryEntry, rolledBack: boolean): 
     version: entry.record?.version ?? null,
     gitopsRef: entry.gitopsSha,
     gitopsRepo: deps.gitopsRepo,
+    ...commitFields(request),
     created: Math.floor(Date.parse(entry.committedAt) / 1000),
     requestId: entry.requestId,
     intent: entry.intent,
@@ -117,6 +155,7 @@ function currentView(
   env: string,
   app: string,
   release: AppRelease,
+  request: ReleaseRequest | undefined,
   hold?: Hold,
 ): ReleaseView {
   const view: ReleaseView = {
@@ -127,6 +166,7 @@ function currentView(
     version: release.record.version,
     gitopsRef: release.gitopsSha,
     gitopsRepo: deps.gitopsRepo,
+    ...commitFields(request),
     created: Math.floor(Date.parse(release.committedAt) / 1000),
     requestId: release.record.requestId,
     intent: release.record.intent,
@@ -135,21 +175,30 @@ function currentView(
   return view;
 }
 
-/** `GET /api/status`: what each app of an environment runs now, as the writer last pushed it. */
+/**
+ * `GET /api/status`: what each app of an environment runs now, as the writer last pushed it. An app with
+ * nothing deployed is absent (or `null` when asked for by name), as in GimletD: the gimlet CLI decodes
+ * every entry into a Release, so a hold alone (left by a rollback, then a delete) is never an entry.
+ */
 export async function currentStatus(
   deps: ViewDeps,
   call: CallContext,
   params: QueryParams,
-): Promise<Record<string, ReleaseView | { hold: Hold } | null>> {
+): Promise<Record<string, ReleaseView | null>> {
   authorize(call.principal, 'release:read');
   const { env, app } = parseStatusQuery(params);
   authorize(call.principal, 'release:read', [env]);
-  const apps = await deps.releases.status(env, app);
-  const out: Record<string, ReleaseView | { hold: Hold } | null> = {};
+  const apps = (await deps.releases.status(env, app)).filter((status) => status.release);
+  const requests = await requestsById(
+    deps,
+    apps.map((status) => status.release?.record.requestId ?? ''),
+  );
+  const out: Record<string, ReleaseView | null> = {};
   if (app) out[app] = null;
-  for (const status of apps) {
-    if (status.release) out[status.app] = currentView(deps, env, status.app, status.release, status.hold);
-    else if (status.hold) out[status.app] = { hold: status.hold };
+  for (const { app: name, release, hold } of apps) {
+    if (release) {
+      out[name] = currentView(deps, env, name, release, requests.get(release.record.requestId), hold);
+    }
   }
   return out;
 }
@@ -176,49 +225,103 @@ const GITOPS_STATUS: Partial<Record<ReleaseState, string>> = {
   failed: 'ReconciliationFailed',
 };
 
-const madeNoCommit = (r: ReleaseRequest) => r.state === 'unchanged' || r.state === 'superseded';
+type TrackResult = GimletTrack['results'][number];
 
-function track(requests: ReleaseRequest[]): GimletTrack {
-  if (requests.some((r) => r.state === 'requested' || r.state === 'queued')) {
-    return { status: 'new', statusDesc: '', results: [] };
-  }
-  const [only] = requests;
-  if (requests.length === 1 && only?.state === 'failed' && !only.gitopsSha) {
-    return { status: 'error', statusDesc: only.reason ?? 'failed', results: [] };
-  }
-  const results = requests
-    // An unchanged or superseded release made no commit: Gimlet's CLI treats "no results" as done.
-    .filter((r) => !madeNoCommit(r))
-    .map((r) => {
-      const writeFailed = r.state === 'failed' && !r.gitopsSha;
-      return {
-        app: r.app,
-        env: r.env,
-        hash: r.gitopsSha ?? '',
-        status: writeFailed ? ('failure' as const) : ('success' as const),
-        statusDesc: writeFailed ? (r.reason ?? '') : '',
-        gitopsCommitStatus: writeFailed ? '' : (GITOPS_STATUS[r.state] ?? ''),
-        gitopsCommitStatusDesc: !writeFailed && r.state === 'failed' ? (r.reason ?? '') : '',
-      };
-    });
-  const unchanged = requests.filter(madeNoCommit).map((r) => r.reason ?? r.state);
-  return { status: 'processed', statusDesc: unchanged.join('; '), results };
+/** Gimlet's words for where a request's commit stands (`gitopsCommitStatus` / `...Desc`). */
+export function gitopsCommitStatus(request: ReleaseRequest): { status: string; desc: string } {
+  if (!request.gitopsSha) return { status: '', desc: '' };
+  const status = GITOPS_STATUS[request.state] ?? '';
+  return { status, desc: request.state === 'failed' ? (request.reason ?? '') : '' };
 }
 
+const pending = (r: ReleaseRequest) => r.state === 'requested' || r.state === 'queued';
+/**
+ * Ended without a commit and it is no success: not `unchanged` (nothing to change) and not `superseded` (a
+ * newer request of the app already wrote the folder, so CI's intent was overtaken, not refused).
+ */
+const madeNoCommit = (r: ReleaseRequest) => r.state === 'unchanged' || r.state === 'superseded';
+const endedWithoutCommit = (r: ReleaseRequest) => isTerminal(r.state) && !r.gitopsSha && !madeNoCommit(r);
+
+function result(r: ReleaseRequest): TrackResult {
+  const writeFailed = endedWithoutCommit(r);
+  const commit = gitopsCommitStatus(r);
+  return {
+    app: r.app,
+    env: r.env,
+    hash: r.gitopsSha ?? '',
+    status: writeFailed ? 'failure' : 'success',
+    statusDesc: writeFailed ? (r.reason ?? r.state) : '',
+    gitopsCommitStatus: commit.status,
+    gitopsCommitStatusDesc: commit.desc,
+  };
+}
+
+/**
+ * An unchanged or superseded release made no commit: Gimlet's CLI treats "no results" as done, so it is
+ * only described.
+ */
+function processed(requests: ReleaseRequest[], extra: TrackResult[] = [], notes: string[] = []): GimletTrack {
+  const noCommit = requests.filter(madeNoCommit).map((r) => r.reason ?? r.state);
+  return {
+    status: 'processed',
+    statusDesc: [...noCommit, ...notes].join('; '),
+    results: [...requests.filter((r) => !madeNoCommit(r)).map(result), ...extra],
+  };
+}
+
+/**
+ * `GET /api/eventReleaseTrack`: `new` until the writer has taken the request; `error` when it failed
+ * before making a commit (GimletD's top-level failure); else `processed` with the commit's Flux status.
+ */
 export async function trackRelease(deps: ViewDeps, call: CallContext, id: string): Promise<GimletTrack> {
   authorize(call.principal, 'release:read');
   const request = await deps.releases.get(id);
   if (!request) throw new NotFoundError(`release request ${id} not found`);
   authorize(call.principal, 'release:read', [request.env]);
-  return track([request]);
+  if (pending(request)) return { status: 'new', statusDesc: `${request.state}`, results: [] };
+  if (endedWithoutCommit(request)) {
+    return { status: 'error', statusDesc: request.reason ?? request.state, results: [] };
+  }
+  return processed([request]);
 }
 
+/**
+ * `GET /api/eventArtifactTrack`, as GimletD answered it: 404 for an unknown artifact; `new` until the
+ * policy processor has evaluated the artifact and the writer has taken every release it requested; then
+ * `processed` with one result per release (a manifest whose policy matched but could not be rendered is a
+ * `failure` result, as in GimletD; one blocked by a restriction or a hold is described in `statusDesc`).
+ */
 export async function trackArtifact(
-  deps: ViewDeps,
+  deps: ViewDeps & { artifacts: ArtifactStore },
   call: CallContext,
   artifactId: string,
 ): Promise<GimletTrack> {
   authorize(call.principal, 'release:read');
-  const requests = await deps.releases.forArtifact(artifactId);
-  return track(requests.filter((r) => canSee(call.principal, r.env)));
+  const stored = await deps.artifacts.evaluation(artifactId);
+  if (!stored) throw new NotFoundError(`artifact ${artifactId} not found`);
+  if (!stored.evaluation) {
+    return { status: 'new', statusDesc: 'waiting for the policy processor', results: [] };
+  }
+  const requests = (await deps.releases.forArtifact(artifactId)).filter((r) => canSee(call.principal, r.env));
+  if (requests.some(pending)) {
+    return { status: 'new', statusDesc: 'waiting for the writer', results: [] };
+  }
+  const skipped = stored.evaluation.skipped.filter((s) => canSee(call.principal, s.env));
+  const failures = skipped
+    .filter((s) => s.outcome === 'invalid')
+    .map(
+      (s): TrackResult => ({
+        app: s.app,
+        env: s.env,
+        hash: '',
+        status: 'failure',
+        statusDesc: s.reason,
+        gitopsCommitStatus: '',
+        gitopsCommitStatusDesc: '',
+      }),
+    );
+  const notes = skipped
+    .filter((s) => s.outcome !== 'invalid')
+    .map((s) => `${s.env}/${s.app} not released (${s.outcome}): ${s.reason}`);
+  return processed(requests, failures, notes);
 }

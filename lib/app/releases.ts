@@ -1,21 +1,30 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { authorize, authorizeApp } from '../domain/access.ts';
 import type { Artifact } from '../domain/artifact.ts';
 import { diffFolders, type FileChange } from '../domain/diff.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ReleaseFailedError,
+  ValidationError,
+} from '../domain/errors.ts';
 import { parseScaffold, SCAFFOLD_APP } from '../domain/flux-scaffold.ts';
 import { appPath } from '../domain/gitops.ts';
 import { type PolicyRule, restrictionBlocking } from '../domain/policy-rules.ts';
-import type { Intent, ReleaseRequest } from '../domain/release.ts';
+import { type Intent, type ReleaseRequest, writerDone } from '../domain/release.ts';
 import {
   type DeployInput,
+  ENV_INIT_SCHEMA,
   parseDeploy,
   parseRollback,
   parseTarget,
   requiredLabel,
 } from '../domain/release-input.ts';
 import type { RenderedFile } from '../domain/render/index.ts';
+import { readFields } from '../domain/schema.ts';
 import { renderFiles, selectTarget } from '../domain/targets.ts';
-import { knownFields, optionalString } from '../domain/validate.ts';
+import { optionalString } from '../domain/validate.ts';
 import { auditEntry, type CallContext } from './audit.ts';
 import type { ArtifactStore, NewRequest, ReleaseStore } from './ports.ts';
 import { newId } from './tokens.ts';
@@ -23,6 +32,8 @@ import { newId } from './tokens.ts';
 export interface ReleaseDeps {
   releases: ReleaseStore;
   artifacts: ArtifactStore;
+  /** How long `POST /api/delete` waits for the writer (default 20 s, under API Gateway's 29 s). */
+  deleteWaitMs?: number;
   /** Policies in force (branch restrictions apply to deliberate deploys too). */
   rules?: () => Promise<PolicyRule[]>;
   promotionChain?: readonly string[];
@@ -209,7 +220,35 @@ export async function requestDelete(
   authorize(call.principal, 'release:write');
   const input = parseTarget(fields);
   authorizeApp(call.principal, 'release:write', input.env, input.app);
-  return record(deps, call, { request: newRequest(call, 'delete', input.env, input.app) });
+  const request = await record(deps, call, { request: newRequest(call, 'delete', input.env, input.app) });
+  return awaitWriter(deps, request, deps.deleteWaitMs ?? DELETE_WAIT_MS);
+}
+
+const DELETE_WAIT_MS = 20_000;
+const WAIT_POLL_MS = 100;
+
+/**
+ * GimletD deleted inside the request, and the gimlet CLI prints "deleted" on any 2xx and never tracks a
+ * delete. So the answer waits (bounded) for the writer: a delete that fails is a 422 naming the reason;
+ * one still queued when the wait ends is returned as it stands, to follow with its id.
+ */
+async function awaitWriter(
+  deps: ReleaseDeps,
+  request: ReleaseRequest,
+  waitMs: number,
+): Promise<ReleaseRequest> {
+  const deadline = Date.now() + waitMs;
+  let current = request;
+  while (!writerDone(current.state) && Date.now() < deadline) {
+    await sleep(WAIT_POLL_MS);
+    current = (await deps.releases.get(request.id)) ?? current;
+  }
+  if (current.state === 'failed') {
+    throw new ReleaseFailedError(
+      `${current.intent} of ${current.env}/${current.app} failed: ${current.reason ?? 'no reason given'} (request ${current.id})`,
+    );
+  }
+  return current;
 }
 
 /**
@@ -224,16 +263,9 @@ export async function requestEnvInit(
   fields: Record<string, unknown>,
 ): Promise<ReleaseRequest> {
   authorize(call.principal, 'env:manage');
-  const f = knownFields(fields, '', [
-    'url',
-    'kustomization',
-    'namespace',
-    'secretName',
-    'source',
-    'repoUrl',
-    'branch',
-    'gitSecret',
-  ] as const);
+  const f = readFields<
+    'url' | 'kustomization' | 'namespace' | 'secretName' | 'source' | 'repoUrl' | 'branch' | 'gitSecret'
+  >(ENV_INIT_SCHEMA, fields, '');
   const name = requiredLabel(env, 'env');
   const source = optionalString(f.source, 'source');
   const scaffold = parseScaffold({
@@ -294,6 +326,14 @@ export async function requeueRequest(
   if (failed.state !== 'failed' || failed.gitopsSha) {
     throw new ConflictError(
       `release request ${id} is ${failed.state}${failed.gitopsSha ? ' after its commit' : ''}; only a request that failed before committing can be requeued`,
+    );
+  }
+  // A requeue is a new request with a new sequence: it must not become a way to put a stale release back
+  // over one written since (the DLQ-redrive hazard ordering rules out).
+  const written = (await deps.releases.writtenSequences([failed])).get(appPath(failed.env, failed.app));
+  if (failed.sequence !== undefined && written !== undefined && written > failed.sequence) {
+    throw new ConflictError(
+      `release request ${id} is stale: a newer request for ${failed.env}/${failed.app} was written since; request the release again if you mean it`,
     );
   }
   const request: ReleaseRequest = {

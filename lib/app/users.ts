@@ -1,16 +1,15 @@
 import { authorize, ROLES, type Role } from '../domain/access.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { isDnsLabel, isLogin } from '../domain/names.ts';
+import { nullable, object, type QuerySpec, readFields } from '../domain/schema.ts';
 import {
   compact,
   invalid,
   join,
-  knownFields,
   oneOf,
   optionalArray,
   optionalBoolean,
   optionalString,
-  readObject,
   requiredString,
   rfc3339,
   unsupported,
@@ -137,19 +136,46 @@ interface UserRequest {
   expiresAt?: string;
 }
 
-function parseUserRequest(body: unknown, now: Date): UserRequest {
-  const f = knownFields(readObject(body, ''), '', [
-    'login',
-    'role',
-    'admin',
-    'environments',
-    'expiresAt',
-    'token',
-    'name',
+/** `POST /api/user` (GimletD's `{login, admin}`, the gimlet CLI's whole User struct, Ferry's roles). */
+export const USER_SCHEMA = object(
+  {
+    login: { type: 'string', maxLength: 64, description: 'letters, digits and . _ @ -' },
+    role: nullable({
+      type: 'string',
+      enum: ROLES,
+      description: 'default: admin if admin=true, flux for login flux, else ci',
+    }),
+    admin: nullable({ type: 'boolean', description: 'GimletD’s flag; must agree with role' }),
+    environments: nullable({
+      type: 'array',
+      items: { type: 'string' },
+      description: 'limit the token to these',
+    }),
+    expiresAt: nullable({ type: 'string', format: 'date-time', description: 'the token stops working then' }),
+    token: nullable({ type: 'string', maxLength: 0, description: 'issued by the server' }),
+    name: nullable({ type: 'string', maxLength: 200 }),
     // The gimlet CLI posts its whole dashboard User struct: these arrive as null.
-    'favoriteRepos',
-    'favoriteServices',
-  ] as const);
+    favoriteRepos: nullable({ type: 'array', maxItems: 0 }),
+    favoriteServices: nullable({ type: 'array', maxItems: 0 }),
+  },
+  { required: ['login'] },
+);
+
+/** `GET /api/user/{login}` and `GET /api/audit`. */
+export const USER_QUERY: QuerySpec = {
+  withToken: {
+    description: 'true: issue a new token (the old one stops)',
+    schema: { type: 'string', enum: ['true', 'false'] },
+  },
+};
+export const AUDIT_QUERY: QuerySpec = {
+  limit: { description: 'entries (default 50)', schema: { type: 'integer', minimum: 1, maximum: 500 } },
+};
+
+type UserField = keyof UserRequest | 'admin' | 'token' | 'favoriteRepos' | 'favoriteServices';
+
+function parseUserRequest(body: unknown, now: Date): UserRequest {
+  const f = readFields<UserField>(USER_SCHEMA, body, '');
   unsupported(f.favoriteRepos, 'favoriteRepos', 'Ferry has no dashboard');
   unsupported(f.favoriteServices, 'favoriteServices', 'Ferry has no dashboard');
   if (f.token !== undefined && f.token !== null && f.token !== '') {
@@ -159,7 +185,7 @@ function parseUserRequest(body: unknown, now: Date): UserRequest {
   if (!isLogin(login)) invalid('login', 'must be 1-64 letters, digits, and . _ @ - (starting alphanumeric)');
   const admin = optionalBoolean(f.admin, 'admin');
   const roleText = optionalString(f.role, 'role');
-  const role = roleText === undefined ? (admin ? 'admin' : 'ci') : oneOf(roleText, 'role', ROLES);
+  const role = roleText === undefined ? defaultRole(login, admin) : oneOf(roleText, 'role', ROLES);
   if (admin !== undefined && admin !== (role === 'admin')) {
     invalid('admin', `contradicts role ${role}`);
   }
@@ -177,6 +203,17 @@ function parseUserRequest(body: unknown, now: Date): UserRequest {
     expiresAt: parseExpiry(f.expiresAt, now),
   });
 }
+
+/**
+ * Without a role: `admin: true` makes an admin; the login `flux` gets the flux role, because GimletD's
+ * setup creates the Flux webhook's user exactly so (`POST /api/user {"login":"flux"}`); anyone else is ci.
+ */
+function defaultRole(login: string, admin: boolean | undefined): Role {
+  if (admin) return 'admin';
+  return login === FLUX_LOGIN ? 'flux' : 'ci';
+}
+
+export const FLUX_LOGIN = 'flux';
 
 function parseEnvironments(value: unknown): string[] | undefined {
   const environments = optionalArray(value, 'environments');

@@ -11,6 +11,8 @@ export interface FollowOptions {
   timeout: string;
   timeoutMs: number;
   intervalMs: number;
+  /** While waiting with no new state, a progress line this often (FERRY_PROGRESS_INTERVAL_MS, default 15 s). */
+  progressMs: number;
   json: boolean;
 }
 
@@ -21,17 +23,19 @@ export function followOptions(
   env: CliIo['env'],
 ): FollowOptions {
   const timeout = values.timeout ?? '10m';
-  const interval = env.FERRY_POLL_INTERVAL_MS ?? '1000';
-  if (!/^[1-9]\d*$/.test(interval)) {
-    throw new UsageError(
-      `FERRY_POLL_INTERVAL_MS must be a positive number of milliseconds, got "${interval}"`,
-    );
-  }
+  const millis = (name: string, fallback: string) => {
+    const value = env[name] ?? fallback;
+    if (!/^[1-9]\d*$/.test(value)) {
+      throw new UsageError(`${name} must be a positive number of milliseconds, got "${value}"`);
+    }
+    return Number(value);
+  };
   return {
     wait: values.wait ?? false,
     timeout,
     timeoutMs: parseDuration('timeout', timeout),
-    intervalMs: Number(interval),
+    intervalMs: millis('FERRY_POLL_INTERVAL_MS', '1000'),
+    progressMs: millis('FERRY_PROGRESS_INTERVAL_MS', '15000'),
     json,
   };
 }
@@ -55,10 +59,33 @@ export function stateLine(entry: StateEntry): string {
   return extra ? `${entry.state}  ${extra}` : entry.state;
 }
 
+/** What a request in this state is waiting for, in the words a progress line uses. */
+export function waitingFor(request: ReleaseRequest): string {
+  switch (request.state) {
+    case 'requested':
+    case 'queued':
+      return 'waiting for the writer to commit it to the gitops repository';
+    case 'committed':
+    case 'reconciling':
+      return `waiting for Flux in ${request.env} to report on gitops ${request.gitopsSha?.slice(0, 8) ?? '?'}`;
+    default:
+      return `waiting (${request.state})`;
+  }
+}
+
+/** `1m05s`, `42s`. */
+export function elapsed(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  return minutes > 0 ? `${minutes}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
+}
+
 /**
  * Shows a request's states; with `wait`, polls `GET /api/releases/{id}` until it is done. Each poll
  * prints the states not printed yet, history first (states passed between two polls still show), so
- * the output is one line per state whatever the poll interval. A failed request exits 1, a timeout 3.
+ * the output is one line per state whatever the poll interval. While no new state comes, a progress
+ * line goes to stderr every `progressMs` (state, time waited, what it waits for); the wait ends with a
+ * `done:` line on stderr, or the failure or timeout. A failed request exits 1, a timeout 3.
  */
 export async function followRequest(
   client: FerryClient,
@@ -67,14 +94,22 @@ export async function followRequest(
   io: CliIo,
 ): Promise<void> {
   const printed = new Set<RequestState>();
-  const deadline = Date.now() + options.timeoutMs;
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
+  let lastOutput = started;
   let last: ReleaseRequest | undefined;
   for (;;) {
     const request = await poll(client, id, options.wait, io);
     if (request) {
       last = request;
-      if (!options.json) printNewStates(request, printed, io);
+      if (!options.json && printNewStates(request, printed, io)) lastOutput = Date.now();
       if (request.done || !options.wait) break;
+      if (!options.json && Date.now() - lastOutput >= options.progressMs) {
+        io.stderr.write(
+          `ferry: still ${request.state} after ${elapsed(Date.now() - started)}: ${waitingFor(request)} (timeout ${options.timeout})\n`,
+        );
+        lastOutput = Date.now();
+      }
     }
     const left = deadline - Date.now();
     if (left <= 0) {
@@ -87,6 +122,11 @@ export async function followRequest(
   if (options.json) printJson(io.stdout, last);
   if (last.done && last.outcome === 'failure') {
     throw new RequestError(`${last.intent} ${id} failed: ${last.reason ?? 'no reason given'}`);
+  }
+  if (options.wait && !options.json) {
+    io.stderr.write(
+      `ferry: done: ${last.intent} ${id} ${last.state} after ${elapsed(Date.now() - started)}\n`,
+    );
   }
 }
 
@@ -107,7 +147,8 @@ async function poll(
   }
 }
 
-function printNewStates(request: ReleaseRequest, printed: Set<RequestState>, io: CliIo): void {
+function printNewStates(request: ReleaseRequest, printed: Set<RequestState>, io: CliIo): boolean {
+  let any = false;
   // The current state too, in case a server's history lags behind it.
   const current: StateEntry = {
     state: request.state,
@@ -119,5 +160,7 @@ function printNewStates(request: ReleaseRequest, printed: Set<RequestState>, io:
     if (printed.has(entry.state)) continue;
     printed.add(entry.state);
     io.stdout.write(`${stateLine(entry)}\n`);
+    any = true;
   }
+  return any;
 }

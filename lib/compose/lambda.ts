@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { makeDynamoArtifactStore, makeDynamoPolicyMarks } from '../adapters/dynamodb/artifact-store.ts';
+import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
 import { makeDynamoFluxStore } from '../adapters/dynamodb/flux-store.ts';
 import { makeDynamoPolicyStore } from '../adapters/dynamodb/policy-store.ts';
@@ -119,7 +119,6 @@ export function lambdaPolicyDeps(env: NodeJS.ProcessEnv = process.env): AutoRele
   return {
     artifacts: makeDynamoArtifactStore(dynamo, tableName),
     releases: makeDynamoReleaseStore(dynamo, tableName),
-    marks: makeDynamoPolicyMarks(dynamo, tableName),
     rules: settings.rules,
     clock: systemClock,
     logger: makeLogger(),

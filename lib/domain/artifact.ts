@@ -1,14 +1,15 @@
-import { GIT_EVENTS, type GitEvent, type Manifest, parseManifest } from './manifest.ts';
+import { GIT_EVENTS, type GitEvent, MANIFEST_SCHEMA, type Manifest, parseManifest } from './manifest.ts';
 import { hasTemplate, isRepositoryName } from './names.ts';
 import { resolveVars } from './render/vars.ts';
+import { type JsonSchema, nullable, object, readFields } from './schema.ts';
 import {
   compact,
   invalid,
   type JsonObject,
   join,
-  knownFields,
   oneOf,
   optionalArray,
+  optionalBoolean,
   optionalInteger,
   optionalString,
   optionalStringMap,
@@ -61,6 +62,49 @@ const VERSION_STRINGS = [
   'url',
 ] as const;
 
+const optional = (description: string, maxLength = 1024): JsonSchema =>
+  nullable({ type: 'string', description, maxLength });
+
+export const VERSION_SCHEMA = object(
+  {
+    repositoryName: { type: 'string', description: 'owner/repo', maxLength: 200 },
+    sha: {
+      type: 'string',
+      description: 'git commit sha (7 to 64 hex characters)',
+      pattern: '^[0-9a-fA-F]{7,64}$',
+    },
+    created: nullable({ type: 'integer', description: 'commit time, unix seconds' }),
+    event: nullable({ type: 'string', enum: [...GIT_EVENTS, ''], description: 'absent means push' }),
+    branch: optional('branch'),
+    sourceBranch: optional('pull request source branch'),
+    targetBranch: optional('pull request target branch'),
+    tag: optional('tag'),
+    authorName: optional('author'),
+    authorEmail: optional('author email'),
+    committerName: optional('committer'),
+    committerEmail: optional('committer email'),
+    message: optional('commit message', 65536),
+    url: optional('link to the commit or pull request'),
+  },
+  { required: ['repositoryName', 'sha'], description: 'the commit the artifact was built from' },
+);
+
+/** `POST /api/artifact`: Gimlet's release artifact. */
+export const ARTIFACT_SCHEMA = object(
+  {
+    id: nullable({ type: 'string', description: 'ignored: set by the server' }),
+    created: nullable({ type: 'integer', description: 'ignored: set by the server' }),
+    version: VERSION_SCHEMA,
+    context: nullable({ type: 'object', additionalProperties: { type: 'string' } }),
+    vars: nullable({ type: 'object', additionalProperties: { type: 'string' } }),
+    items: nullable({ type: 'array', items: { type: 'object' } }),
+    environments: nullable({ type: 'array', items: MANIFEST_SCHEMA }),
+    cueEnvironments: nullable({ type: 'array', maxItems: 0, description: 'not supported' }),
+    fake: nullable({ type: 'boolean', enum: [false, null], description: 'not supported when true' }),
+  },
+  { required: ['version'] },
+);
+
 const SHA = /^[0-9a-f]{7,64}$/;
 
 export function isSha(value: string): boolean {
@@ -71,17 +115,12 @@ export function isSha(value: string): boolean {
  * Validates an artifact at the door. `id` and `created` may be present (the CLI round-trips them) but are
  * ignored: the server assigns both. CUE environments are refused rather than silently dropped.
  */
+type ArtifactField = keyof Artifact | 'cueEnvironments' | 'fake';
+
 export function parseArtifact(raw: unknown): ArtifactInput {
-  const f = knownFields(readObject(raw, ''), '', [
-    'id',
-    'created',
-    'version',
-    'context',
-    'vars',
-    'items',
-    'environments',
-    'cueEnvironments',
-  ] as const);
+  // `fake`: cli-v0.25.0+ `dx.Artifact.Fake` (set only by Gimlet's dashboard deploy link; omitempty drops false).
+  const f = readFields<ArtifactField>(ARTIFACT_SCHEMA, raw, '');
+  if (optionalBoolean(f.fake, 'fake')) invalid('fake', 'is not supported: ship real artifacts from CI');
   const cue = optionalArray(f.cueEnvironments, 'cueEnvironments');
   if (cue && cue.length > 0) {
     invalid('cueEnvironments', 'CUE environments are not supported; render them to environments in CI');
@@ -104,13 +143,7 @@ export function parseArtifact(raw: unknown): ArtifactInput {
 
 function parseVersion(value: unknown): Version {
   if (value === undefined || value === null) invalid('version', 'is required');
-  const f = knownFields(readObject(value, 'version'), 'version', [
-    'repositoryName',
-    'sha',
-    'created',
-    'event',
-    ...VERSION_STRINGS,
-  ] as const);
+  const f = readFields<keyof Version>(VERSION_SCHEMA, value, 'version');
   const repositoryName = requiredString(f.repositoryName, 'version.repositoryName', 200);
   if (!isRepositoryName(repositoryName)) {
     invalid('version.repositoryName', `must look like owner/repo, got "${repositoryName}"`);

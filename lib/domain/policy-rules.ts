@@ -1,7 +1,8 @@
 import { ValidationError } from './errors.ts';
 import { isDnsLabel } from './names.ts';
 import { describeRestriction, globMatch, parseBranchRestriction, restrictionAllows } from './policy.ts';
-import { invalid, knownFields, optionalString, readObject } from './validate.ts';
+import { nullable, object, readFields } from './schema.ts';
+import { invalid, optionalString } from './validate.ts';
 
 /**
  * Policies set through the API (hamctl's): `auto-release` releases an app's artifacts from a branch to an
@@ -48,9 +49,26 @@ export const autoReleaseId = (app: string, env: string) => `auto-release.${app}.
 export const restrictionId = (env: string, app?: string) => `branch-restriction.${env}.${app ?? '*'}`;
 
 /** `POST /api/policies`: `{kind, app, branch, env}` or `{kind, env, app?, branch}`. */
+export const POLICY_SCHEMA = object(
+  {
+    kind: { type: 'string', enum: POLICY_KINDS },
+    env: { type: 'string', description: 'environment (DNS-1123 label)' },
+    app: nullable({
+      type: 'string',
+      description: 'app (required for auto-release; all apps if absent for a restriction)',
+    }),
+    branch: {
+      type: 'string',
+      maxLength: 200,
+      description:
+        'auto-release: branch name or glob; branch-restriction: regular expression branches must match',
+    },
+  },
+  { required: ['kind', 'env', 'branch'] },
+);
+
 export function parsePolicy(body: unknown): PolicyRule {
-  const object = readObject(body, '');
-  const f = knownFields(object, '', ['kind', 'app', 'env', 'branch'] as const);
+  const f = readFields<'kind' | 'app' | 'env' | 'branch'>(POLICY_SCHEMA, body, '');
   const kind = optionalString(f.kind, 'kind');
   const branch = optionalString(f.branch, 'branch', 200);
   if (branch === undefined || branch === '') invalid('branch', 'is required');

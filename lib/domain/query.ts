@@ -1,5 +1,6 @@
 import { isSha } from './artifact.ts';
 import { GIT_EVENTS, type GitEvent } from './manifest.ts';
+import { checkQuery, type QuerySpec } from './schema.ts';
 import { invalid, oneOf, rfc3339 } from './validate.ts';
 
 /** Query string as API Gateway hands it over: every parameter may repeat. */
@@ -22,25 +23,34 @@ export interface ArtifactQuery {
 export const MAX_LIMIT = 100;
 export const MAX_OFFSET = 10_000;
 const MAX_SHAS = 50;
-const ARTIFACT_PARAMS = [
-  'repository',
-  'branch',
-  'event',
-  'sourceBranch',
-  'sha',
-  'since',
-  'until',
-  'limit',
-  'offset',
-  'access_token',
-];
+const TIME = { type: 'string', format: 'date-time' } as const;
+
+/** `GET /api/artifacts` (read by parseArtifactQuery and by the OpenAPI document). */
+export const ARTIFACT_QUERY: QuerySpec = {
+  repository: { description: 'owner/repo', schema: { type: 'string' } },
+  branch: { description: 'branch the artifact was built from', schema: { type: 'string' } },
+  event: { description: 'git event', schema: { type: 'string', enum: GIT_EVENTS } },
+  sourceBranch: { description: 'pull request source branch', schema: { type: 'string' } },
+  sha: {
+    description: `commit sha (repeatable, at most ${MAX_SHAS})`,
+    schema: { type: 'string', pattern: '^[0-9a-fA-F]{7,64}$' },
+    repeatable: true,
+  },
+  since: { description: 'received at or after (RFC 3339)', schema: TIME },
+  until: { description: 'received before (RFC 3339)', schema: TIME },
+  limit: {
+    description: 'page size (default 10)',
+    schema: { type: 'integer', minimum: 0, maximum: MAX_LIMIT },
+  },
+  offset: { description: 'artifacts to skip', schema: { type: 'integer', minimum: 0, maximum: MAX_OFFSET } },
+};
 
 /**
  * Reads `GET /api/artifacts` parameters the way the gimlet CLI sends them. Unknown parameters are refused
  * (GimletD ignored `repo=`, returning every repository's artifacts); an empty value means "not set".
  */
 export function parseArtifactQuery(params: QueryParams): ArtifactQuery {
-  rejectUnknown(params, ARTIFACT_PARAMS);
+  checkQuery(params, ARTIFACT_QUERY);
   const query: ArtifactQuery = {
     limit: integer(params, 'limit', 0, MAX_LIMIT) || 10,
     offset: integer(params, 'offset', 0, MAX_OFFSET),

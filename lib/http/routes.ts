@@ -16,8 +16,9 @@ export interface RouteSpec<F extends string = ApiFunction> {
   fn: F;
 }
 
-export const ROUTES: readonly RouteSpec[] = [
+export const ROUTES = [
   { routeKey: 'GET /', fn: 'http-health' },
+  { routeKey: 'GET /api/openapi.json', fn: 'http-health' },
   { routeKey: 'POST /api/artifact', fn: 'http-artifacts' },
   { routeKey: 'GET /api/artifacts', fn: 'http-artifacts' },
   { routeKey: 'GET /api/artifacts/{id+}', fn: 'http-artifacts' },
@@ -43,15 +44,18 @@ export const ROUTES: readonly RouteSpec[] = [
   { routeKey: 'POST /api/policies/evaluate', fn: 'http-releases' },
   { routeKey: 'DELETE /api/policies/{id}', fn: 'http-releases' },
   { routeKey: 'POST /api/github-webhook', fn: 'http-github-webhook' },
-];
+] as const satisfies readonly RouteSpec[];
 
 /** Flux posts to its own function behind a public Function URL (not the API); locally, the same port. */
 export const FLUX_EVENTS_FUNCTION = 'http-flux-events';
 export type LocalFunction = ApiFunction | typeof FLUX_EVENTS_FUNCTION;
-export const LOCAL_ROUTES: readonly RouteSpec<LocalFunction>[] = [
+export const LOCAL_ROUTES = [
   ...ROUTES,
   { routeKey: 'POST /api/flux-events', fn: FLUX_EVENTS_FUNCTION },
-];
+] as const satisfies readonly RouteSpec<LocalFunction>[];
+
+/** Every route key Ferry answers (the OpenAPI document describes exactly these). */
+export type RouteKey = (typeof LOCAL_ROUTES)[number]['routeKey'];
 
 export function splitRouteKey(routeKey: string): { method: string; path: string } {
   const [method = '', path = ''] = routeKey.split(' ');

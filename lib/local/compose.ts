@@ -5,7 +5,7 @@ import { makeHandler as webhookHandler } from '../../functions/http-github-webho
 import { makeHandler as healthHandler } from '../../functions/http-health.ts';
 import { makeHandler as releasesHandler } from '../../functions/http-releases.ts';
 import { makeHandler as usersHandler } from '../../functions/http-users.ts';
-import { makeDynamoArtifactStore, makeDynamoPolicyMarks } from '../adapters/dynamodb/artifact-store.ts';
+import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
 import { makeDynamoFluxStore } from '../adapters/dynamodb/flux-store.ts';
 import { makeDynamoPolicyStore } from '../adapters/dynamodb/policy-store.ts';
@@ -151,7 +151,6 @@ export function localPolicyDeps(options: LocalWiring, rules: ApiDeps['rules']): 
   return {
     artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
     releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
-    marks: makeDynamoPolicyMarks(options.dynamo, options.tableName),
     rules,
     clock: options.clock ?? systemClock,
     logger: options.logger,

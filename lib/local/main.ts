@@ -6,7 +6,7 @@ import { startLocalStack } from './stack.ts';
 
 /**
  * `npm start`: the whole of Ferry on one port with local stand-ins. Settings: PORT (8888), FERRY_DATA_DIR
- * (.ferry/), FERRY_ADMIN_TOKEN (the admin token to use on a first start), and FERRY_GITOPS_REPO_URL,
+ * (.ferry/), FERRY_GIT_PORT (the local gitops server's port; default: the one it had last time), FERRY_ADMIN_TOKEN (the admin token to use on a first start), and FERRY_GITOPS_REPO_URL,
  * FERRY_GITOPS_BRANCH, FERRY_GIT_TOKEN to write to a real repository instead of the local bare one;
  * FERRY_FLUX_HMAC_KEY, the key a `generic-hmac` Flux Provider signs events with; FERRY_SLACK_TOKEN,
  * FERRY_SLACK_CHANNELS (JSON env → channel, "*" for the rest), FERRY_SLACK_TEMPLATES, FERRY_SLACK_API_URL,
@@ -59,10 +59,15 @@ async function main(): Promise<void> {
       ...(env.FERRY_GITHUB_API_URL ? { baseUrl: env.FERRY_GITHUB_API_URL } : {}),
     },
   };
+  const gitPort = env.FERRY_GIT_PORT === undefined ? undefined : Number(env.FERRY_GIT_PORT);
+  if (gitPort !== undefined && (!Number.isInteger(gitPort) || gitPort < 0 || gitPort > 65535)) {
+    throw new Error(`FERRY_GIT_PORT must be a port number, got ${env.FERRY_GIT_PORT}`);
+  }
   const stack = await startLocalStack({
     port,
     dataDir,
     holdTraffic: true,
+    ...(gitPort !== undefined ? { gitPort } : {}),
     logger: makeLogger(),
     ...(remote ? { remote } : {}),
     ...(fluxHmacKey ? { fluxHmacKey } : {}),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -70,6 +70,40 @@ export interface RemoteGitops {
 }
 
 /**
+ * Clones of the local gitops remote keep working across restarts: the server takes the port it had last
+ * time (kept in `<dataDir>/git-port`) unless FERRY_GIT_PORT names one. If the remembered port is taken,
+ * it takes a free one and says so (clones then need `git remote set-url`).
+ */
+async function startStableGitServer(
+  root: string,
+  dataDir: string,
+  options: { gitPort?: number; host?: string; logger: Logger },
+): Promise<GitServer> {
+  const portFile = join(dataDir, 'git-port');
+  const remembered = Number((await readFile(portFile, 'utf8').catch(() => '')).trim()) || undefined;
+  const host = {
+    ...(options.host ? { host: options.host } : {}),
+    onRestart: (detail: Record<string, unknown>) =>
+      options.logger.error('git server child died; restarting it', detail),
+  };
+  let server: GitServer;
+  if (options.gitPort !== undefined) {
+    server = await startGitServer({ root, port: options.gitPort, ...host });
+  } else {
+    server = await startGitServer({ root, port: remembered ?? 0, ...host }).catch(async (error: Error) => {
+      if (remembered === undefined) throw error;
+      options.logger.warn('the local gitops server’s previous port is taken; clones need a new remote URL', {
+        port: remembered,
+        error: error.message,
+      });
+      return startGitServer({ root, port: 0, ...host });
+    });
+  }
+  await writeFile(portFile, `${new URL(server.url).port}\n`);
+  return server;
+}
+
+/**
  * Starts every local stand-in, the API on one port, and the release pipeline behind it: the stream
  * poller feeds the dispatcher, the queue poller feeds the writer one batch at a time. On a failure
  * half-way, whatever already started is stopped again so no child process outlives the call.
@@ -83,6 +117,8 @@ export async function startLocalStack(options: {
   host?: string;
   /** A real gitops repository instead of the local bare one. */
   remote?: RemoteGitops;
+  /** The local gitops server's port (FERRY_GIT_PORT); default: the one it had last time in dataDir. */
+  gitPort?: number;
   /** The key Flux's generic-hmac Provider signs with (FERRY_FLUX_HMAC_KEY). */
   fluxHmacKey?: string;
   /** FERRY_BRANCH_RESTRICTIONS and FERRY_PROMOTION_CHAIN, as on Lambda. */
@@ -126,11 +162,7 @@ export async function startLocalStack(options: {
     } else {
       const root = join(dataDir, 'git');
       await createBareRepo(root, LOCAL_GITOPS_REPO);
-      git = await startGitServer({
-        root,
-        ...(options.host ? { host: options.host } : {}),
-        onRestart: (detail) => options.logger.error('git server child died; restarting it', detail),
-      });
+      git = await startStableGitServer(root, dataDir, options);
       stops.push(git.stop);
       gitops = { url: git.repoUrl(LOCAL_GITOPS_REPO), branch: 'main', cacheDir };
     }

@@ -232,7 +232,8 @@ describe('shipping', () => {
   });
 
   it('prints the stored artifact with -o json', async () => {
-    const run = await runCli(['artifact', 'push', '-o', 'json', '--dir', gitRepo()], {
+    const dir = gitRepo({ '.gimlet/staging.yaml': STAGING });
+    const run = await runCli(['artifact', 'push', '-o', 'json', '--dir', dir], {
       env: { GIMLET_SERVER: server.url, GIMLET_TOKEN: TOKEN, FERRY_REPOSITORY: 'acme/shop' },
     });
     expect(run.code).toBe(0);
@@ -240,6 +241,24 @@ describe('shipping', () => {
       id: 'acme/shop-1234',
       version: { repositoryName: 'acme/shop' },
     });
+  });
+
+  it('refuses to ship from a missing --dir or one without manifests (exit 2, nothing sent)', async () => {
+    const env = {
+      FERRY_SERVER: server.url,
+      FERRY_TOKEN: TOKEN,
+      FERRY_REPOSITORY: 'acme/shop',
+      FERRY_SHA: 'a'.repeat(40),
+    };
+    const sentBefore = server.requests.length;
+    const missing = await runCli(['artifact', 'push', '--dir', '/nonexistent/typo'], { env });
+    expect(missing).toMatchObject({ code: 2, stderr: 'ferry: --dir /nonexistent/typo: no such directory\n' });
+    const empty = await runCli(['artifact', 'push', '--dir', gitRepo()], { env });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain(
+      'no manifests in .gimlet/ (*.yaml); an artifact without environments can never be released',
+    );
+    expect(server.requests.length).toBe(sentBefore);
   });
 
   it('names the .gimlet file behind a refused environments[i]', async () => {

@@ -111,7 +111,7 @@ describe('--wait', () => {
         'succeeded',
         '',
       ].join('\n'),
-      stderr: '',
+      stderr: expect.stringMatching(/^ferry: done: deploy req-ok succeeded after \d+s\n$/),
     });
   });
 
@@ -144,10 +144,27 @@ describe('--wait', () => {
     expect(run.stderr).toBe('ferry: timed out after 1s waiting for req-slow (last state: reconciling)\n');
   });
 
+  it('says every progress interval what it is still waiting for, with the time waited', async () => {
+    const run = await runCli(['track', 'req-slow', '--wait', '--timeout', '1s'], {
+      env: { ...env, FERRY_PROGRESS_INTERVAL_MS: '300' },
+    });
+    expect(run.code).toBe(3);
+    const progress = run.stderr.split('\n').filter((l) => l.startsWith('ferry: still'));
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress[0]).toMatch(
+      /^ferry: still reconciling after \d+s: waiting for Flux in staging to report on gitops 1a2b3c4d \(timeout 1s\)$/,
+    );
+    expect(run.stderr.trim().split('\n').at(-1)).toBe(
+      'ferry: timed out after 1s waiting for req-slow (last state: reconciling)',
+    );
+  });
+
   it('rides out a 503 while waiting', async () => {
     const run = await runCli(['track', 'req-blip', '--wait'], { env });
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe('ferry: try again (HTTP 503); still waiting\n');
+    expect(run.stderr).toMatch(
+      /^ferry: try again \(HTTP 503\); still waiting\nferry: done: deploy req-blip succeeded after \d+s\n$/,
+    );
     expect(run.stdout.trim().split('\n').at(-1)).toBe('succeeded');
   });
 

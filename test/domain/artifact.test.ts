@@ -162,6 +162,21 @@ describe('parseArtifact', () => {
     ],
     ['preview as a string', withManifest({ preview: 'yes' }), 'environments[0].preview: must be a boolean'],
     [
+      'a preview with a push deploy rule, which can never fire',
+      withManifest({ preview: true, deploy: { branch: 'main', event: 'push' } }),
+      'environments[0].deploy: event push can never fire with preview: true',
+    ],
+    [
+      'a preview with a tag deploy rule',
+      withManifest({ preview: true, deploy: { tag: 'v*' } }),
+      'environments[0].deploy: deploy.tag can never fire with preview: true',
+    ],
+    [
+      'gimlet cli-v0.25 with a named tenant',
+      withManifest({ tenant: { name: 'team-a' } }),
+      'environments[0].tenant.name: is not supported: Ferry has no tenants',
+    ],
+    [
       'values as a list',
       withManifest({ values: [] }),
       'environments[0].values: must be an object, got array',

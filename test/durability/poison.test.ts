@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeDynamoPolicyMarks } from '../../lib/adapters/dynamodb/artifact-store.ts';
 import { policyRequestId, releaseArtifacts } from '../../lib/app/auto-release.ts';
 import { artifact } from '../fixtures/artifacts.ts';
 import { envKey, fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
@@ -88,11 +87,10 @@ describe('a poison record never stops the pipeline', () => {
       artifact({ branch: 'main' }, [{ app: 'late', env: 'replay', manifests: cm('late') }]),
     );
     const { artifacts, releases, clock, logger, rules } = t.stack.deps;
-    const marks = makeDynamoPolicyMarks(t.stack.dynamo.client, t.stack.tableName);
-    const deps = { artifacts, releases, clock, logger, rules, marks };
+    const deps = { artifacts, releases, clock, logger, rules };
     // The stream's own evaluation found no policy for it.
     const deadline = Date.now() + 20_000;
-    while (!(await marks.evaluated(shipped.id))) {
+    while (!(await artifacts.evaluation(shipped.id))?.evaluation) {
       if (Date.now() > deadline) throw new Error('artifact never evaluated');
       await new Promise((r) => setTimeout(r, 100));
     }

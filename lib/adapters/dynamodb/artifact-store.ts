@@ -9,7 +9,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ArtifactStore, PolicyMarks } from '../../app/ports.ts';
+import type { ArtifactStore, PolicyEvaluation } from '../../app/ports.ts';
 import type { Artifact } from '../../domain/artifact.ts';
 import type { AuditEntry } from '../../domain/audit.ts';
 import { ConflictError, PayloadTooLargeError } from '../../domain/errors.ts';
@@ -167,7 +167,41 @@ export function makeDynamoArtifactStore(client: DynamoDBClient, tableName: strin
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  return { put, get, list };
+  // The marker goes on META: a MODIFY record, which the policy processor's INSERT-only filter ignores.
+  async function markEvaluated(id: string, evaluation: PolicyEvaluation): Promise<void> {
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: key(id, 'META'),
+          UpdateExpression: 'SET #ev = :ev',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#ev': 'policyEvaluation', '#pk': KEY.partition },
+          ExpressionAttributeValues: { ':ev': s(JSON.stringify(evaluation)) },
+        }),
+      );
+    } catch (error) {
+      // The artifact is gone (expired): there is nothing left to evaluate again either.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async function evaluation(id: string): Promise<{ evaluation?: PolicyEvaluation } | undefined> {
+    const out = await client.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: key(id, 'META'),
+        ConsistentRead: true,
+        ProjectionExpression: '#ev, #id',
+        ExpressionAttributeNames: { '#ev': 'policyEvaluation', '#id': 'id' },
+      }),
+    );
+    if (!out.Item) return undefined;
+    const stored = out.Item.policyEvaluation?.S;
+    return stored ? { evaluation: JSON.parse(stored) as PolicyEvaluation } : {};
+  }
+
+  return { put, get, list, markEvaluated, evaluation };
 }
 
 /**
@@ -200,44 +234,4 @@ function decode(item: Record<string, AttributeValue>): Artifact {
   const body = item.body?.B;
   if (!body) throw new Error(`artifact item ${item[KEY.partition]?.S} has no body`);
   return JSON.parse(gunzipSync(body).toString('utf8')) as Artifact;
-}
-
-/**
- * The policy processor's mark on an artifact's META item: set once its policies were evaluated, so a
- * stream replay (a restarted local stack, a new or replaced consumer reading from TRIM_HORIZON) never
- * evaluates it again under today's policies. The MODIFY this makes matches no consumer's filter.
- */
-export function makeDynamoPolicyMarks(client: DynamoDBClient, tableName: string): PolicyMarks {
-  const key = (id: string) => ({ [KEY.partition]: s(`ARTIFACT#${id}`), [KEY.sort]: s('META') });
-  return {
-    async evaluated(id) {
-      const out = await client.send(
-        new GetItemCommand({
-          TableName: tableName,
-          Key: key(id),
-          ConsistentRead: true,
-          ProjectionExpression: '#at',
-          ExpressionAttributeNames: { '#at': 'policyEvaluatedAt' },
-        }),
-      );
-      return out.Item?.policyEvaluatedAt !== undefined;
-    },
-    async markEvaluated(id, at) {
-      try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(id),
-            UpdateExpression: 'SET #at = if_not_exists(#at, :at)',
-            ConditionExpression: 'attribute_exists(#pk)',
-            ExpressionAttributeNames: { '#at': 'policyEvaluatedAt', '#pk': KEY.partition },
-            ExpressionAttributeValues: { ':at': s(at.toISOString()) },
-          }),
-        );
-      } catch (error) {
-        // The artifact is gone (expired): there is nothing left to evaluate again either.
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-    },
-  };
 }

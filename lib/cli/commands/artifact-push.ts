@@ -1,9 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BASE_HELP, BASE_OPTIONS, flagHelp, type HelpRow, parseFlags, wantsJson } from '../args.ts';
 import { buildArtifact, parseField } from '../artifact/build.ts';
 import { connect } from '../client.ts';
 import type { Command } from '../command.ts';
-import { RequestError } from '../errors.ts';
+import { RequestError, UsageError } from '../errors.ts';
 import { printJson } from '../format.ts';
 
 const NAME = 'artifact push';
@@ -41,8 +42,16 @@ ${flagHelp(FLAGS)}`,
     const fields = (values.field ?? []).map(parseField);
     // Configuration is checked before the slower git and file work, so a missing token fails first.
     const client = values.print ? undefined : connect(values, io);
-    const { artifact, files } = await buildArtifact(resolve(io.cwd, values.dir ?? '.'), fields, io);
+    const dir = resolve(io.cwd, values.dir ?? '.');
+    await mustBeDirectory(dir, values.dir ?? '.');
+    const { artifact, files } = await buildArtifact(dir, fields, io);
     if (!client) return printJson(io.stdout, artifact);
+    // An artifact without environments can never be released: almost always a wrong --dir.
+    if (artifact.environments.length === 0) {
+      throw new UsageError(
+        `${values.dir ?? '.'}: no manifests in .gimlet/ (*.yaml); an artifact without environments can never be released. Is --dir the application's clone?`,
+      );
+    }
     const stored = await client
       .post<{ id: string }>('/api/artifact', artifact)
       .catch((error: unknown) => Promise.reject(nameManifestFile(error, files)));
@@ -50,6 +59,11 @@ ${flagHelp(FLAGS)}`,
     else io.stdout.write(`${stored.id}\n`);
   },
 };
+
+async function mustBeDirectory(path: string, given: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError(`--dir ${given}: no such directory`);
+}
 
 /** The server names `environments[2]`; the person fixing it needs `.gimlet/<file>`. */
 function nameManifestFile(error: unknown, files: string[]): unknown {
