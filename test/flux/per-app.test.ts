@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { artifact } from '../fixtures/artifacts.ts';
-import { fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
+import { envKey, fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
 import { fluxPaths, fluxProblems } from '../support/flux-oracle.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -57,7 +57,7 @@ describe('one Flux Kustomization per app', () => {
 
   async function send(e: string, input: Parameters<typeof fluxEventBody>[0]): Promise<number> {
     const body = fluxEventBody(input);
-    const res = await postFluxEvent(t.url, body, { signature: sign(body, KEY), query: `env=${e}` });
+    const res = await postFluxEvent(t.url, body, { signature: sign(body, envKey(KEY, e)), query: `env=${e}` });
     expect(res.status).toBe(200);
     const eventId = createHash('sha256').update(body).digest('hex').slice(0, 32);
     const deadline = Date.now() + 20_000;

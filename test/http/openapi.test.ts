@@ -8,7 +8,7 @@ import { fieldsOf } from '../../lib/domain/schema.ts';
 import { ROUTE_DOCS } from '../../lib/http/api-docs.ts';
 import { LOCAL_ROUTES, type RouteKey, splitRouteKey } from '../../lib/http/routes.ts';
 import { artifact } from '../fixtures/artifacts.ts';
-import { fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
+import { envKey, fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 /**
@@ -149,6 +149,9 @@ describe('the OpenAPI document', () => {
     const done = await t.settle(made.body.id);
     await call('GET /api/releases/{id}', `/api/releases/${made.body.id}`);
     await call('GET /api/releases/{id}', '/api/releases/nope');
+    // Only a request that failed before committing can be requeued: a committed one is a 409.
+    await call('POST /api/releases/{id}/requeue', `/api/releases/${made.body.id}/requeue`);
+    await call('POST /api/releases/{id}/requeue', '/api/releases/nope/requeue');
     await call('GET /api/eventReleaseTrack', `/api/eventReleaseTrack?id=${made.body.id}`);
     await call('GET /api/eventReleaseTrack', '/api/eventReleaseTrack?id=nope');
     await call('GET /api/eventReleaseTrack', '/api/eventReleaseTrack');
@@ -157,7 +160,7 @@ describe('the OpenAPI document', () => {
       message: 'Reconciliation finished',
       metadata: { revision: `main@sha1:${done.gitopsSha}` },
     });
-    const flux = await postFluxEvent(t.url, body, { signature: sign(body, FLUX_KEY), query: 'env=oa-flux' });
+    const flux = await postFluxEvent(t.url, body, { signature: sign(body, envKey(FLUX_KEY, 'oa-flux')), query: 'env=oa-flux' });
     conforms('POST /api/flux-events', flux.status, flux.body);
     const badFlux = await postFluxEvent(t.url, body, {
       signature: sign(body, 'wrong'),
