@@ -2,7 +2,9 @@ import type { ApiDeps } from '../lib/app/deps.ts';
 import { applyPolicy, deletePolicy, explainPolicies, listPolicies } from '../lib/app/policies.ts';
 import {
   currentStatus,
+  environmentMatrix,
   listHistory,
+  recentRequests,
   requestView,
   trackArtifact,
   trackRelease,
@@ -70,6 +72,9 @@ export const makeHandler = (deps: ApiDeps) => {
         json(200, await trackRelease(deps, call, param(event, 'id'))),
       'GET /api/eventArtifactTrack': async ({ event, call }) =>
         json(200, await trackArtifact(deps, call, param(event, 'artifactId'))),
+      'GET /api/environments': async ({ call }) => json(200, await environmentMatrix(deps, call)),
+      'GET /api/requests': async ({ event, call }) =>
+        json(200, await recentRequests(deps, call, queryParams(event))),
       'GET /api/gitopsRepo': async () => json(200, { gitopsRepo: deps.gitopsRepo }),
     },
   });

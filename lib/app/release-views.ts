@@ -1,9 +1,9 @@
-import { authorize } from '../domain/access.ts';
+import { authorize, type Principal } from '../domain/access.ts';
 import type { Version } from '../domain/artifact.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { QueryParams } from '../domain/query.ts';
 import { type Hold, isTerminal, type ReleaseRequest, type ReleaseState } from '../domain/release.ts';
-import { parseHistoryQuery, parseStatusQuery } from '../domain/release-input.ts';
+import { parseHistoryQuery, parseRecentQuery, parseStatusQuery } from '../domain/release-input.ts';
 import type { CallContext } from './audit.ts';
 import type { AppRelease, FluxEnvironment, HistoryEntry, ReleaseStore } from './ports.ts';
 
@@ -215,4 +215,65 @@ export async function trackArtifact(
 ): Promise<GimletTrack> {
   authorize(call.principal, 'release:read');
   return track(await deps.releases.forArtifact(artifactId));
+}
+
+/** One `<env>/<app>` of the dashboard's matrix: what it runs, the state of the request that put it there. */
+export interface MatrixCell {
+  env: string;
+  app: string;
+  release: ReleaseView | null;
+  hold?: Hold;
+  /** The state of the request that made the running release (`succeeded`, `reconciling`, …). */
+  state?: ReleaseState;
+  reason?: string;
+  /** A pull request's preview (`version.event` is `pr`): the dashboard groups these under their env. */
+  preview: boolean;
+}
+
+const inScope = (principal: Principal, env: string) =>
+  !principal.environments || principal.environments.includes(env);
+
+/** `GET /api/environments`: every environment Ferry has committed to, each app with its running release. */
+export async function environmentMatrix(
+  deps: ViewDeps,
+  call: CallContext,
+): Promise<{ environments: { env: string; apps: MatrixCell[] }[] }> {
+  authorize(call.principal, 'release:read');
+  const apps = (await deps.releases.everyApp()).filter((a) => inScope(call.principal, a.env));
+  const requests = new Map(
+    (await deps.releases.getMany(apps.flatMap((a) => a.release?.record.requestId ?? []))).map((r) => [
+      r.id,
+      r,
+    ]),
+  );
+  const byEnv = new Map<string, MatrixCell[]>();
+  for (const status of apps) {
+    const release = status.release ? currentView(deps, status.env, status.app, status.release) : null;
+    const cell: MatrixCell = {
+      env: status.env,
+      app: status.app,
+      release,
+      preview: release?.version?.event === 'pr',
+    };
+    if (status.hold) cell.hold = status.hold;
+    const request = status.release ? requests.get(status.release.record.requestId) : undefined;
+    if (request) cell.state = request.state;
+    if (request?.reason) cell.reason = request.reason;
+    byEnv.set(status.env, [...(byEnv.get(status.env) ?? []), cell]);
+  }
+  return { environments: [...byEnv].map(([env, cells]) => ({ env, apps: cells })) };
+}
+
+/** `GET /api/requests`: the newest requests across environments, newest first (the activity view). */
+export async function recentRequests(
+  deps: ViewDeps,
+  call: CallContext,
+  params: QueryParams,
+): Promise<ReleaseRequest[]> {
+  authorize(call.principal, 'release:read');
+  const { limit } = parseRecentQuery(params);
+  const scoped = call.principal.environments !== undefined;
+  // A scoped token reads past other environments' requests; bounded by the listing's maximum.
+  const requests = await deps.releases.recent(scoped ? 4 * limit : limit);
+  return requests.filter((r) => inScope(call.principal, r.env)).slice(0, limit);
 }

@@ -101,6 +101,14 @@ export function parseHistoryQuery(params: QueryParams): HistoryInput {
   return input;
 }
 
+export const MAX_RECENT = 200;
+
+/** `GET /api/requests`: how many of the newest requests (default 50). */
+export function parseRecentQuery(params: QueryParams): { limit: number } {
+  rejectUnknown(params, ['limit', 'access_token']);
+  return { limit: integer(single(params, 'limit'), 'limit', 1, MAX_RECENT) ?? 50 };
+}
+
 export function parseStatusQuery(params: QueryParams): { env: string; app?: string } {
   rejectUnknown(params, ['env', 'app', 'access_token']);
   const env = requiredLabel(single(params, 'env'), 'env');

@@ -8,8 +8,11 @@ export const API_FUNCTIONS = [
   'http-users',
   'http-releases',
   'http-github-webhook',
+  'http-ui',
 ] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
+/** Serves the dashboard's static files: no token, no table, no secrets. */
+export const UI_FUNCTION = 'http-ui' satisfies ApiFunction;
 
 export interface RouteSpec<F extends string = ApiFunction> {
   routeKey: string;
@@ -18,6 +21,8 @@ export interface RouteSpec<F extends string = ApiFunction> {
 
 export const ROUTES: readonly RouteSpec[] = [
   { routeKey: 'GET /', fn: 'http-health' },
+  { routeKey: 'GET /ui', fn: 'http-ui' },
+  { routeKey: 'GET /ui/{path+}', fn: 'http-ui' },
   { routeKey: 'POST /api/artifact', fn: 'http-artifacts' },
   { routeKey: 'GET /api/artifacts', fn: 'http-artifacts' },
   { routeKey: 'GET /api/artifacts/{id+}', fn: 'http-artifacts' },
@@ -26,6 +31,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { routeKey: 'GET /api/user/{login}', fn: 'http-users' },
   { routeKey: 'DELETE /api/user/{login}', fn: 'http-users' },
   { routeKey: 'GET /api/audit', fn: 'http-users' },
+  { routeKey: 'GET /api/me', fn: 'http-users' },
   { routeKey: 'POST /api/releases', fn: 'http-releases' },
   { routeKey: 'GET /api/releases', fn: 'http-releases' },
   { routeKey: 'GET /api/releases/{id}', fn: 'http-releases' },
@@ -36,6 +42,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { routeKey: 'GET /api/eventReleaseTrack', fn: 'http-releases' },
   { routeKey: 'GET /api/eventArtifactTrack', fn: 'http-releases' },
   { routeKey: 'GET /api/gitopsRepo', fn: 'http-releases' },
+  { routeKey: 'GET /api/environments', fn: 'http-releases' },
+  { routeKey: 'GET /api/requests', fn: 'http-releases' },
   { routeKey: 'POST /api/environments/{env}/init', fn: 'http-releases' },
   { routeKey: 'GET /api/policies', fn: 'http-releases' },
   { routeKey: 'POST /api/policies', fn: 'http-releases' },

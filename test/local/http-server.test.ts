@@ -29,6 +29,7 @@ describe('local HTTP → API Gateway v2 translation', () => {
         'http-health': recorder('http-health'),
         'http-releases': recorder('http-releases'),
         'http-github-webhook': recorder('http-github-webhook'),
+        'http-ui': recorder('http-ui'),
       },
     });
   });
