@@ -68,6 +68,8 @@ export interface AppRelease {
   gitopsSha: string;
   /** ISO time of the commit. */
   committedAt: string;
+  /** The request that made the commit (a rollback's own; `record.requestId` names the restored release's). */
+  requestId?: string;
 }
 
 export interface AppStatus {

@@ -240,8 +240,10 @@ export async function environmentMatrix(
 ): Promise<{ environments: { env: string; apps: MatrixCell[] }[] }> {
   authorize(call.principal, 'release:read');
   const apps = (await deps.releases.everyApp()).filter((a) => inScope(call.principal, a.env));
+  // The request that made the current commit: for a rollback its own, not the restored release's.
+  const madeBy = (release: AppRelease) => release.requestId ?? release.record.requestId;
   const requests = new Map(
-    (await deps.releases.getMany(apps.flatMap((a) => a.release?.record.requestId ?? []))).map((r) => [
+    (await deps.releases.getMany(apps.flatMap((a) => (a.release ? [madeBy(a.release)] : [])))).map((r) => [
       r.id,
       r,
     ]),
@@ -256,7 +258,7 @@ export async function environmentMatrix(
       preview: release?.version?.event === 'pr',
     };
     if (status.hold) cell.hold = status.hold;
-    const request = status.release ? requests.get(status.release.record.requestId) : undefined;
+    const request = status.release ? requests.get(madeBy(status.release)) : undefined;
     if (request) cell.state = request.state;
     if (request?.reason) cell.reason = request.reason;
     byEnv.set(status.env, [...(byEnv.get(status.env) ?? []), cell]);

@@ -275,7 +275,8 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
         IndexName: INDEX.kind.name,
         KeyConditionExpression: '#kind = :app',
         // Not the kept files (up to 200 KB an app): the matrix needs only what each folder holds.
-        ProjectionExpression: '#pk, #sk, #release.#record, #release.gitopsSha, #release.committedAt, #hold',
+        ProjectionExpression:
+          '#pk, #sk, #release.#record, #release.gitopsSha, #release.committedAt, #release.requestId, #hold',
         ExpressionAttributeNames: {
           '#kind': INDEX.kind.partition,
           '#pk': KEY.partition,
@@ -431,6 +432,7 @@ function commitItems(tableName: string, input: HistoryEntry): TransactWriteItem[
                 record: entry.record,
                 gitopsSha: entry.gitopsSha,
                 committedAt: entry.committedAt,
+                requestId: entry.requestId,
                 ...(packedFiles ? { filesGz: packedFiles } : {}),
               },
             },

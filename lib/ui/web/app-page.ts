@@ -75,7 +75,7 @@ export function AppView({ me, env, app }: { me: Me; env: string; app: string }) 
     <${ErrorNote} error=${status.error ?? history.error ?? error} />
     ${
       running
-        ? html`<p class="current">Running <strong>${versionLabel(running.version)}</strong>
+        ? html`<p class="current">Running <strong>${versionLabel(running.version)}</strong>${' '}
             ${firstLine(running.version?.message)} · since ${age(running.created)} ago <${Links} release=${running} /></p>`
         : null
     }
@@ -118,14 +118,14 @@ export function AppView({ me, env, app }: { me: Me; env: string; app: string }) 
             <td>${h.triggeredBy}</td>
             <td title=${h.version?.message ?? ''}>${versionLabel(h.version)} <span class="msg">${firstLine(h.version?.message)}</span></td>
             <td><code>${h.gitopsRef.slice(0, 7)}</code></td>
-            <td class="actions">
+            <td><div class="actions">
               <button type="button" onClick=${() => setDialog({ kind: 'details', id: h.requestId })}>Details</button>
               ${
                 writable && !isCurrent && h.intent !== 'delete'
                   ? html`<button type="button" class="danger" onClick=${() => setDialog({ kind: 'rollback', release: h })}>Roll back to this</button>`
                   : null
               }
-            </td>
+            </div></td>
           </tr>`;
         })}</tbody></table></div>`
     }
