@@ -8,21 +8,21 @@ export const API_FUNCTIONS = [
   'http-users',
   'http-releases',
   'http-github-webhook',
-  'http-ui',
 ] as const;
 export type ApiFunction = (typeof API_FUNCTIONS)[number];
-/** Serves the dashboard's static files: no token, no table, no secrets. */
-export const UI_FUNCTION = 'http-ui' satisfies ApiFunction;
+/** Serves the dashboard's static files on the API's origin: no token, no table, no secrets. */
+export const UI_FUNCTION = 'http-ui';
+export type RouteFunction = ApiFunction | typeof UI_FUNCTION;
 
-export interface RouteSpec<F extends string = ApiFunction> {
+export interface RouteSpec<F extends string = RouteFunction> {
   routeKey: string;
   fn: F;
 }
 
 export const ROUTES: readonly RouteSpec[] = [
   { routeKey: 'GET /', fn: 'http-health' },
-  { routeKey: 'GET /ui', fn: 'http-ui' },
-  { routeKey: 'GET /ui/{path+}', fn: 'http-ui' },
+  { routeKey: 'GET /ui', fn: UI_FUNCTION },
+  { routeKey: 'GET /ui/{path+}', fn: UI_FUNCTION },
   { routeKey: 'POST /api/artifact', fn: 'http-artifacts' },
   { routeKey: 'GET /api/artifacts', fn: 'http-artifacts' },
   { routeKey: 'GET /api/artifacts/{id+}', fn: 'http-artifacts' },
@@ -54,7 +54,7 @@ export const ROUTES: readonly RouteSpec[] = [
 
 /** Flux posts to its own function behind a public Function URL (not the API); locally, the same port. */
 export const FLUX_EVENTS_FUNCTION = 'http-flux-events';
-export type LocalFunction = ApiFunction | typeof FLUX_EVENTS_FUNCTION;
+export type LocalFunction = RouteFunction | typeof FLUX_EVENTS_FUNCTION;
 export const LOCAL_ROUTES: readonly RouteSpec<LocalFunction>[] = [
   ...ROUTES,
   { routeKey: 'POST /api/flux-events', fn: FLUX_EVENTS_FUNCTION },

@@ -136,12 +136,13 @@ const FACTORIES: Record<ApiFunction, (deps: ApiDeps, secrets: LocalSecrets) => L
   'http-releases': releasesHandler,
   'http-github-webhook': (deps, secrets) =>
     webhookHandler({ ...deps, webhookSecret: async () => secrets.githubWebhookSecret || undefined }),
-  'http-ui': (deps) => {
-    // Built by esbuild on the first request for it, so stacks that never open the dashboard do not pay.
-    let built: Promise<UiAssets> | undefined;
-    return uiHandler({ ...deps, assets: () => (built ??= buildUi()) });
-  },
 };
+
+/** The dashboard, built by esbuild on the first request for it (stacks that never open it do not pay). */
+export function localUiHandler(deps: ApiDeps): LambdaHttpHandler {
+  let built: Promise<UiAssets> | undefined;
+  return uiHandler({ ...deps, assets: () => (built ??= buildUi()) });
+}
 
 export function apiHandlers(
   deps: ApiDeps,

@@ -29,7 +29,6 @@ describe('local HTTP → API Gateway v2 translation', () => {
         'http-health': recorder('http-health'),
         'http-releases': recorder('http-releases'),
         'http-github-webhook': recorder('http-github-webhook'),
-        'http-ui': recorder('http-ui'),
       },
     });
   });
