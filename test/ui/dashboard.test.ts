@@ -49,10 +49,19 @@ describe('the dashboard in Chromium', () => {
     const page = await (await browser.newContext({ viewport })).newPage();
     page.setDefaultTimeout(10_000);
     await page.goto(`${t.url}/ui/`);
-    // By keyboard: the token field has focus on load, Enter submits.
+    // By keyboard: the token field takes focus once the page has rendered, Enter submits.
+    await page.getByLabel('Ferry token').waitFor();
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as any).document.activeElement?.id))
+      .toBe('token');
     await page.keyboard.type(token);
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Environments' }).waitFor();
+    await page
+      .getByRole('heading', { name: 'Environments' })
+      .waitFor()
+      .catch(async (error: Error) => {
+        throw new Error(`${error.message}\npage says: ${await page.locator('body').innerText()}`);
+      });
     return page;
   }
 
@@ -124,7 +133,7 @@ describe('the dashboard in Chromium', () => {
     // The state is the rollback's own (committed), not that of the release it restored (succeeded).
     expect(await cell.locator('[data-state]').textContent()).toBe('committed');
     await page.screenshot({ path: join(SCREENSHOTS, 'matrix.png') });
-  });
+  }, 60_000);
 
   it('offers a viewer no actions, and the API refuses one forged from the page', async () => {
     const page = await signIn(viewerToken);
