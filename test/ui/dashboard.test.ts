@@ -142,8 +142,15 @@ describe('the dashboard in Chromium', () => {
     expect(await actions.count()).toBe(0);
     await page.goto(`${t.url}/ui/#/apps/${ENV}/${APP}`);
     await page.locator('table.history tbody tr').first().waitFor();
-    expect(await page.getByRole('button', { name: 'Details' }).count()).toBeGreaterThan(0);
     expect(await actions.count()).toBe(0);
+    // Details opens a dialog that holds the focus; Escape closes it.
+    await page.getByRole('button', { name: 'Details' }).first().click();
+    await page.getByRole('dialog').locator('.timeline').waitFor();
+    expect(
+      await page.evaluate(() => !!(globalThis as any).document.activeElement?.closest('[role="dialog"]')),
+    ).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
     await page.getByRole('link', { name: 'Artifacts' }).click();
     await page.locator(`[data-artifact="${second.id}"]`).waitFor();
     expect(await actions.count()).toBe(0);

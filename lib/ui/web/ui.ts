@@ -88,12 +88,15 @@ export function Modal({
   children: unknown;
 }) {
   const box = useRef<HTMLDivElement>(null);
+  // Parents re-render on every poll with a new onClose; focus must be taken once, not at each render.
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     const first = box.current?.querySelector<HTMLElement>('[autofocus], button, input, select, textarea');
     first?.focus();
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') onClose();
+      if (e.key === 'Escape') close.current();
       if (e.key !== 'Tab' || !box.current) return;
       const focusable = [
         ...box.current.querySelectorAll<HTMLElement>('button, a[href], input, select, textarea'),
@@ -112,7 +115,7 @@ export function Modal({
       document.removeEventListener('keydown', onKey);
       before?.focus();
     };
-  }, [onClose]);
+  }, []);
   return html`<div class="backdrop" onClick=${(e: MouseEvent) => e.target === e.currentTarget && onClose()}>
     <div class="modal" role="dialog" aria-modal="true" aria-label=${title} ref=${box}>
       <h2>${title}</h2>
