@@ -349,6 +349,10 @@ describe('the bundled functions, run from the synthesized assembly', () => {
     const hook = await requestJson(api.url, 'POST', '/api/github-webhook', { body: {} });
     expect(hook.status).toBeGreaterThanOrEqual(400);
     expect(hook.status).toBeLessThan(500);
+    // The dashboard, from the files its bundling hook built beside the function.
+    const page = await fetch(`${api.url}/ui/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script type="module" src="/ui/main-');
     for (const name of stack.services.functions.keys()) {
       expect(invocations.get(name), `${name} was never invoked`).toBeGreaterThan(0);
     }
