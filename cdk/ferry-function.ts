@@ -10,6 +10,8 @@ export interface FerryFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   reservedConcurrency?: number;
+  /** Shell commands run after esbuild, given the project root and the bundle's directory. */
+  afterBundling?: (projectRoot: string, outputDir: string) => string[];
 }
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -74,6 +76,15 @@ export class FerryFunction extends NodejsFunction {
         // Pin the SDK we test against instead of whatever the runtime ships; the bundle is self-contained.
         bundleAwsSDK: true,
         esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`) },
+        ...(props.afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: props.afterBundling,
+              },
+            }
+          : {}),
       },
       environment: { NODE_OPTIONS: '--enable-source-maps' },
     });

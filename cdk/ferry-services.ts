@@ -16,7 +16,9 @@ import {
   type ApiFunction,
   FLUX_EVENTS_FUNCTION,
   ROUTES,
+  type RouteFunction,
   splitRouteKey,
+  UI_FUNCTION,
 } from '../lib/http/routes.ts';
 import type { InstallConfig } from './config.ts';
 import { FerryFunction, type FerryFunctionProps } from './ferry-function.ts';
@@ -95,6 +97,15 @@ export class FerryServices extends Construct {
     grantFluxHmacKey(this.fluxEvents, secrets.fluxHmacKey);
     this.fluxEventsUrl = this.fluxEvents.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
 
+    // The dashboard's files: built by esbuild into `ui/` beside the function's bundle (lib/ui/build.ts).
+    // It serves static files only, so it gets no table, secret or setting.
+    const ui = this.ferryFunction({
+      name: UI_FUNCTION,
+      memorySize: 256,
+      afterBundling: (root, out) => [
+        `cd "${root}" && node node_modules/tsx/dist/cli.mjs lib/ui/build.ts "${out}/ui"`,
+      ],
+    });
     for (const name of API_FUNCTIONS) {
       const fn = this.ferryFunction({ name });
       if (name === HEALTH_FUNCTION) continue;
@@ -113,9 +124,12 @@ export class FerryServices extends Construct {
       autoDeploy: true,
       throttle: config.throttle,
     });
-    const integrations = Object.fromEntries(
-      API_FUNCTIONS.map((name) => [name, new HttpLambdaIntegration(`Int-${name}`, this.apiFunction(name))]),
-    ) as Record<ApiFunction, HttpLambdaIntegration>;
+    const integrations = {
+      ...Object.fromEntries(
+        API_FUNCTIONS.map((name) => [name, new HttpLambdaIntegration(`Int-${name}`, this.apiFunction(name))]),
+      ),
+      [UI_FUNCTION]: new HttpLambdaIntegration(`Int-${UI_FUNCTION}`, ui),
+    } as Record<RouteFunction, HttpLambdaIntegration>;
     for (const route of ROUTES) {
       const { method, path } = splitRouteKey(route.routeKey);
       this.api.addRoutes({ path, methods: [method as HttpMethod], integration: integrations[route.fn] });

@@ -63,6 +63,11 @@ export class FerryStack extends Stack {
       new CfnOutput(this, name, { value, description });
     output('ApiUrl', this.services.api.apiEndpoint, 'FERRY_SERVER (or GIMLET_SERVER) for CI and the CLI');
     output(
+      'DashboardUrl',
+      `${this.services.api.apiEndpoint}/ui/`,
+      'The web dashboard (sign in with a Ferry token)',
+    );
+    output(
       'FluxEventsUrl',
       this.services.fluxEventsUrl.url,
       'Flux Provider address (ferry env init writes it)',

@@ -2,7 +2,9 @@ import type { ApiDeps } from '../lib/app/deps.ts';
 import { applyPolicy, deletePolicy, explainPolicies, listPolicies } from '../lib/app/policies.ts';
 import {
   currentStatus,
+  environmentMatrix,
   listHistory,
+  recentRequests,
   requestView,
   trackArtifact,
   trackRelease,
@@ -83,6 +85,9 @@ export const makeHandler = (deps: ApiDeps) => {
         json(200, await trackRelease(deps, call, param(event, RELEASE_TRACK_QUERY, 'id'))),
       'GET /api/eventArtifactTrack': async ({ event, call }) =>
         json(200, await trackArtifact(deps, call, param(event, ARTIFACT_TRACK_QUERY, 'artifactId'))),
+      'GET /api/environments': async ({ call }) => json(200, await environmentMatrix(deps, call)),
+      'GET /api/requests': async ({ event, call }) =>
+        json(200, await recentRequests(deps, call, queryParams(event))),
       'GET /api/gitopsRepo': async ({ call }) => {
         authorize(call.principal, 'release:read');
         return json(200, { gitopsRepo: deps.gitopsRepo });

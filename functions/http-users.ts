@@ -1,7 +1,7 @@
 import type { ApiDeps } from '../lib/app/deps.ts';
 import { AUDIT_QUERY, createUser, deleteUser, getUser, listUsers, USER_QUERY } from '../lib/app/users.ts';
 import { onColdStart } from '../lib/compose/lambda.ts';
-import { authorize } from '../lib/domain/access.ts';
+import { authorize, grantsOf } from '../lib/domain/access.ts';
 import { single } from '../lib/domain/query.ts';
 import { checkQuery } from '../lib/domain/schema.ts';
 import { invalid } from '../lib/domain/validate.ts';
@@ -25,6 +25,11 @@ export const makeHandler = ({ users, audit, ...deps }: ApiDeps) =>
       'DELETE /api/user/{login}': async ({ event, call }) => {
         await deleteUser(users, call, pathParam(event, 'login'));
         return noContent();
+      },
+      // Who the token belongs to and what it may do: the dashboard shows only the actions granted.
+      'GET /api/me': async ({ call }) => {
+        const { login, role, environments } = call.principal;
+        return json(200, { login, role, ...(environments ? { environments } : {}), may: grantsOf(role) });
       },
       'GET /api/audit': async ({ event, call }) => {
         authorize(call.principal, 'audit:read');

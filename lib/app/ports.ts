@@ -83,10 +83,14 @@ export interface AppRelease {
   gitopsSha: string;
   /** ISO time of the commit. */
   committedAt: string;
+  /** The request that made the commit (a rollback's own; `record.requestId` names the restored release's). */
+  requestId?: string;
 }
 
 export interface AppStatus {
   app: string;
+  /** Set by listings across environments (`everyApp`). */
+  env?: string;
   release?: AppRelease;
   hold?: Hold;
 }
@@ -158,6 +162,10 @@ export interface ReleaseStore {
   forArtifact(artifactId: string): Promise<ReleaseRequest[]>;
   history(query: HistoryQuery): Promise<HistoryEntry[]>;
   status(env: string, app?: string): Promise<AppStatus[]>;
+  /** What every `<env>/<app>` Ferry has committed to holds now, and any hold, by env then app. */
+  everyApp(): Promise<(AppStatus & { env: string })[]>;
+  /** The newest requests of every environment, newest first (the dashboard's activity view). */
+  recent(limit: number): Promise<ReleaseRequest[]>;
   /** The Ferry commit `gitopsSha` that changed `<env>/<app>`, if there was one. */
   findCommit(env: string, app: string, gitopsSha: string): Promise<HistoryEntry | undefined>;
   liftHold(env: string, app: string, audit: AuditEntry): Promise<boolean>;

@@ -3,7 +3,12 @@ import type { Version } from '../domain/artifact.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { QueryParams } from '../domain/query.ts';
 import { type Hold, isTerminal, type ReleaseRequest, type ReleaseState } from '../domain/release.ts';
-import { MAX_HISTORY, parseHistoryQuery, parseStatusQuery } from '../domain/release-input.ts';
+import {
+  MAX_HISTORY,
+  parseHistoryQuery,
+  parseRecentQuery,
+  parseStatusQuery,
+} from '../domain/release-input.ts';
 import type { CallContext } from './audit.ts';
 import type { AppRelease, ArtifactStore, FluxEnvironment, HistoryEntry, ReleaseStore } from './ports.ts';
 
@@ -324,4 +329,66 @@ export async function trackArtifact(
     .filter((s) => s.outcome !== 'invalid')
     .map((s) => `${s.env}/${s.app} not released (${s.outcome}): ${s.reason}`);
   return processed(requests, failures, notes);
+}
+
+/** One `<env>/<app>` of the dashboard's matrix: what it runs, the state of the request that put it there. */
+export interface MatrixCell {
+  env: string;
+  app: string;
+  release: ReleaseView | null;
+  hold?: Hold;
+  /** The state of the request that made the running release (`succeeded`, `reconciling`, …). */
+  state?: ReleaseState;
+  reason?: string;
+  /** A pull request's preview (`version.event` is `pr`): the dashboard groups these under their env. */
+  preview: boolean;
+}
+
+/** `GET /api/environments`: every environment Ferry has committed to, each app with its running release. */
+export async function environmentMatrix(
+  deps: ViewDeps,
+  call: CallContext,
+): Promise<{ environments: { env: string; apps: MatrixCell[] }[] }> {
+  authorize(call.principal, 'release:read');
+  const apps = (await deps.releases.everyApp()).filter((a) => canSee(call.principal, a.env));
+  // The request that made the current commit: for a rollback its own, not the restored release's.
+  const madeBy = (release: AppRelease) => release.requestId ?? release.record.requestId;
+  const requests = new Map(
+    (await deps.releases.getMany(apps.flatMap((a) => (a.release ? [madeBy(a.release)] : [])))).map((r) => [
+      r.id,
+      r,
+    ]),
+  );
+  const byEnv = new Map<string, MatrixCell[]>();
+  for (const status of apps) {
+    const request = status.release ? requests.get(madeBy(status.release)) : undefined;
+    const release = status.release
+      ? currentView(deps, status.env, status.app, status.release, request)
+      : null;
+    const cell: MatrixCell = {
+      env: status.env,
+      app: status.app,
+      release,
+      preview: release?.version?.event === 'pr',
+    };
+    if (status.hold) cell.hold = status.hold;
+    if (request) cell.state = request.state;
+    if (request?.reason) cell.reason = request.reason;
+    byEnv.set(status.env, [...(byEnv.get(status.env) ?? []), cell]);
+  }
+  return { environments: [...byEnv].map(([env, cells]) => ({ env, apps: cells })) };
+}
+
+/** `GET /api/requests`: the newest requests across environments, newest first (the activity view). */
+export async function recentRequests(
+  deps: ViewDeps,
+  call: CallContext,
+  params: QueryParams,
+): Promise<ReleaseRequest[]> {
+  authorize(call.principal, 'release:read');
+  const { limit } = parseRecentQuery(params);
+  const scoped = call.principal.environments !== undefined;
+  // A scoped token reads past other environments' requests; bounded by the listing's maximum.
+  const requests = await deps.releases.recent(scoped ? 4 * limit : limit);
+  return requests.filter((r) => canSee(call.principal, r.env)).slice(0, limit);
 }

@@ -31,6 +31,11 @@ const GRANTS: Record<Role, readonly Action[]> = {
   viewer: ['artifact:read', 'release:read'],
 };
 
+/** What a role may do; the dashboard offers only these actions (the API still checks each call). */
+export function grantsOf(role: Role): readonly Action[] {
+  return GRANTS[role];
+}
+
 /** Who is calling: resolved from a token on every request. */
 export interface Principal {
   login: string;

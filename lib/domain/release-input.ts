@@ -198,6 +198,21 @@ export function parseHistoryQuery(params: QueryParams): HistoryInput {
   return input;
 }
 
+export const MAX_RECENT = 200;
+
+/** `GET /api/requests`: how many of the newest requests (default 50). */
+export const RECENT_QUERY: QuerySpec = {
+  limit: {
+    description: `how many of the newest requests (1–${MAX_RECENT}, default 50)`,
+    schema: { type: 'integer' },
+  },
+};
+
+export function parseRecentQuery(params: QueryParams): { limit: number } {
+  checkQuery(params, RECENT_QUERY);
+  return { limit: integer(single(params, 'limit'), 'limit', 1, MAX_RECENT) ?? 50 };
+}
+
 export function parseStatusQuery(params: QueryParams): { env: string; app?: string } {
   checkQuery(params, STATUS_QUERY);
   const env = requiredLabel(single(params, 'env'), 'env');

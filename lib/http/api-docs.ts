@@ -9,6 +9,7 @@ import {
   DEPLOY_SCHEMA,
   ENV_INIT_SCHEMA,
   HISTORY_QUERY,
+  RECENT_QUERY,
   RELEASE_TRACK_QUERY,
   ROLLBACK_SCHEMA,
   STATUS_QUERY,
@@ -224,6 +225,31 @@ export const RESPONSES: Record<string, JsonSchema> = {
     },
   },
   Users: { type: 'array', items: ref('User') },
+  Me: {
+    type: 'object',
+    required: ['login', 'role', 'may'],
+    properties: {
+      login: str,
+      role: str,
+      environments: { type: 'array', items: str },
+      may: { type: 'array', items: str },
+    },
+  },
+  Environments: {
+    type: 'object',
+    required: ['environments'],
+    properties: {
+      environments: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['env', 'apps'],
+          properties: { env: str, apps: { type: 'array', items: { type: 'object' } } },
+        },
+      },
+    },
+  },
+  Requests: { type: 'array', items: ref('Request') },
   Audit: { type: 'array', items: { type: 'object' } },
   Policy: {
     type: 'object',
@@ -279,6 +305,25 @@ export const ROUTE_DOCS: Record<RouteKey, RouteDoc> = {
     auth: 'token',
     body: USER_SCHEMA,
     responses: { 201: 'User', ...errors, 409: 'Error' },
+  },
+  'GET /api/me': {
+    summary: 'The caller: login, role, environments and what the role may do (the dashboard reads it)',
+    tag: 'users',
+    auth: 'token',
+    responses: { 200: 'Me', 401: 'Error' },
+  },
+  'GET /api/environments': {
+    summary: 'Every environment × app with its running release and the state of the request behind it',
+    tag: 'ferry',
+    auth: 'token',
+    responses: { 200: 'Environments', ...errors },
+  },
+  'GET /api/requests': {
+    summary: 'The newest release requests across the environments the token may see, newest first',
+    tag: 'ferry',
+    auth: 'token',
+    query: RECENT_QUERY,
+    responses: { 200: 'Requests', ...errors },
   },
   'GET /api/users': {
     summary: 'List users (admin)',

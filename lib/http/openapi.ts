@@ -1,6 +1,6 @@
 import type { JsonSchema, QuerySpec } from '../domain/schema.ts';
 import { RESPONSES, ROUTE_DOCS, type RouteDoc } from './api-docs.ts';
-import { LOCAL_ROUTES, splitRouteKey } from './routes.ts';
+import { API_ROUTES, splitRouteKey } from './routes.ts';
 
 /**
  * The OpenAPI 3.1 document (`GET /api/openapi.json`), generated from the route table (routes.ts) and the
@@ -8,7 +8,7 @@ import { LOCAL_ROUTES, splitRouteKey } from './routes.ts';
  */
 export function openApiDocument(serverUrl?: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const { routeKey } of LOCAL_ROUTES) {
+  for (const { routeKey } of API_ROUTES) {
     const { method, path } = splitRouteKey(routeKey);
     const openApiPath = path.replace('{id+}', '{id}');
     const entry = paths[openApiPath] ?? {};

@@ -4,6 +4,7 @@ import { makeHandler as artifactsHandler } from '../../functions/http-artifacts.
 import { makeHandler as webhookHandler } from '../../functions/http-github-webhook.ts';
 import { makeHandler as healthHandler } from '../../functions/http-health.ts';
 import { makeHandler as releasesHandler } from '../../functions/http-releases.ts';
+import { makeHandler as uiHandler } from '../../functions/http-ui.ts';
 import { makeHandler as usersHandler } from '../../functions/http-users.ts';
 import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
@@ -26,6 +27,8 @@ import { publicRepoUrl } from '../config/env.ts';
 import { API_FUNCTIONS, type ApiFunction } from '../http/routes.ts';
 import type { LambdaHttpHandler } from '../http/types.ts';
 import type { Logger } from '../log/logger.ts';
+import type { UiAssets } from '../ui/assets.ts';
+import { buildUi } from '../ui/build.ts';
 
 export interface LocalGitops {
   url: string;
@@ -135,6 +138,12 @@ const FACTORIES: Record<ApiFunction, (deps: ApiDeps, secrets: LocalSecrets) => L
   'http-github-webhook': (deps, secrets) =>
     webhookHandler({ ...deps, webhookSecret: async () => secrets.githubWebhookSecret || undefined }),
 };
+
+/** The dashboard, built by esbuild on the first request for it (stacks that never open it do not pay). */
+export function localUiHandler(deps: ApiDeps): LambdaHttpHandler {
+  let built: Promise<UiAssets> | undefined;
+  return uiHandler({ ...deps, assets: () => (built ??= buildUi()) });
+}
 
 export function apiHandlers(
   deps: ApiDeps,

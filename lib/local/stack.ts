@@ -19,7 +19,7 @@ import {
   NOTIFY_FILTER,
   POLICY_FILTER,
 } from '../config/stream-filters.ts';
-import { FLUX_EVENTS_FUNCTION, LOCAL_ROUTES } from '../http/routes.ts';
+import { FLUX_EVENTS_FUNCTION, LOCAL_ROUTES, UI_FUNCTION } from '../http/routes.ts';
 import type { Logger } from '../log/logger.ts';
 import {
   apiHandlers,
@@ -29,6 +29,7 @@ import {
   localFluxIntakeDeps,
   localFluxStatusDeps,
   localPolicyDeps,
+  localUiHandler,
   localWriterDeps,
 } from './compose.ts';
 import { startDeadLetterWatcher } from './dead-letters.ts';
@@ -256,6 +257,7 @@ export async function startLocalStack(options: {
           deps,
           options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {},
         ),
+        [UI_FUNCTION]: localUiHandler(deps),
         [FLUX_EVENTS_FUNCTION]: fluxEventsHandler(
           localFluxIntakeDeps({
             ...wiring,

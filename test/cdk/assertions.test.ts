@@ -39,7 +39,7 @@ import {
   ENV_TABLE_NAME,
   ENV_WRITE_QUEUE_URL,
 } from '../../lib/config/env.ts';
-import { API_FUNCTIONS, FLUX_EVENTS_FUNCTION, ROUTES } from '../../lib/http/routes.ts';
+import { API_FUNCTIONS, FLUX_EVENTS_FUNCTION, ROUTES, UI_FUNCTION } from '../../lib/http/routes.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const GITOPS = { repoUrl: 'https://git.example.com/acme/gitops.git', branch: 'main' };
@@ -160,6 +160,7 @@ describe('the HTTP API', () => {
     expect(Object.keys(configured.json.Outputs)).toEqual(
       expect.arrayContaining([
         'ApiUrl',
+        'DashboardUrl',
         'FluxEventsUrl',
         'AdminTokenSecretName',
         'GitTokenSecretName',
@@ -171,6 +172,10 @@ describe('the HTTP API', () => {
       ]),
     );
     expect(plain.json.Outputs.AlarmTopicArn).toBeUndefined();
+    // The dashboard is served by the API itself, so it shares the API's origin.
+    expect(JSON.stringify(configured.json.Outputs.DashboardUrl.Value)).toContain(
+      JSON.stringify(configured.json.Outputs.ApiUrl.Value).slice(1, -1),
+    );
   });
 });
 
@@ -360,6 +365,8 @@ describe('least privilege', () => {
       ...Object.fromEntries(API_FUNCTIONS.map((fn) => [fn, api])),
       [HEALTH_FUNCTION]: [],
       [FLUX_EVENTS_FUNCTION]: [ENV_TABLE_NAME, ENV_ADMIN_SECRET_ID, ENV_FLUX_HMAC_SECRET_ID],
+      // Static files only: no table, no secret, no setting.
+      [UI_FUNCTION]: [],
       'stream-dispatch': [ENV_TABLE_NAME, ENV_WRITE_QUEUE_URL, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
       'stream-flux-status': [ENV_TABLE_NAME, ENV_GIT_TOKEN_SECRET_ID, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
       'stream-policy': [ENV_TABLE_NAME, ENV_BRANCH_RESTRICTIONS],

@@ -17,7 +17,13 @@ import { UNSET_SECRET } from '../../cdk/ferry-state.ts';
 import { ensureTable } from '../../lib/adapters/dynamodb/create-table.ts';
 import { ENV_GIT_CACHE_DIR } from '../../lib/config/env.ts';
 import type { FilterPattern } from '../../lib/config/stream-filters.ts';
-import { API_FUNCTIONS, type ApiFunction, FLUX_EVENTS_FUNCTION, ROUTES } from '../../lib/http/routes.ts';
+import {
+  API_FUNCTIONS,
+  FLUX_EVENTS_FUNCTION,
+  ROUTES,
+  type RouteFunction,
+  UI_FUNCTION,
+} from '../../lib/http/routes.ts';
 import type { LambdaHttpHandler } from '../../lib/http/types.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { type LocalQueues, startLocalQueues } from '../../lib/local/fauxqs.ts';
@@ -200,10 +206,9 @@ beforeAll(async () => {
   api = await startLocalHttpServer({
     port: 0,
     routes: ROUTES,
-    handlers: Object.fromEntries(API_FUNCTIONS.map((name) => [name, handler(name)])) as Record<
-      ApiFunction,
-      LambdaHttpHandler
-    >,
+    handlers: Object.fromEntries(
+      [...API_FUNCTIONS, UI_FUNCTION].map((name) => [name, handler(name)]),
+    ) as Record<RouteFunction, LambdaHttpHandler>,
   });
 
   // The event sources as the template declares them: each stream consumer with its filter, and the queue.
@@ -344,6 +349,10 @@ describe('the bundled functions, run from the synthesized assembly', () => {
     const hook = await requestJson(api.url, 'POST', '/api/github-webhook', { body: {} });
     expect(hook.status).toBeGreaterThanOrEqual(400);
     expect(hook.status).toBeLessThan(500);
+    // The dashboard, from the files its bundling hook built beside the function.
+    const page = await fetch(`${api.url}/ui/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script type="module" src="/ui/main-');
     for (const name of stack.services.functions.keys()) {
       expect(invocations.get(name), `${name} was never invoked`).toBeGreaterThan(0);
     }

@@ -19,7 +19,7 @@ import {
   ENV_TABLE_NAME,
 } from '../../lib/config/env.ts';
 import { DISPATCH_FILTER } from '../../lib/config/stream-filters.ts';
-import { API_FUNCTIONS, type ApiFunction, ROUTES } from '../../lib/http/routes.ts';
+import { API_FUNCTIONS, ROUTES, type RouteFunction, UI_FUNCTION } from '../../lib/http/routes.ts';
 import type { LambdaHttpHandler } from '../../lib/http/types.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { startLocalHttpServer } from '../../lib/local/http-server.ts';
@@ -74,8 +74,8 @@ describe('FerryStack', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: RUNTIME.name, Architectures: ['arm64'] },
     });
-    // The API functions, flux-events, the stream consumers and the writer.
-    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + STREAM_CONSUMERS.length + 2);
+    // The API functions, the dashboard's, flux-events, the stream consumers and the writer.
+    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + STREAM_CONSUMERS.length + 3);
     const apiFunctions = Object.values(functions).filter(
       (fn) => fn.Properties.Environment.Variables[ENV_ADMIN_SECRET_ID] !== undefined,
     );
@@ -148,8 +148,8 @@ describe('the Lambda bundles', () => {
   });
 
   /** The synthesized asset directory of one function, from the asset metadata CDK wrote. */
-  function bundlePath(fn: ApiFunction): string {
-    const resource = stack.functions[fn].node.defaultChild as unknown as {
+  function bundlePath(fn: RouteFunction): string {
+    const resource = stack.services.functions.get(fn)?.node.defaultChild as unknown as {
       cfnOptions: { metadata?: Record<string, string> };
     };
     const asset = resource.cfnOptions.metadata?.['aws:asset:path'];
@@ -181,8 +181,8 @@ describe('the Lambda bundles', () => {
       AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     });
-    const handlers = {} as Record<ApiFunction, LambdaHttpHandler>;
-    for (const fn of API_FUNCTIONS) {
+    const handlers = {} as Record<RouteFunction, LambdaHttpHandler>;
+    for (const fn of [...API_FUNCTIONS, UI_FUNCTION] as RouteFunction[]) {
       handlers[fn] = (await import(pathToFileURL(bundlePath(fn)).href)).handler;
     }
     const server = await startLocalHttpServer({ port: 0, routes: ROUTES, handlers });
@@ -195,17 +195,26 @@ describe('the Lambda bundles', () => {
       const shipped = await call('POST', '/api/artifact', user.body.token, sampleArtifact());
       const listed = await call('GET', '/api/artifacts?repository=acme/shop', user.body.token);
       const refused = await call('GET', '/api/users', 'not-the-admin-token');
+      // The dashboard's files, built into the bundle's ui/ folder by the bundling hook.
+      const page = await fetch(`${server.url}/ui/`);
+      const html = await page.text();
+      const script = /src="\/ui\/(main-\w+\.js)"/.exec(html)?.[1];
+      const code = await fetch(`${server.url}/ui/${script}`);
       // Assess
       expect(health).toEqual({ status: 200, body: { status: 'ok' } });
       expect(user.status).toBe(201);
       expect(shipped.status).toBe(201);
       expect(listed.body.map((a: any) => a.id)).toEqual([shipped.body.id]);
       expect(refused.status).toBe(401);
+      expect(page.status).toBe(200);
+      expect(script).toBeDefined();
+      expect(code.status).toBe(200);
+      expect(code.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
       expect(secrets.calls).toContain(`secretsmanager.GetSecretValue ${adminSecretArn}`);
     } finally {
       await server.close();
     }
-  });
+  }, 60_000);
 });
 
 describe('cdk synth (the pinned CLI, offline)', () => {
@@ -220,7 +229,7 @@ describe('cdk synth (the pinned CLI, offline)', () => {
       const synthesized = JSON.parse(readFileSync(join(out, 'Ferry.template.json'), 'utf8'));
       const types = Object.values(synthesized.Resources).map((r: any) => r.Type);
       expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(
-        API_FUNCTIONS.length + STREAM_CONSUMERS.length + 2,
+        API_FUNCTIONS.length + STREAM_CONSUMERS.length + 3,
       );
       expect(types).toContain('AWS::ApiGatewayV2::Api');
     } finally {

@@ -57,7 +57,10 @@ describe('one Flux Kustomization per app', () => {
 
   async function send(e: string, input: Parameters<typeof fluxEventBody>[0]): Promise<number> {
     const body = fluxEventBody(input);
-    const res = await postFluxEvent(t.url, body, { signature: sign(body, envKey(KEY, e)), query: `env=${e}` });
+    const res = await postFluxEvent(t.url, body, {
+      signature: sign(body, envKey(KEY, e)),
+      query: `env=${e}`,
+    });
     expect(res.status).toBe(200);
     const eventId = createHash('sha256').update(body).digest('hex').slice(0, 32);
     const deadline = Date.now() + 20_000;

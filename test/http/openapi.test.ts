@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArtifact } from '../../lib/domain/artifact.ts';
 import { fieldsOf } from '../../lib/domain/schema.ts';
 import { ROUTE_DOCS } from '../../lib/http/api-docs.ts';
-import { LOCAL_ROUTES, type RouteKey, splitRouteKey } from '../../lib/http/routes.ts';
+import { API_ROUTES, type RouteKey, splitRouteKey } from '../../lib/http/routes.ts';
 import { artifact } from '../fixtures/artifacts.ts';
 import { envKey, fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -69,7 +69,7 @@ describe('the OpenAPI document', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${path}`),
     );
-    const routes = LOCAL_ROUTES.map((r) => r.routeKey.replace('{id+}', '{id}'));
+    const routes = API_ROUTES.map((r) => r.routeKey.replace('{id+}', '{id}'));
     expect(documented.sort()).toEqual([...routes].sort());
   });
 
@@ -160,7 +160,10 @@ describe('the OpenAPI document', () => {
       message: 'Reconciliation finished',
       metadata: { revision: `main@sha1:${done.gitopsSha}` },
     });
-    const flux = await postFluxEvent(t.url, body, { signature: sign(body, envKey(FLUX_KEY, 'oa-flux')), query: 'env=oa-flux' });
+    const flux = await postFluxEvent(t.url, body, {
+      signature: sign(body, envKey(FLUX_KEY, 'oa-flux')),
+      query: 'env=oa-flux',
+    });
     conforms('POST /api/flux-events', flux.status, flux.body);
     const badFlux = await postFluxEvent(t.url, body, {
       signature: sign(body, 'wrong'),
@@ -171,6 +174,11 @@ describe('the OpenAPI document', () => {
     await call('GET /api/releases', '/api/releases?env=staging&app=oa&limit=5');
     await call('GET /api/releases', '/api/releases');
     await call('GET /api/status', '/api/status?env=staging');
+    await call('GET /api/environments', '/api/environments');
+    await call('GET /api/requests', '/api/requests?limit=5');
+    await call('GET /api/requests', '/api/requests?limit=x');
+    await call('GET /api/me', '/api/me');
+    await call('GET /api/me', '/api/me', { token: 'wrong' });
     await call('GET /api/status', '/api/status?env=staging&app=none');
     const history = await t.request('GET', '/api/releases?env=staging&app=oa');
     const first = history.body.at(-1).gitopsRef;
@@ -228,7 +236,7 @@ describe('the OpenAPI document', () => {
       conforms('POST /api/github-webhook', res.status, await res.json());
     }
 
-    const missing = LOCAL_ROUTES.map((r) => r.routeKey).filter((key) => !checked.has(key));
+    const missing = API_ROUTES.map((r) => r.routeKey).filter((key) => !checked.has(key));
     expect(missing).toEqual([]);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiFunction, ROUTES } from '../../lib/http/routes.ts';
+import { type ApiFunction, ROUTES, UI_FUNCTION } from '../../lib/http/routes.ts';
 import { artifact } from '../fixtures/artifacts.ts';
 import { startTestApi, type TestApi, testClock } from '../support/api.ts';
 import { countItems } from '../support/table.ts';
@@ -117,7 +117,12 @@ describe('users and tokens', () => {
   describe('roles and environments', () => {
     it('refuses user management to a non-admin with 403', async () => {
       const ci = (await create({ login: 'ci-1', role: 'ci' })).body.token;
-      for (const [method, path] of routesOf('http-users')) {
+      // GET /api/me answers every valid token (who am I, what may I do): the dashboard starts there.
+      expect((await api.request('GET', '/api/me', { token: ci })).body).toMatchObject({
+        login: 'ci-1',
+        role: 'ci',
+      });
+      for (const [method, path] of routesOf('http-users').filter(([, path]) => path !== '/api/me')) {
         const body = method === 'POST' ? { login: 'evil', admin: true } : undefined;
         const res = await api.request(method, path, { token: ci, body });
         expect(res.status, `${method} ${path}`).toBe(403);
@@ -204,12 +209,14 @@ describe('users and tokens', () => {
     });
 
     it('checks the token on every non-health route', async () => {
-      const guarded = ROUTES.filter((r) => r.fn !== 'http-health');
+      const guarded = ROUTES.filter((r) => r.fn !== 'http-health' && r.fn !== UI_FUNCTION);
       expect(guarded.length).toBeGreaterThan(5);
       for (const [method, path] of guarded.map((r) => concrete(r.routeKey))) {
         expect((await api.request(method, path)).status, `${method} ${path}`).toBe(401);
       }
       expect((await api.request('GET', '/')).status).toBe(200);
+      // The dashboard's files are public; its data calls are not.
+      expect((await fetch(`${api.url}/ui/`)).status).toBe(200);
     });
   });
 

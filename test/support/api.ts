@@ -4,8 +4,8 @@ import { ensureTable } from '../../lib/adapters/dynamodb/create-table.ts';
 import type { ApiDeps } from '../../lib/app/deps.ts';
 import type { Clock } from '../../lib/app/ports.ts';
 import { bootstrapAdmin } from '../../lib/app/users.ts';
-import { ROUTES } from '../../lib/http/routes.ts';
-import { apiHandlers, localApiDeps } from '../../lib/local/compose.ts';
+import { ROUTES, UI_FUNCTION } from '../../lib/http/routes.ts';
+import { apiHandlers, localApiDeps, localUiHandler } from '../../lib/local/compose.ts';
 import { localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { startLocalHttpServer } from '../../lib/local/http-server.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
@@ -50,7 +50,11 @@ export async function startTestApi(options: { clock?: Clock } = {}): Promise<Tes
     logger: makeLogger((line) => logs.push(line)),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const http = await startLocalHttpServer({ port: 0, routes: ROUTES, handlers: apiHandlers(deps) });
+  const http = await startLocalHttpServer({
+    port: 0,
+    routes: ROUTES,
+    handlers: { ...apiHandlers(deps), [UI_FUNCTION]: localUiHandler(deps) },
+  });
   const adminToken = await bootstrapAdmin(deps.users, deps.clock);
   if (!adminToken) throw new Error('fresh table already had an admin');
 

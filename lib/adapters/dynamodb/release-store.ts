@@ -25,7 +25,7 @@ import type {
 import { ConflictError } from '../../domain/errors.ts';
 import { advance, type Hold, isTerminal, type ReleaseRequest } from '../../domain/release.ts';
 import { auditPut } from './audit-items.ts';
-import { KEY, TTL_ATTRIBUTE } from './schema.ts';
+import { INDEX, KEY, TTL_ATTRIBUTE } from './schema.ts';
 import { mustNotExist, transact, transactIfConditions } from './transact.ts';
 
 /**
@@ -39,6 +39,8 @@ import { mustNotExist, transact, transactIfConditions } from './transact.ts';
  *   HISTORY#<env>#<app>      / <time>#<id>             commits per app
  *   COMMIT#<sha>             / <env>/<app>             a Ferry commit by sha (rollback targets)
  *   OPEN#<env>               / <time>#<id>             commits Flux has not settled yet (expire after OPEN_DAYS)
+ * REQUEST items are listed newest first on the `byKind` index (kind `request`, sorted by creation time),
+ * and ENV items once committed to (kind `app`, sorted `<env>/<app>`): the dashboard's activity and matrix.
  * Only REQUEST items feed the dispatcher: its stream filter matches the `REQUEST#` prefix.
  */
 export const REQUEST_PREFIX = 'REQUEST#';
@@ -77,7 +79,15 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
       TableName: tableName,
       Item: {
         ...requestKey(request.id),
-        ...marshall({ request, state: request.state }, { removeUndefinedValues: true }),
+        ...marshall(
+          {
+            request,
+            state: request.state,
+            [INDEX.kind.partition]: 'request',
+            [INDEX.kind.sort]: `${request.createdAt}#${request.id}`,
+          },
+          { removeUndefinedValues: true },
+        ),
       },
       ...mustNotExist,
     },
@@ -346,18 +356,43 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
             ExpressionAttributeNames: { '#pk': KEY.partition, '#sk': KEY.sort },
             ExpressionAttributeValues: marshall({ ':pk': `ENV#${env}`, ':prefix': 'APP#' }),
           });
+      return items.filter((item) => item.release || item.hold).map(appStatus);
+    },
+
+    async everyApp() {
+      const items = await queryAll({
+        IndexName: INDEX.kind.name,
+        KeyConditionExpression: '#kind = :app',
+        // Not the kept files (up to 200 KB an app): the matrix needs only what each folder holds.
+        ProjectionExpression:
+          '#pk, #sk, #release.#record, #release.gitopsSha, #release.committedAt, #release.requestId, #hold',
+        ExpressionAttributeNames: {
+          '#kind': INDEX.kind.partition,
+          '#pk': KEY.partition,
+          '#sk': KEY.sort,
+          '#release': 'release',
+          '#record': 'record',
+          '#hold': 'hold',
+        },
+        ExpressionAttributeValues: marshall({ ':app': 'app' }),
+      });
       return items
         .filter((item) => item.release || item.hold)
-        .map((item) => {
-          const status: AppStatus = { app: String(item[KEY.sort]).slice('APP#'.length) };
-          if (item.release) {
-            // The kept files are for dry runs only (deployedFiles); listings never unpack them.
-            const { filesGz: _packed, ...release } = item.release as AppRelease & { filesGz?: string };
-            status.release = release;
-          }
-          if (item.hold) status.hold = item.hold as Hold;
-          return status;
-        });
+        .map((item) => ({ ...appStatus(item), env: String(item[KEY.partition]).slice('ENV#'.length) }));
+    },
+
+    async recent(limit) {
+      const items = await queryAll(
+        {
+          IndexName: INDEX.kind.name,
+          KeyConditionExpression: '#kind = :request',
+          ExpressionAttributeNames: { '#kind': INDEX.kind.partition },
+          ExpressionAttributeValues: marshall({ ':request': 'request' }),
+          ScanIndexForward: false,
+        },
+        limit,
+      );
+      return items.map((item) => item.request as ReleaseRequest);
     },
 
     async findCommit(env, app, gitopsSha) {
@@ -433,6 +468,17 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
   };
 }
 
+function appStatus(item: Record<string, unknown>): AppStatus {
+  const status: AppStatus = { app: String(item[KEY.sort]).slice('APP#'.length) };
+  if (item.release) {
+    // The kept files are for dry runs only (deployedFiles); listings never unpack them.
+    const { filesGz: _packed, ...release } = item.release as AppRelease & { filesGz?: string };
+    status.release = release;
+  }
+  if (item.hold) status.hold = item.hold as Hold;
+  return status;
+}
+
 /** The repository mirror a commit updates: what the app holds now, its history and the sha lookup. */
 /** Gzipped so a typical folder costs little; one too big for the item is simply not kept. */
 const MAX_FILES_BYTES = 200_000;
@@ -461,19 +507,24 @@ function commitItems(tableName: string, input: HistoryEntry, written?: number): 
       Item: { ...key(pk, sk), ...marshall({ entry }, { removeUndefinedValues: true }) },
     },
   });
+  // Listed on the kind index once committed to, so the matrix reads every environment in one query.
+  const kindNames = { '#kind': INDEX.kind.partition, '#kindSort': INDEX.kind.sort };
+  const kindValues = { ':kind': 'app', ':kindSort': `${entry.env}/${entry.app}` };
   const current: TransactWriteItem = entry.record
     ? {
         Update: {
           TableName: tableName,
           Key: appKey(entry.env, entry.app),
-          UpdateExpression: `SET #release = :release${setWritten}`,
-          ExpressionAttributeNames: { '#release': 'release', ...writtenName },
+          UpdateExpression: `SET #release = :release, #kind = :kind, #kindSort = :kindSort${setWritten}`,
+          ExpressionAttributeNames: { '#release': 'release', ...kindNames, ...writtenName },
           ExpressionAttributeValues: marshall(
             {
+              ...kindValues,
               ':release': {
                 record: entry.record,
                 gitopsSha: entry.gitopsSha,
                 committedAt: entry.committedAt,
+                requestId: entry.requestId,
                 ...(packedFiles ? { filesGz: packedFiles } : {}),
               },
               ...writtenValue,
@@ -486,9 +537,9 @@ function commitItems(tableName: string, input: HistoryEntry, written?: number): 
         Update: {
           TableName: tableName,
           Key: appKey(entry.env, entry.app),
-          UpdateExpression: `${written === undefined ? '' : 'SET #written = :written '}REMOVE #release`,
-          ExpressionAttributeNames: { '#release': 'release', ...writtenName },
-          ...(written === undefined ? {} : { ExpressionAttributeValues: marshall(writtenValue) }),
+          UpdateExpression: `SET #kind = :kind, #kindSort = :kindSort${written === undefined ? '' : ', #written = :written'} REMOVE #release`,
+          ExpressionAttributeNames: { '#release': 'release', ...kindNames, ...writtenName },
+          ExpressionAttributeValues: marshall({ ...kindValues, ...writtenValue }),
         },
       };
   const open: OpenRelease = {

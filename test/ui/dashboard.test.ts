@@ -1,0 +1,207 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifact } from '../fixtures/artifacts.ts';
+import { launchChromium, SCREENSHOTS } from '../support/browser.ts';
+import { fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+const KEY = 'flux-hmac-key-for-dashboard-tests';
+const ENV = 'staging';
+const APP = 'web';
+const cm = (value: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${APP}\ndata:\n  value: "${value}"\n`;
+const release = (tag: string, value: string, message: string) =>
+  artifact({ tag, event: 'tag', message, authorName: 'Ada Lovelace', url: 'https://ci.example.com/run/1' }, [
+    { app: APP, env: ENV, manifests: cm(value) },
+  ]);
+
+/**
+ * The dashboard in a real headless Chromium against the whole local stack: what a person sees and can do,
+ * and that hiding a button is never the only defence.
+ */
+describe('the dashboard in Chromium', () => {
+  let t: TestStack;
+  let browser: Browser;
+  let viewerToken: string;
+  let first: { sha: string };
+  let second: { id: string };
+
+  beforeAll(async () => {
+    // Code in page.evaluate runs in the page; `globalThis as any` is its window (no DOM types here).
+    [t, browser] = await Promise.all([startTestStack({ fluxHmacKey: KEY }), launchChromium()]);
+    const viewer = await t.request('POST', '/api/user', { body: { login: 'vera', role: 'viewer' } });
+    viewerToken = viewer.body.token;
+    // v1.0.0 runs in staging (a release to roll back to); v1.1.0 waits to be deployed from the dashboard.
+    const v1 = await t.ship(release('v1.0.0', '1', 'First release\n\nwith a body'));
+    const deployed = await t.request('POST', '/api/releases', {
+      body: { env: ENV, app: APP, artifactId: v1.id },
+    });
+    first = { sha: (await t.settle(deployed.body.id)).gitopsSha };
+    second = await t.ship(release('v1.1.0', '2', 'Faster checkout'));
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function signIn(token: string, viewport = { width: 1200, height: 760 }): Promise<Page> {
+    const page = await (await browser.newContext({ viewport })).newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${t.url}/ui/`);
+    // By keyboard: the token field takes focus once the page has rendered, Enter submits.
+    await page.getByLabel('Ferry token').waitFor();
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as any).document.activeElement?.id))
+      .toBe('token');
+    await page.keyboard.type(token);
+    await page.keyboard.press('Enter');
+    await page
+      .getByRole('heading', { name: 'Environments' })
+      .waitFor()
+      .catch(async (error: Error) => {
+        throw new Error(`${error.message}\npage says: ${await page.locator('body').innerText()}`);
+      });
+    return page;
+  }
+
+  it('signs in, shows the matrix, deploys with a dry-run diff, follows it to succeeded, rolls back and shows the hold', async () => {
+    const page = await signIn(t.adminToken);
+    // The token lives in sessionStorage only, never in the URL or localStorage.
+    expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('ferry.token'))).toBe(
+      t.adminToken,
+    );
+    expect(await page.evaluate(() => (globalThis as any).localStorage.length)).toBe(0);
+    expect(page.url()).not.toContain(t.adminToken);
+    const cell = page.locator(`[data-cell="${ENV}/${APP}"]`);
+    await expect.poll(() => cell.textContent()).toContain('v1.0.0');
+    expect(await cell.textContent()).toContain('First release');
+    expect(await cell.textContent()).toContain('Ada Lovelace');
+    expect(await cell.getByRole('link', { name: 'CI' }).getAttribute('href')).toBe(
+      'https://ci.example.com/run/1',
+    );
+
+    // Deploy v1.1.0: the dialog shows the dry-run diff before anything is written.
+    await page.getByRole('link', { name: 'Artifacts' }).click();
+    await page.locator(`[data-artifact="${second.id}"] button[data-deploy="${ENV}"]`).click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.locator('pre.diff').textContent()).toContain('+  value: "2"');
+    await page.screenshot({ path: join(SCREENSHOTS, 'deploy-dry-run.png') });
+    await dialog.getByRole('button', { name: 'Confirm deploy' }).click();
+    const tracker = dialog.locator('.tracker');
+    await tracker.locator('[data-state="committed"]').first().waitFor();
+    const id = (await tracker.getAttribute('data-request')) as string;
+    const { body: committed } = await t.request('GET', `/api/releases/${id}`);
+
+    // Flux reports the commit healthy (signed as notification-controller signs); the open dialog follows.
+    const event = fluxEventBody({
+      reason: 'ReconciliationSucceeded',
+      message: 'Reconciliation finished in 1.2s',
+      metadata: { revision: `main@sha1:${committed.gitopsSha}` },
+    });
+    expect(
+      (await postFluxEvent(t.url, event, { signature: sign(event, KEY), query: `env=${ENV}` })).status,
+    ).toBe(200);
+    await tracker.locator('.timeline [data-state="succeeded"]').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // Live activity shows the request's whole timeline.
+    await page.getByRole('link', { name: 'Activity' }).click();
+    const item = page.locator(`article[data-request="${id}"]`);
+    await item.locator('header [data-state="succeeded"]').waitFor();
+    expect(
+      await item.locator('.timeline [data-state]').evaluateAll((els) => els.map((e) => e.textContent)),
+    ).toEqual(expect.arrayContaining(['requested', 'committed', 'succeeded']));
+
+    // Roll back to v1.0.0 from the app's history: the dialog says it holds automation.
+    await page.goto(`${t.url}/ui/#/apps/${ENV}/${APP}`);
+    const row = page.locator(`tr[data-gitops="${first.sha}"]`);
+    await row.getByRole('button', { name: 'Roll back to this' }).click();
+    await expect.poll(() => dialog.textContent()).toContain('holds automatic releases');
+    await dialog.getByRole('button', { name: 'Roll back and hold' }).click();
+    await dialog.locator('.tracker [data-state="committed"]').first().waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    const hold = page.locator('[data-hold]');
+    await expect.poll(() => hold.textContent()).toContain('rolled back to');
+    expect(await hold.getByRole('button', { name: 'Resume automatic releases' }).count()).toBe(1);
+    await page.screenshot({ path: join(SCREENSHOTS, 'app-held.png') });
+
+    // The matrix shows v1.0.0 running again, held.
+    await page.getByRole('link', { name: 'Environments' }).click();
+    await expect.poll(() => cell.textContent()).toContain('v1.0.0');
+    expect(await cell.locator('.badge.held').count()).toBe(1);
+    // The state is the rollback's own (committed), not that of the release it restored (succeeded).
+    expect(await cell.locator('[data-state]').textContent()).toBe('committed');
+    await page.screenshot({ path: join(SCREENSHOTS, 'matrix.png') });
+  }, 60_000);
+
+  it('offers a viewer no actions, and the API refuses one forged from the page', async () => {
+    const page = await signIn(viewerToken);
+    await page.locator(`[data-cell="${ENV}/${APP}"]`).waitFor();
+    const actions = page.getByRole('button', { name: /deploy|roll back|resume|promote|remove/i });
+    expect(await actions.count()).toBe(0);
+    await page.goto(`${t.url}/ui/#/apps/${ENV}/${APP}`);
+    await page.locator('table.history tbody tr').first().waitFor();
+    expect(await actions.count()).toBe(0);
+    // Details opens a dialog that holds the focus; Escape closes it.
+    await page.getByRole('button', { name: 'Details' }).first().click();
+    await page.getByRole('dialog').locator('.timeline').waitFor();
+    expect(
+      await page.evaluate(() => !!(globalThis as any).document.activeElement?.closest('[role="dialog"]')),
+    ).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    await page.getByRole('link', { name: 'Artifacts' }).click();
+    await page.locator(`[data-artifact="${second.id}"]`).waitFor();
+    expect(await actions.count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);
+
+    const status = await page.evaluate(
+      async ({ env, app, sha }) => {
+        const res = await fetch('/api/rollback', {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${(globalThis as any).sessionStorage.getItem('ferry.token')}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ env, app, sha }),
+        });
+        return res.status;
+      },
+      { env: ENV, app: APP, sha: first.sha },
+    );
+    expect(status).toBe(403);
+  });
+
+  it('says plainly when a token is refused, when it expires mid-session and when Ferry is unreachable', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${t.url}/ui/`);
+    await page.getByLabel('Ferry token').fill('ferry_not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted');
+    expect(await page.evaluate(() => (globalThis as any).sessionStorage.length)).toBe(0);
+
+    // Ferry unreachable: the last view stays, with a note saying so.
+    const other = await signIn(viewerToken, { width: 390, height: 844 });
+    await other.locator(`[data-cell="${ENV}/${APP}"]`).waitFor();
+    // Phone width: nothing wider than the screen.
+    expect(
+      await other.evaluate(() => {
+        const { document, innerWidth } = globalThis as any;
+        return document.documentElement.scrollWidth <= innerWidth;
+      }),
+    ).toBe(true);
+    await other.screenshot({ path: join(SCREENSHOTS, 'matrix-phone.png'), fullPage: true });
+    await other.route('**/api/**', (route) => route.abort('connectionrefused'));
+    await other.getByRole('link', { name: 'Policies' }).click();
+    await expect.poll(() => other.getByRole('alert').first().textContent()).toContain('unreachable');
+    await other.unroute('**/api/**');
+
+    // The viewer's token is revoked: the next call answers 401 and the page goes back to sign-in.
+    expect((await t.request('DELETE', '/api/user/vera')).status).toBe(204);
+    await other.getByRole('link', { name: 'Activity' }).click();
+    await expect.poll(() => other.getByRole('alert').textContent()).toContain('not accepted');
+    expect(await other.getByLabel('Ferry token').count()).toBe(1);
+    expect(await other.evaluate(() => (globalThis as any).sessionStorage.getItem('ferry.token'))).toBeNull();
+  });
+});
