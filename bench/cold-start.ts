@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { FerryFunction } from '../cdk/ferry-function.ts';
-import { WRITER_FUNCTION } from '../cdk/ferry-services.ts';
+import { DEAD_LETTERS_FUNCTION, WRITER_FUNCTION } from '../cdk/ferry-services.ts';
 import { FerryStack } from '../cdk/ferry-stack.ts';
 import { STREAM_CONSUMERS } from '../cdk/stream-consumers.ts';
 import { API_FUNCTIONS, FLUX_EVENTS_FUNCTION } from '../lib/http/routes.ts';
@@ -34,7 +34,8 @@ const TARGET: Record<Kind, { kb: number; ms?: number }> = {
 /** The Function URL's handler answers Flux directly, so it is held to the API's target. */
 function kindOf(name: string): Kind {
   if (name === WRITER_FUNCTION) return 'writer';
-  if (STREAM_CONSUMERS.some((c) => c.name === name)) return 'stream';
+  // Like a stream consumer, nobody waits on it: only the size target.
+  if (name === DEAD_LETTERS_FUNCTION || STREAM_CONSUMERS.some((c) => c.name === name)) return 'stream';
   if ((API_FUNCTIONS as readonly string[]).includes(name) || name === FLUX_EVENTS_FUNCTION) return 'api';
   throw new Error(`${name}: no cold-start target; add it to kindOf`);
 }

@@ -23,7 +23,7 @@ const ITERATOR_AGE_LIMIT = Duration.minutes(5);
 const API_5XX_LIMIT = 5;
 
 const FIXED_ALARMS = {
-  'write-dead-letters': `A gitops write failed ${WRITE_MAX_RECEIVES} times and was parked in the write dead-letter queue; its request stays queued until the message is redriven.`,
+  'write-dead-letters': `A gitops write failed ${WRITE_MAX_RECEIVES} times and was parked in the write dead-letter queue; sqs-dead-letters marks its request failed, and \`ferry requeue <id>\` requests it again once the cause is fixed.`,
   'writer-errors':
     'The writer threw instead of reporting per-message failures: a whole batch is being retried.',
   'write-queue-age': `A write has waited more than ${WRITE_AGE_LIMIT.toMinutes()} minutes on the FIFO queue: the writer is failing, or one app's message group is blocked.`,
@@ -68,7 +68,14 @@ export class FerryAlarms extends Construct {
 
     // Typed by FIXED_ALARMS, so a listed alarm without a metric (or the reverse) does not compile.
     const fixed: Record<keyof typeof FIXED_ALARMS, [IMetric, number]> = {
-      'write-dead-letters': [deepest(state.writeDeadLetters.metricApproximateNumberOfMessagesVisible()), 1],
+      // sqs-dead-letters empties the queue within seconds, so its depth is not seen: count the receives.
+      // Not NumberOfMessagesSent: "if a message is sent to a dead-letter queue as a result of a failed
+      // processing attempt, it isn't captured by this metric" (SQS developer guide, available CloudWatch
+      // metrics). A message the function keeps is received again, so a stuck one keeps the alarm up.
+      'write-dead-letters': [
+        state.writeDeadLetters.metricNumberOfMessagesReceived({ period: PERIOD, statistic: 'Sum' }),
+        1,
+      ],
       'writer-errors': [services.writer.metricErrors({ period: PERIOD }), 1],
       'write-queue-age': [
         deepest(state.writes.metricApproximateAgeOfOldestMessage()),

@@ -38,6 +38,9 @@ import { STREAM_CONSUMERS, type StreamConsumerSpec } from './stream-consumers.ts
 
 export const WRITER_FUNCTION = 'sqs-write';
 
+/** Drains the write dead-letter queue: each parked request reads `failed`, so `ferry requeue` takes it. */
+export const DEAD_LETTERS_FUNCTION = 'sqs-dead-letters';
+
 /** Answers `GET /` from code alone: no table, no secret, no setting (its handler builds no store). */
 export const HEALTH_FUNCTION: ApiFunction = 'http-health';
 
@@ -76,6 +79,7 @@ export class FerryServices extends Construct {
   readonly fluxEvents: FerryFunction;
   readonly fluxEventsUrl: FunctionUrl;
   readonly writer: FerryFunction;
+  readonly deadLetters: FerryFunction;
   readonly streamConsumers: StreamConsumer[] = [];
 
   constructor(scope: Construct, id: string, props: { state: FerryState; config: InstallConfig }) {
@@ -153,6 +157,13 @@ export class FerryServices extends Construct {
         reportBatchItemFailures: true,
         ...(concurrency.reserve ? {} : { maxConcurrency: UNRESERVED_WRITER_MAX_CONCURRENCY }),
       }),
+    );
+
+    // Only the table: it marks parked requests failed and touches neither the repository nor a secret.
+    this.deadLetters = this.ferryFunction({ name: DEAD_LETTERS_FUNCTION });
+    grantTable(this.deadLetters, state.table);
+    this.deadLetters.addEventSource(
+      new SqsEventSource(state.writeDeadLetters, { batchSize: 10, reportBatchItemFailures: true }),
     );
   }
 

@@ -14,6 +14,7 @@ import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import { makeAuthenticator } from '../app/authenticate.ts';
 import type { AutoReleaseDeps } from '../app/auto-release.ts';
 import type { CleanupDeps } from '../app/cleanup.ts';
+import type { DeadLetterDeps } from '../app/dead-letters.ts';
 import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
@@ -160,6 +161,15 @@ export function lambdaWriterDeps(env: NodeJS.ProcessEnv = process.env): WriterDe
     releases: makeDynamoReleaseStore(dynamo, tableName),
     artifacts: makeDynamoArtifactStore(dynamo, tableName),
     repo: gitopsRepoFromEnv(env, '/tmp/ferry-gitops'),
+    clock: systemClock,
+    logger: makeLogger(),
+  };
+}
+
+/** The dead-letter drain needs only the table. */
+export function lambdaDeadLetterDeps(env: NodeJS.ProcessEnv = process.env): DeadLetterDeps {
+  return {
+    releases: makeDynamoReleaseStore(new DynamoDBClient({}), requiredEnv(ENV_TABLE_NAME, env)),
     clock: systemClock,
     logger: makeLogger(),
   };

@@ -1,21 +1,13 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { parseWriteMessage } from '../adapters/sqs/write-queue.ts';
+import { markParked } from '../app/dead-letters.ts';
 import type { Clock, ReleaseStore } from '../app/ports.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Poller } from './stream-poller.ts';
 
-/** What a parked request's reason says, so an operator knows both what happened and what to do. */
-export function parkedReason(id: string, receives: string | undefined): string {
-  return (
-    `the write failed ${receives ?? 'several'} times and was parked in the dead-letter queue; ` +
-    `nothing was committed. After fixing the cause, \`ferry requeue ${id}\` requests it again`
-  );
-}
-
 /**
- * Watches the write queue's dead-letter queue: a request parked there is moved to `failed` with a reason
- * naming the way back (`ferry requeue`), instead of reading `queued` forever. On AWS the same queue has
- * an alarm (cdk/ferry-alarms.ts `write-dead-letters`).
+ * Polls the write queue's dead-letter queue and hands what it finds to `markParked`, as the
+ * `sqs-dead-letters` function does on AWS; a message marked (or unreadable) is deleted.
  */
 export function startDeadLetterWatcher(options: {
   sqs: SQSClient;
@@ -37,17 +29,17 @@ export function startDeadLetterWatcher(options: {
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
         );
-        for (const message of out.Messages ?? []) {
-          const parsed = parseWriteMessage(message.Body ?? '');
-          if (parsed) {
-            const reason = parkedReason(parsed.requestId, message.Attributes?.ApproximateReceiveCount);
-            const at = options.clock.now().toISOString();
-            const moved = await options.releases.advance(parsed.requestId, { state: 'failed', at, reason });
-            logger.error('write parked in the dead-letter queue', {
-              requestId: parsed.requestId,
-              markedFailed: moved !== undefined,
-            });
-          }
+        const messages = out.Messages ?? [];
+        const keep = await markParked(
+          options,
+          messages.map((message, index) => ({
+            messageId: message.MessageId ?? String(index),
+            requestId: parseWriteMessage(message.Body ?? '')?.requestId,
+            receives: message.Attributes?.ApproximateReceiveCount,
+          })),
+        );
+        for (const [index, message] of messages.entries()) {
+          if (keep.includes(message.MessageId ?? String(index))) continue;
           await sqs.send(
             new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
           );

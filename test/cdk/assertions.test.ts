@@ -15,6 +15,7 @@ import {
 import { ALARMS } from '../../cdk/ferry-alarms.ts';
 import { BUNDLE_TARGET, RUNTIME } from '../../cdk/ferry-function.ts';
 import {
+  DEAD_LETTERS_FUNCTION,
   HEALTH_FUNCTION,
   UNRESERVED_WRITER_MAX_CONCURRENCY,
   WRITER_FUNCTION,
@@ -241,6 +242,38 @@ describe('the writer', () => {
     expect(readers).toHaveLength(1);
   });
 
+  it('has its dead-letter queue drained by sqs-dead-letters alone, in batches of 10, reporting failures', () => {
+    const { of, fnId, id, stack } = configured;
+    const readers = of('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => m.Properties.EventSourceArn['Fn::GetAtt']?.[0] === id(stack.state.writeDeadLetters),
+    );
+    expect(readers.map(([, m]) => m.Properties)).toEqual([
+      expect.objectContaining({
+        FunctionName: { Ref: fnId(DEAD_LETTERS_FUNCTION) },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      }),
+    ]);
+  });
+
+  it('lets sqs-dead-letters use the table and consume its queue, and nothing else: no secret, no repository', () => {
+    const { json, fnId, id, stack } = configured;
+    const fn = json.Resources[fnId(DEAD_LETTERS_FUNCTION)].Properties;
+    const role = fn.Role['Fn::GetAtt'][0];
+    const mine = statements(configured).filter(
+      ({ from }) => json.Resources[from].Properties.Roles?.[0]?.Ref === role,
+    );
+    const actions = mine.flatMap(({ statement }) => list(statement.Action));
+    expect(actions.some((a: string) => a.startsWith('secretsmanager:'))).toBe(false);
+    expect(actions.some((a: string) => a.startsWith('dynamodb:'))).toBe(true);
+    const resources = mine.flatMap(({ statement }) => list(statement.Resource)).map((r) => JSON.stringify(r));
+    const sqsResources = mine
+      .filter(({ statement }) => list(statement.Action).some((a: string) => a.startsWith('sqs:')))
+      .flatMap(({ statement }) => list(statement.Resource));
+    expect(sqsResources).toEqual([{ 'Fn::GetAtt': [id(stack.state.writeDeadLetters), 'Arn'] }]);
+    expect(resources.some((r) => r.includes(id(stack.state.writes)))).toBe(false);
+  });
+
   it('takes writes from a FIFO queue with explicit deduplication ids and a FIFO dead-letter queue', () => {
     const { json, id, stack } = configured;
     const writes = json.Resources[id(stack.state.writes)].Properties;
@@ -380,6 +413,7 @@ describe('least privilege', () => {
         ENV_GITOPS_BRANCH,
       ],
       [WRITER_FUNCTION]: [ENV_TABLE_NAME, ENV_GIT_TOKEN_SECRET_ID, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
+      [DEAD_LETTERS_FUNCTION]: [ENV_TABLE_NAME],
     };
     if ((API_FUNCTIONS as readonly string[]).includes('http-github-webhook')) {
       expected['http-github-webhook'] = [...api, ENV_GITHUB_WEBHOOK_SECRET_ID];
@@ -523,9 +557,17 @@ describe('alarms', () => {
       return { metric: a?.MetricName, dimension: a?.Dimensions?.[0]?.Value };
     };
     const queueName = (q: IConstruct) => ({ 'Fn::GetAtt': [id(q), 'QueueName'] });
+    // sqs-dead-letters drains the queue at once, so the alarm counts receives, not the depth.
     expect(metric('write-dead-letters')).toEqual({
-      metric: 'ApproximateNumberOfMessagesVisible',
+      metric: 'NumberOfMessagesReceived',
       dimension: queueName(stack.state.writeDeadLetters),
+    });
+    const parked = alarms.get('Ferry-write-dead-letters');
+    expect(parked).toMatchObject({
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
     expect(metric('write-queue-age')).toEqual({
       metric: 'ApproximateAgeOfOldestMessage',

@@ -74,8 +74,8 @@ describe('FerryStack', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: RUNTIME.name, Architectures: ['arm64'] },
     });
-    // The API functions, the dashboard's, flux-events, the stream consumers and the writer.
-    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + STREAM_CONSUMERS.length + 3);
+    // The API functions, the dashboard's, flux-events, the stream consumers, the writer and the dead-letter drain.
+    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + STREAM_CONSUMERS.length + 4);
     const apiFunctions = Object.values(functions).filter(
       (fn) => fn.Properties.Environment.Variables[ENV_ADMIN_SECRET_ID] !== undefined,
     );
@@ -229,7 +229,7 @@ describe('cdk synth (the pinned CLI, offline)', () => {
       const synthesized = JSON.parse(readFileSync(join(out, 'Ferry.template.json'), 'utf8'));
       const types = Object.values(synthesized.Resources).map((r: any) => r.Type);
       expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(
-        API_FUNCTIONS.length + STREAM_CONSUMERS.length + 3,
+        API_FUNCTIONS.length + STREAM_CONSUMERS.length + 4,
       );
       expect(types).toContain('AWS::ApiGatewayV2::Api');
     } finally {

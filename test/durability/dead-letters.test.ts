@@ -1,6 +1,9 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeHandler } from '../../functions/sqs-dead-letters.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/dynamodb-local.ts';
+import { makeLogger } from '../../lib/log/logger.ts';
 import { artifact } from '../fixtures/artifacts.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -66,4 +69,85 @@ describe('a write parked in the dead-letter queue', () => {
     expect(twice.status).toBe(409);
     sqs.destroy();
   }, 60_000);
+
+  /** A record as Lambda's SQS event source hands it over (only the fields the handler reads matter). */
+  const record = (messageId: string, body: string): SQSRecord =>
+    ({
+      messageId,
+      receiptHandle: `rh-${messageId}`,
+      body,
+      attributes: { ApproximateReceiveCount: '1', MessageGroupId: 'g' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:WriteDeadLetters.fifo',
+      awsRegion: 'eu-west-1',
+    }) as unknown as SQSRecord;
+
+  it('on AWS, the sqs-dead-letters handler marks it failed the same way, and requeue releases it', async () => {
+    await t.stack.writer.pause();
+    const shipped = await t.ship(
+      artifact({}, [
+        {
+          app: 'api',
+          env: 'dlq-aws',
+          manifests: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n',
+        },
+      ]),
+    );
+    const created = await t.request('POST', '/api/releases', {
+      body: { env: 'dlq-aws', app: 'api', artifactId: shipped.id },
+    });
+    const id = created.body.id as string;
+    await waitState(id, 'queued');
+
+    const logs: string[] = [];
+    const handler = makeHandler({
+      releases: t.stack.deps.releases,
+      clock: t.stack.deps.clock,
+      logger: makeLogger((line) => logs.push(line)),
+    });
+    const event: SQSEvent = {
+      Records: [
+        record('m1', JSON.stringify({ requestId: id })),
+        record('m2', 'not json'),
+        record('m3', JSON.stringify({ requestId: 'no-such-request' })),
+      ],
+    };
+    // The unreadable message and the unknown request are dropped: no retry can change them.
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    const failed = await waitState(id, 'failed');
+    expect(failed).toMatchObject({ done: true, outcome: 'failure' });
+    expect(failed.reason).toContain('failed 1 times and was parked in the dead-letter queue');
+    expect(failed.reason).toContain(`ferry requeue ${id}`);
+    expect(logs.some((l) => l.includes(id) && l.includes('"markedFailed":true'))).toBe(true);
+    expect(logs.some((l) => l.includes('unreadable dead letter dropped') && l.includes('m2'))).toBe(true);
+
+    // Delivered again (SQS is at-least-once): the finished request stays as it is.
+    expect(await handler({ Records: [record('m1', JSON.stringify({ requestId: id }))] })).toEqual({
+      batchItemFailures: [],
+    });
+    expect((await t.request('GET', `/api/releases/${id}`)).body.reason).toBe(failed.reason);
+
+    t.stack.writer.resume();
+    const again = await t.request('POST', `/api/releases/${id}/requeue`);
+    expect(again.status).toBe(201);
+    expect(await waitState(again.body.id, 'committed')).toMatchObject({ cause: `requeue of ${id}` });
+  }, 60_000);
+
+  it('reports the message back to SQS when the table cannot be written, so it is tried again', async () => {
+    const handler = makeHandler({
+      releases: {
+        ...t.stack.deps.releases,
+        advance: async () => {
+          throw new Error('throttled');
+        },
+      },
+      clock: t.stack.deps.clock,
+      logger: makeLogger(() => {}),
+    });
+    expect(await handler({ Records: [record('m9', JSON.stringify({ requestId: 'r-1' }))] })).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm9' }],
+    });
+  });
 });
