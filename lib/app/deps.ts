@@ -30,6 +30,8 @@ export interface ApiDeps {
   gitopsRepo: string;
   /** The gitops branch (FERRY_GITOPS_BRANCH), the branch `ferry env init` points the GitRepository at. */
   gitopsBranch?: string;
+  /** How long `POST /api/delete` waits for the writer before answering (default 20 s); 0 answers at once. */
+  deleteWaitMs?: number;
   audit: AuditLog;
   authenticator: Authenticator;
   clock: Clock;

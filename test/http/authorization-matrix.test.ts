@@ -12,7 +12,15 @@ import { startTestApi, type TestApi } from '../support/api.ts';
  * lib/domain/access.ts, as the contract: a route added without an entry fails the first test.
  */
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n';
-type Need = 'open' | 'artifact:read' | 'artifact:write' | 'release:read' | 'release:write' | 'admin';
+/** token: any valid token, whatever its role. */
+type Need =
+  | 'open'
+  | 'token'
+  | 'artifact:read'
+  | 'artifact:write'
+  | 'release:read'
+  | 'release:write'
+  | 'admin';
 /** install: never for a limited token; env: only inside the limit; listing: allowed, narrowed to the limit. */
 type Reach = 'install' | 'env' | 'listing';
 
@@ -37,6 +45,16 @@ interface Case {
 
 const MATRIX: Record<string, Case> = {
   'GET /': { need: 'open', reach: 'listing', call: () => ({ path: '/' }) },
+  'GET /api/openapi.json': { need: 'open', reach: 'listing', call: () => ({ path: '/api/openapi.json' }) },
+  'GET /ui': { need: 'open', reach: 'listing', call: () => ({ path: '/ui' }) },
+  'GET /ui/{path+}': { need: 'open', reach: 'listing', call: () => ({ path: '/ui/' }) },
+  'GET /api/me': { need: 'token', reach: 'listing', call: () => ({ path: '/api/me' }) },
+  'GET /api/environments': {
+    need: 'release:read',
+    reach: 'listing',
+    call: () => ({ path: '/api/environments' }),
+  },
+  'GET /api/requests': { need: 'release:read', reach: 'listing', call: () => ({ path: '/api/requests' }) },
   'POST /api/artifact': {
     need: 'artifact:write',
     reach: 'env',
@@ -153,6 +171,7 @@ const MATRIX: Record<string, Case> = {
 /** What the contract says: refused (403), or let through to the handler (anything but 401/403). */
 function expected(role: Role, scoped: boolean, c: Case, env: string): 'refused' | 'through' | 'token-blind' {
   if (c.need === 'open') return 'token-blind';
+  if (c.need === 'token') return 'through';
   if (!GRANTS[role].includes(c.need)) return 'refused';
   if (!scoped) return 'through';
   if (c.reach === 'install') return 'refused';

@@ -43,13 +43,17 @@ export async function startTestApi(options: { clock?: Clock } = {}): Promise<Tes
   const tableName = `t-${randomUUID()}`;
   await ensureTable(dynamo, tableName);
   const logs: string[] = [];
-  const deps = localApiDeps({
-    dynamo,
-    tableName,
-    gitops: { url: 'http://127.0.0.1:9/unused.git', branch: 'main', cacheDir: '/nonexistent' },
-    logger: makeLogger((line) => logs.push(line)),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  const deps: ApiDeps = {
+    ...localApiDeps({
+      dynamo,
+      tableName,
+      gitops: { url: 'http://127.0.0.1:9/unused.git', branch: 'main', cacheDir: '/nonexistent' },
+      logger: makeLogger((line) => logs.push(line)),
+      ...(options.clock ? { clock: options.clock } : {}),
+    }),
+    // No writer runs behind this API: a delete answers at once instead of waiting for one.
+    deleteWaitMs: 0,
+  };
   const http = await startLocalHttpServer({
     port: 0,
     routes: ROUTES,
