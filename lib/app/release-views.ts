@@ -10,7 +10,14 @@ import {
   parseStatusQuery,
 } from '../domain/release-input.ts';
 import type { CallContext } from './audit.ts';
-import type { AppRelease, ArtifactStore, FluxEnvironment, HistoryEntry, ReleaseStore } from './ports.ts';
+import type {
+  AppRelease,
+  ArtifactStore,
+  FluxEnvironment,
+  FluxStore,
+  HistoryEntry,
+  ReleaseStore,
+} from './ports.ts';
 
 /** Gimlet's Release object (`release.json` plus what the API fills in from git), with Ferry's additions. */
 export interface ReleaseView {
@@ -379,16 +386,25 @@ export async function environmentMatrix(
   return { environments: [...byEnv].map(([env, cells]) => ({ env, apps: cells })) };
 }
 
-/** `GET /api/requests`: the newest requests across environments, newest first (the activity view). */
+/**
+ * `GET /api/requests`: the newest requests across environments, newest first (the activity view), each as
+ * `GET /api/releases/{id}` shows it.
+ */
 export async function recentRequests(
-  deps: ViewDeps,
+  deps: ViewDeps & { flux: FluxStore },
   call: CallContext,
   params: QueryParams,
-): Promise<ReleaseRequest[]> {
+): Promise<RequestView[]> {
   authorize(call.principal, 'release:read');
   const { limit } = parseRecentQuery(params);
   const scoped = call.principal.environments !== undefined;
   // A scoped token reads past other environments' requests; bounded by the listing's maximum.
-  const requests = await deps.releases.recent(scoped ? 4 * limit : limit);
-  return requests.filter((r) => canSee(call.principal, r.env)).slice(0, limit);
+  const requests = (await deps.releases.recent(scoped ? 4 * limit : limit))
+    .filter((r) => canSee(call.principal, r.env))
+    .slice(0, limit);
+  const envs = [...new Set(requests.map((r) => r.env))];
+  const flux = new Map(
+    await Promise.all(envs.map(async (env) => [env, await deps.flux.environment(env)] as const)),
+  );
+  return requests.map((r) => requestView(deps, r, flux.get(r.env)));
 }

@@ -1,4 +1,4 @@
-import { fluxEventBody, postFluxEvent, sign } from '../../support/flux.ts';
+import { envKey, fluxEventBody, postFluxEvent, sign } from '../../support/flux.ts';
 import type { TestStack } from '../../support/stack.ts';
 
 export type Verdict = 'succeeded' | 'failed';
@@ -25,7 +25,7 @@ export function fakeFlux(t: TestStack, key: string, env: string, verdictFor: (ap
             : 'Reconciliation finished in 1s, next run in 10m0s',
           metadata: { revision: `main@sha1:${release.gitopsRef}` },
         });
-        await postFluxEvent(t.url, body, { signature: sign(body, key), query: `env=${env}` });
+        await postFluxEvent(t.url, body, { signature: sign(body, envKey(key, env)), query: `env=${env}` });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
