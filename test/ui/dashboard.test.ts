@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifact } from '../fixtures/artifacts.ts';
 import { launchChromium, SCREENSHOTS } from '../support/browser.ts';
-import { fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
+import { envKey, fluxEventBody, postFluxEvent, sign } from '../support/flux.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const KEY = 'flux-hmac-key-for-dashboard-tests';
@@ -100,7 +100,8 @@ describe('the dashboard in Chromium', () => {
       metadata: { revision: `main@sha1:${committed.gitopsSha}` },
     });
     expect(
-      (await postFluxEvent(t.url, event, { signature: sign(event, KEY), query: `env=${ENV}` })).status,
+      (await postFluxEvent(t.url, event, { signature: sign(event, envKey(KEY, ENV)), query: `env=${ENV}` }))
+        .status,
     ).toBe(200);
     await tracker.locator('.timeline [data-state="succeeded"]').waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
