@@ -78,7 +78,10 @@ describe('an outside writer on the same branch', () => {
       });
       ids.push(res.body.id);
     }
-    const settled = await t.settleAll(ids);
+    // 200 releases against a remote someone else keeps pushing to: every lost race is a fetch and a
+    // re-apply. This run's time is the writer's under contention (35 s before per-app Flux files and
+    // shallow clones, 70-110 s since on this 2-core machine; issue 13 follows it), so the bound is wide.
+    const settled = await t.settleAll(ids, 300_000);
     finished = true;
     const outsideSubjects = await outside;
 
@@ -101,5 +104,5 @@ describe('an outside writer on the same branch', () => {
       ).toBe(true);
     const files = repo.git('ls-tree', '-r', '--name-only', 'HEAD');
     for (let i = 0; i < APPS; i++) expect(files).toContain(`staging/app-${i}/release.json`);
-  }, 180_000);
+  }, 360_000);
 });
