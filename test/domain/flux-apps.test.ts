@@ -1,6 +1,3 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { eventApp, type FluxEvent } from '../../lib/domain/flux.ts';
@@ -15,21 +12,10 @@ import {
 import { parseScaffold, scaffoldFiles, scaffoldSettings } from '../../lib/domain/flux-scaffold.ts';
 import { isDnsLabel } from '../../lib/domain/names.ts';
 import { buildLikeFlux, fluxPaths, fluxProblems, type K8sObject, objectId } from '../support/flux-oracle.ts';
+import { treeMaker } from '../support/tree.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'flux-apps-test-'));
-  dirs.push(root);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const { tree, cleanup } = treeMaker('flux-apps-test-');
+afterEach(cleanup);
 
 const EVENTS_URL = 'https://abc.lambda-url.eu-west-1.on.aws/';
 const REPO_URL = 'https://github.com/acme/gitops';

@@ -1,23 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildLikeFlux, fluxPaths, fluxProblems, objectId } from '../support/flux-oracle.ts';
+import { treeMaker } from '../support/tree.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'oracle-test-'));
-  dirs.push(root);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const { tree, cleanup } = treeMaker('oracle-test-');
+afterEach(cleanup);
 
 const namespace = (name: string, prune = true) => `apiVersion: v1
 kind: Namespace
