@@ -30,15 +30,7 @@ describe('Flux events move releases to succeeded or failed', () => {
     return { id: created.body.id, sha: committed.gitopsSha };
   }
 
-  async function waitFor(id: string, ok: (r: any) => boolean, timeoutMs = 20_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const res = await t.request('GET', `/api/releases/${id}`);
-      if (res.status === 200 && ok(res.body)) return res.body;
-      if (Date.now() > deadline) throw new Error(`request ${id} never matched: ${JSON.stringify(res.body)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const waitFor = (id: string, ok: (r: any) => boolean, timeoutMs?: number) => t.waitFor(id, ok, timeoutMs);
 
   /** Posts signed as notification-controller does. */
   async function send(envName: string, input: Parameters<typeof fluxEventBody>[0], query = `env=${envName}`) {

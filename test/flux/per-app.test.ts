@@ -25,15 +25,7 @@ describe('one Flux Kustomization per app', () => {
 
   const newEnv = () => `perapp${++env}`;
 
-  async function waitFor(id: string, ok: (r: any) => boolean, timeoutMs = 20_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const res = await t.request('GET', `/api/releases/${id}`);
-      if (res.status === 200 && ok(res.body)) return res.body;
-      if (Date.now() > deadline) throw new Error(`request ${id} never matched: ${JSON.stringify(res.body)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const waitFor = (id: string, ok: (r: any) => boolean, timeoutMs?: number) => t.waitFor(id, ok, timeoutMs);
 
   async function committed(created: { status: number; body: any }): Promise<{ id: string; sha: string }> {
     expect(created.status).toBe(201);

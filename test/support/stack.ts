@@ -23,6 +23,8 @@ export interface TestStack {
   ship(artifact: unknown): Promise<any>;
   /** Polls GET /api/releases/{id} until `done`; fails the test after `timeoutMs`. */
   settle(id: string, timeoutMs?: number): Promise<any>;
+  /** Polls GET /api/releases/{id} until `ok` holds for it; fails the test after `timeoutMs`. */
+  waitFor(id: string, ok: (request: any) => boolean, timeoutMs?: number): Promise<any>;
   /** Like settle, for many requests: one poll per pending request per round, so polling stays light. */
   settleAll(ids: string[], timeoutMs?: number): Promise<any[]>;
   /**
@@ -84,6 +86,16 @@ export async function startTestStack(
             .join('\n');
           throw new Error(`request ${id} not done: ${JSON.stringify(res.body)}\nrecent logs:\n${recent}`);
         }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async waitFor(id, ok, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await request('GET', `/api/releases/${id}`);
+        if (res.status === 200 && ok(res.body)) return res.body;
+        if (Date.now() > deadline)
+          throw new Error(`request ${id} never matched: ${JSON.stringify(res.body)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
