@@ -11,15 +11,25 @@ export interface DispatchDeps {
   logger: Logger;
   gitopsRepo: string;
   gitopsBranch: string;
+  /** The repository key of an environment when there are several (FERRY_GITOPS_REPOS). */
+  repoKeyOf?: (env: string) => string;
 }
 
 /**
- * The FIFO message group: writes to one app of one repository branch apply in order, and a stuck one
- * blocks only that app. The repository is hashed; the queue adapter fits the whole id to SQS's limits.
+ * The FIFO message group is the repository branch: SQS hands out one batch of a group at a time, so writes
+ * to one repository are serialised (and in order) whatever the writer's concurrency, while the groups of
+ * other repositories go to other writers in parallel. A message that keeps failing holds back its
+ * repository until it succeeds or reaches the dead-letter queue; the writer itself turns every release
+ * that cannot be written into `failed`, so only infrastructure faults do that. The key is hashed to fit
+ * SQS's 128-character limit.
  */
-export function messageGroup(repo: string, branch: string, env: string, app: string): string {
-  const target = createHash('sha256').update(`${repo}#${branch}`).digest('hex').slice(0, 16);
-  return `${target}:${appPath(env, app)}`;
+export function messageGroup(repoKey: string): string {
+  return `repo-${createHash('sha256').update(repoKey).digest('hex').slice(0, 32)}`;
+}
+
+/** The key the writer serialises on: repository URL and branch. */
+export function repoKey(url: string, branch: string): string {
+  return `${url}#${branch}`;
 }
 
 /** Requests of one `<env>/<app>` in the order their sequence numbers give, groups in order of appearance. */
@@ -45,7 +55,8 @@ export async function dispatchRequests(deps: DispatchDeps, ids: readonly string[
     await deps.queue.send(
       pending.map((r: ReleaseRequest) => ({
         requestId: r.id,
-        groupId: messageGroup(deps.gitopsRepo, deps.gitopsBranch, r.env, r.app),
+        groupId: messageGroup(deps.repoKeyOf?.(r.env) ?? repoKey(deps.gitopsRepo, deps.gitopsBranch)),
+        orderKey: appPath(r.env, r.app),
       })),
     ),
   );

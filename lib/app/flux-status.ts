@@ -3,12 +3,21 @@ import { eventApp, isHelmReleaseEvent, revisionCommit, verdictOf } from '../doma
 import { appFluxPath, parseSettings, settingsPath } from '../domain/flux-apps.ts';
 import { requestIdOf } from '../domain/gitops.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Clock, GitopsRepo, OpenRelease, ReleaseStore, StoredFluxEvent } from './ports.ts';
+import type {
+  Clock,
+  GitopsRepo,
+  GitopsRouting,
+  OpenRelease,
+  ReleaseStore,
+  StoredFluxEvent,
+} from './ports.ts';
 
 export interface FluxStatusDeps {
   releases: ReleaseStore;
   /** A read-only copy of the gitops branch: which Ferry commits a reported revision contains. */
   repo: GitopsRepo;
+  /** Several repositories (FERRY_GITOPS_REPOS): each event is read against its environment's. */
+  routing?: GitopsRouting;
   clock: Clock;
   logger: Logger;
 }
@@ -29,21 +38,27 @@ export async function applyFluxEvents(
   events: readonly StoredFluxEvent[],
 ): Promise<string[]> {
   const failed: string[] = [];
-  let synced: Promise<string | undefined> | undefined;
+  // Each repository is fetched once per batch, and each revision's ancestry read once.
+  const synced = new Map<GitopsRepo, Promise<string | undefined>>();
   const contained = new Map<string, Promise<Set<string> | undefined>>();
-  const ancestry = (sha: string, since: Date) => {
-    const key = `${sha}@${since.getTime()}`;
+  const ancestry = (repo: GitopsRepo) => (sha: string, since: Date) => {
+    const key = `${repo.url}@${sha}@${since.getTime()}`;
     let found = contained.get(key);
     if (!found) {
-      synced ??= deps.repo.sync();
-      found = synced.then(() => requestsIn(deps.repo, sha, since));
+      let fetched = synced.get(repo);
+      if (!fetched) {
+        fetched = repo.sync();
+        synced.set(repo, fetched);
+      }
+      found = fetched.then(() => requestsIn(repo, sha, since));
       contained.set(key, found);
     }
     return found;
   };
   for (const stored of events) {
     try {
-      await applyOne(deps, stored, ancestry);
+      const repo = deps.routing?.repoFor(stored.env) ?? deps.repo;
+      await applyOne({ ...deps, repo }, stored, ancestry(repo));
     } catch (error) {
       if (!isRetryable(error)) {
         // The same event fails the same way every time: retrying it would only hold back the ones after.

@@ -154,6 +154,11 @@ export interface ReleaseStore {
   /** Stores the writer's outcome; false when another attempt recorded it first. */
   recordOutcome(outcome: WriteOutcome): Promise<boolean>;
   /**
+   * Stores a whole batch's outcomes at once, all or none; false when any of them would not apply (or they
+   * cannot go in one write), and then nothing was stored: record them one by one.
+   */
+  recordOutcomes(outcomes: readonly WriteOutcome[]): Promise<boolean>;
+  /**
    * The sequence of the request that last changed each `<env>/<app>` (committed or found unchanged), keyed
    * `<env>/<app>`; apps without one are absent.
    */
@@ -255,8 +260,12 @@ export type PushOutcome = { pushed: true } | { pushed: false; reason: string };
 /** The gitops repository as the writer sees it: a local copy of one branch of the remote. */
 export interface GitopsRepo {
   readonly url: string;
-  /** Fetches the branch; returns the remote head, undefined while the branch does not exist. */
-  sync(): Promise<string | undefined>;
+  /**
+   * Fetches the branch; returns the remote head, undefined while the branch does not exist. With `reuse`,
+   * a clone whose last word from the remote was its own accepted push skips the fetch and returns that
+   * head: the push is a compare-and-swap, so a stale head only costs one refused push and a real fetch.
+   */
+  sync(options?: { reuse?: boolean }): Promise<string | undefined>;
   /** Commits reachable from head committed at or after `since`, newest first. */
   recentCommits(head: string | undefined, since: Date): Promise<CommitInfo[]>;
   /** A new commit on `parent` with the change, or undefined when the tree would not change. */
@@ -271,15 +280,43 @@ export interface GitopsRepo {
   readFile(sha: string, path: string): Promise<string | undefined>;
   /** The files directly in `dir` at commit `sha` by name; undefined when there is no such folder. */
   readFolder(sha: string, dir: string): Promise<Map<string, string> | undefined>;
+  /**
+   * Whether `dir` at commit `sha` holds exactly `files` besides the names in `ignore` (compared by object
+   * id, without reading the blobs).
+   */
+  holdsFiles(
+    sha: string,
+    dir: string,
+    files: readonly { name: string; content: string }[],
+    ignore: readonly string[],
+  ): Promise<boolean>;
   /** The names of the folders directly in `dir` at commit `sha` (none when there is no such folder). */
   listFolders(sha: string, dir: string): Promise<string[]>;
   /** Pushes `head` if the remote branch is still at `expected`; refused when someone else pushed first. */
   push(expected: string | undefined, head: string): Promise<PushOutcome>;
 }
 
+/**
+ * Which gitops repository each environment is written to (FERRY_GITOPS_REPOS, GimletD's GITOPS_REPOS);
+ * without it every environment goes to the one repository.
+ */
+export interface GitopsRouting {
+  /** Writes with the same key go to one repository branch and are serialised; others may run in parallel. */
+  keyOf(env: string): string;
+  repoFor(env: string): GitopsRepo;
+}
+
+/** One repository for every environment. */
+export function singleRepo(repo: GitopsRepo, key = repo.url): GitopsRouting {
+  return { keyOf: () => key, repoFor: () => repo };
+}
+
 export interface QueuedMessage {
   requestId: string;
+  /** The FIFO message group: the repository branch the request writes to. */
   groupId: string;
+  /** What must stay in order inside the group (`<env>/<app>`); defaults to the group. */
+  orderKey?: string;
 }
 
 /** The FIFO queue in front of the writer. */

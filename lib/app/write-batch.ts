@@ -15,20 +15,26 @@ import {
 import { renderTarget } from '../domain/targets.ts';
 import type { Logger } from '../log/logger.ts';
 import { editsInPlace, withFluxEdits } from './app-kustomizations.ts';
-import type {
-  ArtifactStore,
-  Clock,
-  FolderChange,
-  GitopsRepo,
-  HistoryEntry,
-  PushOutcome,
-  ReleaseStore,
+import {
+  type ArtifactStore,
+  type Clock,
+  type FolderChange,
+  type GitopsRepo,
+  type GitopsRouting,
+  type HistoryEntry,
+  type PushOutcome,
+  type ReleaseStore,
+  singleRepo,
+  type WriteOutcome,
 } from './ports.ts';
 
 export interface WriterDeps {
   releases: ReleaseStore;
   artifacts: ArtifactStore;
+  /** The repository when there is one for every environment. */
   repo: GitopsRepo;
+  /** Several repositories (FERRY_GITOPS_REPOS): each batch's requests are written per repository. */
+  routing?: GitopsRouting;
   clock: Clock;
   logger: Logger;
   /** Attempts at fetch → re-apply → push when someone else keeps pushing first. */
@@ -104,6 +110,28 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
   }
   if (plans.length === 0) return fifoFailures(writes, groups, retry);
 
+  // One push per repository; repositories are independent, so their parts run side by side (a batch
+  // holds one group, i.e. one repository, unless several groups were ready at once).
+  const routing = deps.routing ?? singleRepo(deps.repo);
+  const parts = new Map<string, typeof plans>();
+  for (const p of plans) {
+    const key = routing.keyOf(p.plan.request.env);
+    parts.set(key, [...(parts.get(key) ?? []), p]);
+  }
+  await Promise.all(
+    [...parts.values()].map((part) =>
+      writeToRepo({ ...deps, repo: routing.repoFor(part[0]?.plan.request.env ?? '') }, part, fail),
+    ),
+  );
+  return fifoFailures(writes, groups, retry);
+}
+
+/** Writes one repository's part of a batch: apply, push (re-applying after lost races), record. */
+async function writeToRepo(
+  deps: WriterDeps,
+  plans: { write: QueuedWrite; plan: Plan }[],
+  fail: (write: QueuedWrite) => void,
+): Promise<void> {
   const written = await deps.releases.writtenSequences(plans.map((p) => p.plan.request));
   let outcomes: Map<string, Outcome> | undefined;
   const tries = deps.pushTries ?? 8;
@@ -112,34 +140,67 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
       deps,
       plans.map((p) => p.plan),
       new Map(written),
+      attempt === 1,
     );
     if (!outcomes) {
       deps.logger.info('push lost a race with another writer; fetching and re-applying', { attempt });
-      await sleep(Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random()));
+      if (attempt > 1) await sleep(Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random()));
     }
   }
   if (!outcomes) {
     deps.logger.error('could not push after retries; the batch will be redelivered', { tries });
     for (const { write } of plans) fail(write);
-    return fifoFailures(writes, groups, retry);
+    return;
   }
 
-  // The outcomes are independent items: record them side by side.
   const found = outcomes;
+  const logWritten = (after: ReleaseRequest) =>
+    deps.logger.info('release written', {
+      requestId: after.id,
+      state: after.state,
+      gitopsSha: after.gitopsSha,
+      reason: after.reason,
+    });
+  // Usually the whole batch goes into the table in one transaction. The dispatcher may mark a request
+  // `queued` while the writer works (a newer starting point, not a conflict): read them again once.
+  const together = async (fresh: boolean): Promise<WriteOutcome[]> => {
+    const current = fresh
+      ? new Map((await deps.releases.getMany([...found.keys()])).map((r) => [r.id, r]))
+      : undefined;
+    return plans.flatMap(({ plan }) => {
+      const outcome = found.get(plan.request.id);
+      const before = outcome && (current ? current.get(outcome.request.id) : outcome.request);
+      const after = outcome && before && advance(before, outcome.change);
+      return outcome && before && after
+        ? [{ before, after, ...(outcome.commit ? { commit: outcome.commit } : {}) }]
+        : [];
+    });
+  };
+  let recorded: WriteOutcome[] | undefined;
+  for (const fresh of [false, true]) {
+    const batch = await together(fresh).catch(() => []);
+    const ok =
+      batch.length > 0 &&
+      (await deps.releases.recordOutcomes(batch).catch((error) => {
+        deps.logger.info('recording the batch at once failed; recording one by one', { error });
+        return false;
+      }));
+    if (ok) recorded = batch;
+    if (ok || batch.length === 0) break;
+  }
+  if (recorded) {
+    for (const { after } of recorded) logWritten(after);
+    return;
+  }
+  // Otherwise (a request moved meanwhile, or too much for one transaction) the outcomes are independent
+  // items: record them side by side.
   await Promise.all(
     plans.map(async ({ write, plan }) => {
       const outcome = found.get(plan.request.id);
       if (!outcome) return;
       try {
         const after = await record(deps.releases, outcome);
-        if (after) {
-          deps.logger.info('release written', {
-            requestId: after.id,
-            state: after.state,
-            gitopsSha: after.gitopsSha,
-            reason: after.reason,
-          });
-        }
+        if (after) logWritten(after);
       } catch (error) {
         // Redelivery finds the commit by its trailer and records it then.
         deps.logger.error('recording a release failed; will retry', { requestId: plan.request.id, error });
@@ -147,7 +208,6 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
       }
     }),
   );
-  return fifoFailures(writes, groups, retry);
 }
 
 /**
@@ -259,10 +319,12 @@ async function applyAndPush(
   deps: WriterDeps,
   plans: Plan[],
   written: Map<string, number>,
+  reuse: boolean,
 ): Promise<Map<string, Outcome> | undefined> {
   const { repo, clock } = deps;
   const started = performance.now();
-  const head = await repo.sync();
+  // The first attempt may build on this writer's own last push without a fetch (a lost race fetches).
+  const head = await repo.sync({ reuse });
   const synced = performance.now();
   const oldest = Math.min(...plans.map((p) => Date.parse(p.request.createdAt)));
   const landed = new Map<string, string>();
@@ -369,15 +431,13 @@ async function alreadyDeployed(
   change: Extract<FolderChange, { kind: 'replace' }>,
   record: ReleaseRecord | undefined,
 ): Promise<boolean> {
-  const current = head ? await repo.readFolder(head, change.dir) : undefined;
-  if (!current || !record) return false;
-  const deployed = current.get('release.json');
+  if (!head || !record) return false;
+  const deployed = await repo.readFile(head, `${change.dir}/release.json`);
   if (!deployed || (JSON.parse(deployed) as Partial<ReleaseRecord>).artifactId !== record.artifactId)
     return false;
   const files = change.files.filter((f) => f.name !== 'release.json');
   return (
-    current.size === files.length + 1 &&
-    files.every((f) => current.get(f.name) === f.content) &&
+    (await repo.holdsFiles(head, change.dir, files, ['release.json'])) &&
     (await editsInPlace(repo, head, change))
   );
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -19,6 +20,7 @@ import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
+import type { GitopsRepo, GitopsRouting } from '../app/ports.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import {
   ENV_ADMIN_SECRET_ID,
@@ -35,8 +37,10 @@ import {
   publicRepoUrl,
   requiredEnv,
 } from '../config/env.ts';
+import { loadGitopsRepos, repoKeyOf } from '../config/gitops-repos.ts';
 import type { HttpDeps } from '../http/handler.ts';
 import { makeLogger } from '../log/logger.ts';
+import { gitopsRouting } from './gitops-routing.ts';
 import { policySettings } from './policies.ts';
 
 /** Lambda composition roots: adapters built once per cold start from the environment. */
@@ -91,23 +95,35 @@ export function lambdaFluxStatusDeps(env: NodeJS.ProcessEnv = process.env): Flux
   const tableName = requiredEnv(ENV_TABLE_NAME, env);
   return {
     releases: makeDynamoReleaseStore(new DynamoDBClient({}), tableName),
-    repo: gitopsRepoFromEnv(env, '/tmp/ferry-flux-status'),
+    ...routedRepos(env, '/tmp/ferry-flux-status'),
     clock: systemClock,
     logger: makeLogger(),
   };
 }
 
-function gitopsRepoFromEnv(env: NodeJS.ProcessEnv, defaultCacheDir: string) {
-  const gitops = loadGitopsConfig(env);
-  const tokenSecret = env[ENV_GIT_TOKEN_SECRET_ID];
-  const token = tokenSecret
-    ? makeCachedSecret(new SecretsManagerClient({}), tokenSecret, systemClock)
-    : undefined;
-  return makeGitopsRepo({
-    url: gitops.repoUrl,
-    branch: gitops.branch,
-    cacheDir: env[ENV_GIT_CACHE_DIR] || defaultCacheDir,
-    ...(token ? { token } : {}),
+/**
+ * Every environment's repository (FERRY_GITOPS_REPOS; the default one otherwise), each with its own clone
+ * under the cache folder and its own token from Secrets Manager (the default repository's when unset).
+ */
+function gitopsRoutingFromEnv(env: NodeJS.ProcessEnv, defaultCacheDir: string): GitopsRouting {
+  const secrets = new SecretsManagerClient({});
+  const defaultSecret = env[ENV_GIT_TOKEN_SECRET_ID];
+  const cacheRoot = env[ENV_GIT_CACHE_DIR] || defaultCacheDir;
+  const repos = loadGitopsRepos(env);
+  const defaultKey = repos.keyOf(repos.forEnv(''));
+  return gitopsRouting(repos, (target, key) => {
+    const secretId = target.tokenSecretId ?? defaultSecret;
+    const token = secretId ? makeCachedSecret(secrets, secretId, systemClock) : undefined;
+    return makeGitopsRepo({
+      url: target.url,
+      branch: target.branch,
+      // The default repository keeps the folder it always had; others get one each beside it.
+      cacheDir:
+        key === defaultKey
+          ? cacheRoot
+          : `${cacheRoot}-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`,
+      ...(token ? { token } : {}),
+    });
   });
 }
 
@@ -149,6 +165,7 @@ export function lambdaDispatchDeps(env: NodeJS.ProcessEnv = process.env): Dispat
     queue: makeSqsWriteQueue(new SQSClient({}), requiredEnv(ENV_WRITE_QUEUE_URL, env)),
     gitopsRepo: gitops.repoUrl,
     gitopsBranch: gitops.branch,
+    repoKeyOf: repoKeyOf(loadGitopsRepos(env)),
     clock: systemClock,
     logger: makeLogger(),
   };
@@ -160,7 +177,7 @@ export function lambdaWriterDeps(env: NodeJS.ProcessEnv = process.env): WriterDe
   return {
     releases: makeDynamoReleaseStore(dynamo, tableName),
     artifacts: makeDynamoArtifactStore(dynamo, tableName),
-    repo: gitopsRepoFromEnv(env, '/tmp/ferry-gitops'),
+    ...routedRepos(env, '/tmp/ferry-gitops'),
     clock: systemClock,
     logger: makeLogger(),
   };
@@ -173,6 +190,12 @@ export function lambdaDeadLetterDeps(env: NodeJS.ProcessEnv = process.env): Dead
     clock: systemClock,
     logger: makeLogger(),
   };
+}
+
+/** The writer's and flux-status's view: the default repository, and the routing when there are several. */
+function routedRepos(env: NodeJS.ProcessEnv, cacheDir: string): { repo: GitopsRepo; routing: GitopsRouting } {
+  const routing = gitopsRoutingFromEnv(env, cacheDir);
+  return { repo: routing.repoFor(''), routing };
 }
 
 /** Builds the handler on the first invocation, so importing a function module has no side effects. */

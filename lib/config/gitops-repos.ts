@@ -103,3 +103,8 @@ export function loadGitopsRepos(env: NodeJS.ProcessEnv = process.env): GitopsRep
     keyOf: (target) => `${target.url}#${target.branch}`,
   };
 }
+
+/** The writer's serialisation key of an environment's repository (the FIFO message group is its hash). */
+export function repoKeyOf(repos: GitopsRepos): (env: string) => string {
+  return (env) => repos.keyOf(repos.forEnv(env));
+}

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { makeHandler as artifactsHandler } from '../../functions/http-artifacts.ts';
@@ -20,10 +21,12 @@ import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
-import type { Clock } from '../app/ports.ts';
+import type { Clock, GitopsRepo, GitopsRouting } from '../app/ports.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
+import { gitopsRouting } from '../compose/gitops-routing.ts';
 import { policySettings } from '../compose/policies.ts';
-import { publicRepoUrl } from '../config/env.ts';
+import { ENV_GITOPS_BRANCH, ENV_GITOPS_REPO_URL, publicRepoUrl } from '../config/env.ts';
+import { ENV_GITOPS_REPOS, type GitopsRepos, loadGitopsRepos, repoKeyOf } from '../config/gitops-repos.ts';
 import { API_FUNCTIONS, type ApiFunction } from '../http/routes.ts';
 import type { LambdaHttpHandler } from '../http/types.ts';
 import type { Logger } from '../log/logger.ts';
@@ -36,6 +39,8 @@ export interface LocalGitops {
   /** A real remote's token (FERRY_GIT_TOKEN); the local bare repository needs none. */
   token?: string;
   cacheDir: string;
+  /** More repositories by environment, as FERRY_GITOPS_REPOS (JSON) lists them; they use `token` too. */
+  repos?: string;
 }
 
 export interface LocalWiring {
@@ -76,26 +81,45 @@ export function localDispatchDeps(options: LocalWiring & { sqs: SQSClient; queue
     queue: makeSqsWriteQueue(options.sqs, options.queueUrl),
     gitopsRepo: options.gitops.url,
     gitopsBranch: options.gitops.branch,
+    repoKeyOf: repoKeyOf(localGitopsRepos(options.gitops)),
     clock: options.clock ?? systemClock,
     logger: options.logger,
   };
 }
 
-function localGitopsRepo(gitops: LocalGitops, cacheDir: string) {
-  const { token } = gitops;
-  return makeGitopsRepo({
-    url: gitops.url,
-    branch: gitops.branch,
-    cacheDir,
-    ...(token ? { token: async () => token } : {}),
+/** The repositories as FERRY_GITOPS_REPOS maps them, the local (or configured) one as the default. */
+export function localGitopsRepos(gitops: LocalGitops): GitopsRepos {
+  return loadGitopsRepos({
+    [ENV_GITOPS_REPO_URL]: gitops.url,
+    [ENV_GITOPS_BRANCH]: gitops.branch,
+    ...(gitops.repos ? { [ENV_GITOPS_REPOS]: gitops.repos } : {}),
   });
+}
+
+/** One clone per repository under `cacheDir` (the default repository's is `cacheDir` itself). */
+function localRepos(gitops: LocalGitops, cacheDir: string): { repo: GitopsRepo; routing: GitopsRouting } {
+  const { token } = gitops;
+  const repos = localGitopsRepos(gitops);
+  const defaultKey = repos.keyOf(repos.forEnv(''));
+  const routing = gitopsRouting(repos, (target, key) =>
+    makeGitopsRepo({
+      url: target.url,
+      branch: target.branch,
+      cacheDir:
+        key === defaultKey
+          ? cacheDir
+          : `${cacheDir}-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`,
+      ...(token ? { token: async () => token } : {}),
+    }),
+  );
+  return { repo: routing.repoFor(''), routing };
 }
 
 export function localWriterDeps(options: LocalWiring): WriterDeps {
   return {
     releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
     artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
-    repo: localGitopsRepo(options.gitops, options.gitops.cacheDir),
+    ...localRepos(options.gitops, options.gitops.cacheDir),
     clock: options.clock ?? systemClock,
     logger: options.logger,
   };
@@ -118,7 +142,7 @@ export function localFluxIntakeDeps(options: LocalWiring & { hmacKey?: string })
 export function localFluxStatusDeps(options: LocalWiring): FluxStatusDeps {
   return {
     releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
-    repo: localGitopsRepo(options.gitops, `${options.gitops.cacheDir}-flux-status`),
+    ...localRepos(options.gitops, `${options.gitops.cacheDir}-flux-status`),
     clock: options.clock ?? systemClock,
     logger: options.logger,
   };

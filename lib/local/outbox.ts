@@ -2,8 +2,9 @@ import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { REQUEST_PREFIX } from '../adapters/dynamodb/release-store.ts';
 import { KEY } from '../adapters/dynamodb/schema.ts';
-import { messageGroup } from '../app/dispatch.ts';
+import { messageGroup, repoKey } from '../app/dispatch.ts';
 import type { Clock, ReleaseStore, WriteQueue } from '../app/ports.ts';
+import { appPath } from '../domain/gitops.ts';
 import type { ReleaseRequest } from '../domain/release.ts';
 import type { Logger } from '../log/logger.ts';
 
@@ -20,6 +21,8 @@ export async function resendUnfinished(deps: {
   releases: ReleaseStore;
   queue: WriteQueue;
   gitops: { url: string; branch: string };
+  /** The repository key of an environment when there are several. */
+  repoKeyOf?: (env: string) => string;
   clock: Clock;
   logger: Logger;
 }): Promise<number> {
@@ -49,7 +52,8 @@ export async function resendUnfinished(deps: {
     await deps.queue.send(
       unfinished.map((r) => ({
         requestId: r.id,
-        groupId: messageGroup(deps.gitops.url, deps.gitops.branch, r.env, r.app),
+        groupId: messageGroup(deps.repoKeyOf?.(r.env) ?? repoKey(deps.gitops.url, deps.gitops.branch)),
+        orderKey: appPath(r.env, r.app),
       })),
     ),
   );

@@ -13,6 +13,7 @@ import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import type { ApiDeps } from '../app/deps.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
+import { repoKeyOf } from '../config/gitops-repos.ts';
 import {
   DISPATCH_FILTER,
   FLUX_EVENT_FILTER,
@@ -28,6 +29,7 @@ import {
   localDispatchDeps,
   localFluxIntakeDeps,
   localFluxStatusDeps,
+  localGitopsRepos,
   localPolicyDeps,
   localUiHandler,
   localWriterDeps,
@@ -118,6 +120,10 @@ export async function startLocalStack(options: {
   host?: string;
   /** A real gitops repository instead of the local bare one. */
   remote?: RemoteGitops;
+  /** FERRY_GITOPS_REPOS: more repositories by environment (JSON), beside the default one. */
+  gitopsRepos?: string;
+  /** Like `gitopsRepos`, for more bare repositories on the local git server (tests): name and environments. */
+  localRepos?: { name: string; envs: string[]; branch?: string }[];
   /** The local gitops server's port (FERRY_GIT_PORT); default: the one it had last time in dataDir. */
   gitPort?: number;
   /** The key Flux's generic-hmac Provider signs with (FERRY_FLUX_HMAC_KEY). */
@@ -166,7 +172,20 @@ export async function startLocalStack(options: {
       git = await startStableGitServer(root, dataDir, options);
       stops.push(git.stop);
       gitops = { url: git.repoUrl(LOCAL_GITOPS_REPO), branch: 'main', cacheDir };
+      for (const extra of options.localRepos ?? []) await createBareRepo(root, extra.name);
     }
+    const server = git;
+    const listed = [
+      ...(options.gitopsRepos ? (JSON.parse(options.gitopsRepos) as unknown[]) : []),
+      ...(server
+        ? (options.localRepos ?? []).map((r) => ({
+            envs: r.envs,
+            url: server.repoUrl(r.name),
+            branch: r.branch ?? 'main',
+          }))
+        : []),
+    ];
+    if (listed.length > 0) gitops.repos = JSON.stringify(listed);
 
     const wiring = {
       dynamo: dynamo.client,
@@ -227,6 +246,7 @@ export async function startLocalStack(options: {
     // The in-memory queue lost whatever it held when the last run ended: send it again from the table.
     await resendUnfinished({
       ...wiring,
+      repoKeyOf: repoKeyOf(localGitopsRepos(gitops)),
       releases: deps.releases,
       queue: makeSqsWriteQueue(sqs, queues.writeQueueUrl),
       clock: deps.clock,
@@ -239,12 +259,21 @@ export async function startLocalStack(options: {
       logger: options.logger,
     });
     stops.push(deadLetters.stop);
-    const queuePoller = startQueuePoller({
-      sqs,
-      queueUrl: queues.writeQueueUrl,
-      handler: writeHandler(localWriterDeps(wiring)),
-      logger: options.logger,
-    });
+    // One poller per repository, as the writer's Lambda concurrency on AWS: the queue's FIFO groups are
+    // the repositories, so each poller holds at most one repository's batch at a time.
+    const writerDeps = localWriterDeps(wiring);
+    const queuePoller = allOf(
+      localGitopsRepos(gitops)
+        .all()
+        .map(() =>
+          startQueuePoller({
+            sqs,
+            queueUrl: queues.writeQueueUrl,
+            handler: writeHandler(writerDeps),
+            logger: options.logger,
+          }),
+        ),
+    );
     stops.push(queuePoller.stop);
 
     const http = await startLocalHttpServer({
@@ -284,4 +313,19 @@ export async function startLocalStack(options: {
     await stop();
     throw error;
   }
+}
+
+/** Several queue pollers as one: pausing waits for each one's batch in flight. */
+function allOf(pollers: QueuePoller[]): QueuePoller {
+  return {
+    async stop() {
+      await Promise.all(pollers.map((p) => p.stop()));
+    },
+    async pause() {
+      await Promise.all(pollers.map((p) => p.pause()));
+    },
+    resume() {
+      for (const p of pollers) p.resume();
+    },
+  };
 }

@@ -97,6 +97,9 @@ describe('the writer', () => {
       recordOutcome: async () => {
         throw new Error('Lambda timed out');
       },
+      recordOutcomes: async () => {
+        throw new Error('Lambda timed out');
+      },
     };
     const before = commitCount();
     // Act

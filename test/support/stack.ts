@@ -32,7 +32,8 @@ export interface TestStack {
    * oracle (each app folder built as kustomize-controller would); close() fails with its report when Flux
    * would not apply one. `fluxCheck: false` for a test that makes a broken tree on purpose.
    */
-  clone(options?: { fluxCheck?: boolean }): { dir: string; git(...args: string[]): string };
+  /** A clone of the gitops repository (or of `url`, another one the stack writes), checked by the Flux oracle. */
+  clone(options?: { fluxCheck?: boolean; url?: string }): { dir: string; git(...args: string[]): string };
   close(): Promise<void>;
 }
 
@@ -42,7 +43,10 @@ export interface TestStack {
  */
 export async function startTestStack(
   options: Partial<
-    Pick<LocalStackOptions, 'remote' | 'fluxHmacKey' | 'notify' | 'policy' | 'githubWebhookSecret'>
+    Pick<
+      LocalStackOptions,
+      'remote' | 'gitopsRepos' | 'fluxHmacKey' | 'notify' | 'policy' | 'githubWebhookSecret'
+    >
   > & { flux?: FluxApplyOptions } = {},
 ): Promise<TestStack> {
   const { flux: fluxOptions, ...stackOptions } = options;
@@ -114,10 +118,10 @@ export async function startTestStack(
       }
       return ids.map((id) => done.get(id));
     },
-    clone({ fluxCheck = true } = {}) {
+    clone({ fluxCheck = true, url = stack.gitops.url } = {}) {
       const dir = mkdtempSync(join(tmpdir(), 'ferry-clone-'));
       clones.push(dir);
-      execFileSync('git', ['clone', '-q', stack.gitops.url, dir], { stdio: 'pipe' });
+      execFileSync('git', ['clone', '-q', url, dir], { stdio: 'pipe' });
       if (fluxCheck)
         checks.push(fluxCheckOf(dir, expect.getState().currentTestName ?? 'a test', fluxOptions));
       return { dir, git: (...args) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }) };

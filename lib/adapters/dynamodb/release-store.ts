@@ -60,6 +60,9 @@ const appKey = (env: string, app: string) => key(`ENV#${env}`, `APP#${app}`);
 const openKey = (open: Pick<OpenRelease, 'env' | 'committedAt' | 'requestId'>) =>
   key(`OPEN#${open.env}`, `${pad(Date.parse(open.committedAt))}#${open.requestId}`);
 
+/** TransactWriteItems takes at most 100 actions. */
+const TRANSACTION_LIMIT = 100;
+
 export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string): ReleaseStore {
   /** Replaces the request only while it is still in the state it was read in. */
   const stateUpdate = (before: ReleaseRequest, after: ReleaseRequest) => ({
@@ -73,6 +76,25 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
       { removeUndefinedValues: true },
     ),
   });
+  /** The writes that store one outcome: the request's new state and, for a commit, the repository mirror. */
+  const outcomeItems = ({ before, after, commit }: WriteOutcome): TransactWriteItem[] => {
+    const items: TransactWriteItem[] = [{ Update: stateUpdate(before, after) }];
+    // What the folder holds now came from this request: an older one redelivered later is superseded.
+    const written = after.state === 'committed' || after.state === 'unchanged' ? after.sequence : undefined;
+    if (commit) items.push(...commitItems(tableName, commit, written));
+    else if (written !== undefined) {
+      items.push({
+        Update: {
+          TableName: tableName,
+          Key: appKey(after.env, after.app),
+          UpdateExpression: 'SET #written = :written',
+          ExpressionAttributeNames: { '#written': WRITTEN },
+          ExpressionAttributeValues: marshall({ ':written': written }),
+        },
+      });
+    }
+    return items;
+  };
 
   const putRequest = (request: ReleaseRequest): TransactWriteItem => ({
     Put: {
@@ -265,22 +287,18 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
       throw new ConflictError(`request ${id} keeps changing; gave up after ${ADVANCE_TRIES} tries`);
     },
 
-    async recordOutcome({ before, after, commit }: WriteOutcome) {
-      const items: TransactWriteItem[] = [{ Update: stateUpdate(before, after) }];
-      // What the folder holds now came from this request: an older one redelivered later is superseded.
-      const written = after.state === 'committed' || after.state === 'unchanged' ? after.sequence : undefined;
-      if (commit) items.push(...commitItems(tableName, commit, written));
-      else if (written !== undefined) {
-        items.push({
-          Update: {
-            TableName: tableName,
-            Key: appKey(after.env, after.app),
-            UpdateExpression: 'SET #written = :written',
-            ExpressionAttributeNames: { '#written': WRITTEN },
-            ExpressionAttributeValues: marshall({ ':written': written }),
-          },
-        });
-      }
+    async recordOutcome(outcome: WriteOutcome) {
+      return transactIfConditions(client, outcomeItems(outcome));
+    },
+
+    async recordOutcomes(outcomes) {
+      const items = outcomes.flatMap(outcomeItems);
+      // One transaction: at most 100 actions, and no item twice (two requests of one app in a batch).
+      // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+      const keys = items.map((item) =>
+        JSON.stringify(item.Update?.Key ?? [item.Put?.Item?.[KEY.partition], item.Put?.Item?.[KEY.sort]]),
+      );
+      if (items.length > TRANSACTION_LIMIT || new Set(keys).size !== keys.length) return false;
       return transactIfConditions(client, items);
     },
 

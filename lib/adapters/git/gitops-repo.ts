@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import git, { type TreeEntry } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import type { CommitInfo, FolderChange, GitopsRepo } from '../../app/ports.ts';
-import { buildPack, encodeCommit, encodeTree, ObjectWriter } from './objects.ts';
+import { blobOid, buildPack, decodeTree, encodeCommit, encodeTree, ObjectWriter } from './objects.ts';
 import { receivePack } from './receive-pack.ts';
 
 export interface GitopsRepoOptions {
@@ -66,6 +66,10 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
   const objects = new ObjectWriter(gitdir);
   let initialised = false;
   let fetches = 0;
+  /** The head this clone pushed last, while nothing said the remote moved since. */
+  let pushedHead: string | undefined;
+  /** A persist of pushed objects still running; the next fetch waits for it. */
+  let persisting: Promise<void> = Promise.resolve();
 
   const onAuth = options.token
     ? async () => {
@@ -92,9 +96,17 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
   }
 
   async function writeTree(entries: TreeEntry[]): Promise<string> {
-    const oid = await objects.write('tree', encodeTree(entries));
+    const oid = objects.write('tree', encodeTree(entries));
     remember(trees, oid, entries);
     return oid;
+  }
+
+  /** A blob's text: from the objects this writer made (in memory), else from the clone. */
+  async function readBlob(oid: string): Promise<string> {
+    const own = objects.get(oid);
+    if (own) return own.content.toString('utf8');
+    const { blob } = await git.readBlob({ fs, gitdir, oid, cache });
+    return Buffer.from(blob).toString('utf8');
   }
 
   async function init(): Promise<void> {
@@ -117,7 +129,11 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
 
   async function treeOf(oid: string | undefined): Promise<TreeEntry[]> {
     if (!oid) return [];
-    return trees.get(oid) ?? remember(trees, oid, (await git.readTree({ fs, gitdir, oid, cache })).tree);
+    const hit = trees.get(oid);
+    if (hit) return hit;
+    const own = objects.get(oid);
+    if (own) return remember(trees, oid, decodeTree(own.content));
+    return remember(trees, oid, (await git.readTree({ fs, gitdir, oid, cache })).tree);
   }
 
   /**
@@ -151,7 +167,7 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     path: string,
     content: string | undefined,
   ): Promise<string | undefined> {
-    const blob = content === undefined ? undefined : await objects.write('blob', Buffer.from(content));
+    const blob = content === undefined ? undefined : objects.write('blob', Buffer.from(content));
     return replacePath(root, path.split('/'), blob, true);
   }
 
@@ -172,13 +188,14 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     if (change.kind === 'restore') return dirAt(change.from, change.dir);
     const tree: TreeEntry[] = [];
     for (const file of change.files) {
-      const oid = await objects.write('blob', Buffer.from(file.content));
+      const oid = objects.write('blob', Buffer.from(file.content));
       tree.push({ mode: FILE_MODE, path: file.name, oid, type: 'blob' });
     }
     return tree.length === 0 ? undefined : writeTree(tree);
   }
 
   async function fetchBranch(deepen: { depth?: number; since?: Date; relative?: boolean }): Promise<void> {
+    await persisting.catch(() => undefined);
     await git.fetch({
       fs,
       http,
@@ -280,7 +297,12 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
   async function startOverIfTooBig(): Promise<void> {
     if (!fs.existsSync(gitdir)) return;
     if ((await sizeOf(gitdir)) <= (options.maxCloneBytes ?? MAX_CLONE_BYTES)) return;
+    await startOver();
+  }
+
+  async function startOver(): Promise<void> {
     await fs.promises.rm(gitdir, { recursive: true, force: true });
+    objects.clear();
     initialised = false;
     cache = {};
     trees.clear();
@@ -290,7 +312,16 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
   return {
     url: options.url,
 
-    async sync() {
+    async sync(syncOptions) {
+      try {
+        await persisting;
+      } catch {
+        // Saving a landed push's objects failed: this clone may lack what its refs name; fetch afresh.
+        persisting = Promise.resolve();
+        await startOver();
+      }
+      if (syncOptions?.reuse && pushedHead) return pushedHead;
+      pushedHead = undefined;
       if (fetches++ % (options.sizeCheckEvery ?? SIZE_CHECK_EVERY) === 0) await startOverIfTooBig();
       await init();
       // Objects of an attempt that lost its push are garbage now; only new ones go into the next pack.
@@ -336,15 +367,14 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
       const root = tree ?? (await writeTree([]));
       if (root === rootBefore) return undefined;
       const timestamp = Math.floor(at.getTime() / 1000);
-      return objects.write(
+      const parents = parent ? [parent] : [];
+      const oid = objects.write(
         'commit',
-        encodeCommit({
-          tree: root,
-          parents: parent ? [parent] : [],
-          author: { ...author, timestamp },
-          message,
-        }),
+        encodeCommit({ tree: root, parents, author: { ...author, timestamp }, message }),
       );
+      // Later reads of this commit (the next request of the batch builds on it) come from memory.
+      remember(commits, oid, { tree: root, parent: parents, message, time: timestamp * 1000 });
+      return oid;
     },
 
     async changedDir(sha, dir) {
@@ -360,12 +390,11 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     },
 
     async readFile(sha, path) {
-      try {
-        const { blob } = await git.readBlob({ fs, gitdir, oid: sha, filepath: path, cache });
-        return Buffer.from(blob).toString('utf8');
-      } catch {
-        return undefined;
-      }
+      const slash = path.lastIndexOf('/');
+      const dir = slash < 0 ? undefined : await dirAt(sha, path.slice(0, slash));
+      const entries = slash < 0 ? await treeOf((await readCommit(sha)).tree) : dir ? await treeOf(dir) : [];
+      const entry = entries.find((e) => e.path === path.slice(slash + 1));
+      return entry?.type === 'blob' ? readBlob(entry.oid) : undefined;
     },
 
     async readFolder(sha, dir) {
@@ -374,10 +403,21 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
       const files = new Map<string, string>();
       for (const entry of await treeOf(oid)) {
         if (entry.type !== 'blob') continue;
-        const { blob } = await git.readBlob({ fs, gitdir, oid: entry.oid, cache });
-        files.set(entry.path, Buffer.from(blob).toString('utf8'));
+        files.set(entry.path, await readBlob(entry.oid));
       }
       return files;
+    },
+
+    async holdsFiles(sha, dir, files, ignore) {
+      const oid = await dirAt(sha, dir);
+      if (!oid) return false;
+      const present = (await treeOf(oid)).filter((e) => !ignore.includes(e.path));
+      if (present.length !== files.length) return false;
+      const byName = new Map(present.map((e) => [e.path, e]));
+      return files.every((f) => {
+        const entry = byName.get(f.name);
+        return entry?.type === 'blob' && entry.oid === blobOid(f.content);
+      });
     },
 
     async listFolders(sha, dir) {
@@ -397,10 +437,23 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
         ...(authHeader ? { authorization: authHeader } : {}),
       });
       // A refusal means someone else moved the branch since our fetch: the caller fetches and re-applies.
-      if (!result.ok) return { pushed: false, reason: result.reason };
-      await git.writeRef({ fs, gitdir, ref: remoteRef, value: head, force: true });
-      await git.writeRef({ fs, gitdir, ref: localRef, value: head, force: true });
-      objects.reset();
+      if (!result.ok) {
+        pushedHead = undefined;
+        return { pushed: false, reason: result.reason };
+      }
+      pushedHead = head;
+      // The objects go into the clone before the refs name them, so a crash in between leaves a clone
+      // whose refs still point at what it has (the next fetch brings the rest). Reads meanwhile come from
+      // memory; the caller records outcomes while this runs, and the next sync waits for it.
+      persisting = (async () => {
+        await objects.persist();
+        await git.writeRef({ fs, gitdir, ref: remoteRef, value: head, force: true });
+        await git.writeRef({ fs, gitdir, ref: localRef, value: head, force: true });
+      })();
+      persisting.catch(() => {
+        // Handled by the next sync, which starts the clone over.
+        pushedHead = undefined;
+      });
       return { pushed: true };
     },
   };

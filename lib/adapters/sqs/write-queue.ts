@@ -12,10 +12,11 @@ export interface WriteMessage {
 }
 
 /**
- * Sends in SendMessageBatch calls of up to ten entries, at most one per message group: SQS reports each
- * entry on its own, so a refused entry must not have a later entry of its group accepted beside it, and
- * once one is refused the rest of its group is not sent at all (reported failed, for the stream to retry
- * in order).
+ * Sends in SendMessageBatch calls of up to ten entries, at most one per order key (`<env>/<app>`): SQS
+ * reports each entry on its own, so a refused entry must not have a later entry of its app accepted beside
+ * it, and once one is refused the rest of its app is not sent at all (reported failed, for the stream to
+ * retry in order). Entries of other apps in the same group (the repository) may go together: their
+ * relative order does not matter, only that one writer at a time handles the group.
  */
 export function makeSqsWriteQueue(client: SQSClient, queueUrl: string): WriteQueue {
   return {
@@ -28,16 +29,17 @@ export function makeSqsWriteQueue(client: SQSClient, queueUrl: string): WriteQue
         const later: QueuedMessage[] = [];
         const inBatch = new Set<string>();
         for (const m of rest) {
-          if (failedGroups.has(m.groupId)) failed.push(m.requestId);
-          else if (batch.length < SQS_BATCH && !inBatch.has(m.groupId)) {
+          const order = m.orderKey ?? m.groupId;
+          if (failedGroups.has(order)) failed.push(m.requestId);
+          else if (batch.length < SQS_BATCH && !inBatch.has(order)) {
             batch.push(m);
-            inBatch.add(m.groupId);
+            inBatch.add(order);
           } else later.push(m);
         }
         rest = later;
         const refuse = (m: QueuedMessage) => {
           failed.push(m.requestId);
-          failedGroups.add(m.groupId);
+          failedGroups.add(m.orderKey ?? m.groupId);
         };
         try {
           const out = await client.send(
