@@ -1,5 +1,7 @@
+import { gitopsRouting } from '../lib/compose/gitops-routing.ts';
 import type { GitopsConfig } from '../lib/config/env.ts';
-import { publicRepoUrl } from '../lib/config/env.ts';
+import { ENV_GITOPS_BRANCH, ENV_GITOPS_REPO_URL, publicRepoUrl } from '../lib/config/env.ts';
+import { ENV_GITOPS_REPOS, loadGitopsRepos } from '../lib/config/gitops-repos.ts';
 import { isDnsLabel } from '../lib/domain/names.ts';
 import { makeMessageRenderer } from '../lib/domain/notify-templates.ts';
 import { parseInstallRestrictions, parsePromotionChain } from '../lib/domain/policy-rules.ts';
@@ -12,6 +14,7 @@ import { parseInstallRestrictions, parsePromotionChain } from '../lib/domain/pol
 export const CONTEXT_KEYS = [
   'gitopsRepoUrl',
   'gitopsBranch',
+  'gitopsRepos',
   'slackChannels',
   'slackTemplates',
   'branchRestrictions',
@@ -130,9 +133,55 @@ export function readInstallConfig(context: (key: string) => unknown): InstallCon
         }) ?? concurrency.fluxEvents,
     },
   };
+  const repos = gitopsRepos(config.gitops, value('gitopsRepos'));
+  if (repos) config.gitops.repos = repos;
+  withinBudget('gitopsRepos', [repos ?? '']);
   withinBudget('slackTemplates', [config.slackChannels, config.slackTemplates]);
   withinBudget('branchRestrictions', [config.branchRestrictions, config.promotionChain]);
   return config;
+}
+
+/**
+ * More repositories by environment (FERRY_GITOPS_REPOS), as a JSON list or its text; checked here with the
+ * same parser the functions use, so a mistake stops `cdk synth`.
+ */
+function gitopsRepos(gitops: GitopsConfig, raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  try {
+    const repos = loadGitopsRepos({
+      [ENV_GITOPS_REPO_URL]: gitops.repoUrl,
+      [ENV_GITOPS_BRANCH]: gitops.branch,
+      [ENV_GITOPS_REPOS]: text,
+    });
+    gitopsRouting(repos, () => {
+      throw new Error('not opened at synth');
+    });
+  } catch (error) {
+    throw new InstallConfigError('gitopsRepos', (error as Error).message, { cause: error });
+  }
+  return JSON.stringify(JSON.parse(text));
+}
+
+/** How many repositories the install writes to: the writer's concurrency. */
+export function repositoryCount(gitops: GitopsConfig): number {
+  if (!gitops.repos) return 1;
+  return loadGitopsRepos({
+    [ENV_GITOPS_REPO_URL]: gitops.repoUrl,
+    [ENV_GITOPS_BRANCH]: gitops.branch,
+    [ENV_GITOPS_REPOS]: gitops.repos,
+  }).all().length;
+}
+
+/** The Secrets Manager ids of the extra repositories' tokens. */
+export function repositoryTokenSecrets(gitops: GitopsConfig): string[] {
+  if (!gitops.repos) return [];
+  const repos = loadGitopsRepos({
+    [ENV_GITOPS_REPO_URL]: gitops.repoUrl,
+    [ENV_GITOPS_BRANCH]: gitops.branch,
+    [ENV_GITOPS_REPOS]: gitops.repos,
+  });
+  return [...new Set(repos.all().flatMap((t) => (t.tokenSecretId ? [t.tokenSecretId] : [])))];
 }
 
 function repoUrl(raw: unknown): string {

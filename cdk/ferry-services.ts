@@ -20,7 +20,7 @@ import {
   splitRouteKey,
   UI_FUNCTION,
 } from '../lib/http/routes.ts';
-import type { InstallConfig } from './config.ts';
+import { type InstallConfig, repositoryCount } from './config.ts';
 import { FerryFunction, type FerryFunctionProps } from './ferry-function.ts';
 import type { FerrySecrets, FerryState } from './ferry-state.ts';
 import {
@@ -28,6 +28,7 @@ import {
   grantFluxHmacKey,
   grantGithubWebhookSecret,
   grantGitToken,
+  grantRepositoryTokens,
   grantTable,
   useFluxEventsUrl,
   useGitops,
@@ -141,15 +142,17 @@ export class FerryServices extends Construct {
 
     for (const spec of STREAM_CONSUMERS) this.streamConsumer(spec, props);
 
-    // The one writer: reserved concurrency 1 serialises every push to the repository.
+    // The writer: the queue's FIFO groups are the repositories, so SQS hands each repository's batches to
+    // one invocation at a time; one reserved instance per repository lets different ones write in parallel.
     this.writer = this.ferryFunction({
       name: WRITER_FUNCTION,
       timeout: Duration.minutes(1),
       memorySize: 1024,
-      ...(concurrency.reserve ? { reservedConcurrency: 1 } : {}),
+      ...(concurrency.reserve ? { reservedConcurrency: repositoryCount(config.gitops) } : {}),
     });
     grantTable(this.writer, state.table);
     grantGitToken(this.writer, secrets.gitToken);
+    grantRepositoryTokens(this.writer, config.gitops);
     useGitops(this.writer, config.gitops);
     this.writer.addEventSource(
       new SqsEventSource(state.writes, {

@@ -1,7 +1,7 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import {
   ENV_ADMIN_SECRET_ID,
@@ -21,7 +21,8 @@ import {
   ENV_WRITE_QUEUE_URL,
   type GitopsConfig,
 } from '../lib/config/env.ts';
-import type { InstallConfig } from './config.ts';
+import { ENV_GITOPS_REPOS } from '../lib/config/gitops-repos.ts';
+import { type InstallConfig, repositoryTokenSecrets } from './config.ts';
 
 /**
  * Each grant sets the permission and the variable the handler reads, so neither can be forgotten. They
@@ -56,6 +57,14 @@ export const grantGithubWebhookSecret = secretGrant(ENV_GITHUB_WEBHOOK_SECRET_ID
 export function useGitops(fn: LambdaFunction, gitops: GitopsConfig): void {
   fn.addEnvironment(ENV_GITOPS_REPO_URL, gitops.repoUrl);
   fn.addEnvironment(ENV_GITOPS_BRANCH, gitops.branch);
+  if (gitops.repos) fn.addEnvironment(ENV_GITOPS_REPOS, gitops.repos);
+}
+
+/** Read access to the tokens of the repositories FERRY_GITOPS_REPOS adds (by Secrets Manager name). */
+export function grantRepositoryTokens(fn: LambdaFunction, gitops: GitopsConfig): void {
+  repositoryTokenSecrets(gitops).forEach((name, i) => {
+    Secret.fromSecretNameV2(fn, `RepoToken${i}`, name).grantRead(fn);
+  });
 }
 
 /** The public address Flux posts to, which `ferry env init` writes into each environment's Provider. */

@@ -12,6 +12,7 @@ import type { FerryState } from './ferry-state.ts';
 import {
   grantGithubToken,
   grantGitToken,
+  grantRepositoryTokens,
   grantSendWrites,
   grantSlackToken,
   useGitops,
@@ -53,6 +54,7 @@ export const STREAM_CONSUMERS: readonly StreamConsumerSpec[] = [
     timeout: Duration.minutes(1),
     wire: (fn, { state, config }) => {
       grantGitToken(fn, state.secrets.gitToken);
+      grantRepositoryTokens(fn, config.gitops);
       useGitops(fn, config.gitops);
     },
   },

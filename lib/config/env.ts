@@ -48,6 +48,8 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
 export interface GitopsConfig {
   repoUrl: string;
   branch: string;
+  /** FERRY_GITOPS_REPOS as given (JSON): more repositories by environment. */
+  repos?: string;
 }
 
 /** Read once per cold start; a missing variable fails naming it. */

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { bootstrapAdmin, replaceAdminToken } from '../app/users.ts';
+import { ENV_GITOPS_REPOS } from '../config/gitops-repos.ts';
 import { makeLogger } from '../log/logger.ts';
 import { MissingJavaError } from './dynamodb-local.ts';
 import { startLocalStack } from './stack.ts';
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
     ...(gitPort !== undefined ? { gitPort } : {}),
     logger: makeLogger(),
     ...(remote ? { remote } : {}),
+    // FERRY_GITOPS_REPOS: more repositories by environment, as on Lambda (they use FERRY_GIT_TOKEN here).
+    ...(env[ENV_GITOPS_REPOS] ? { gitopsRepos: env[ENV_GITOPS_REPOS] } : {}),
     ...(fluxHmacKey ? { fluxHmacKey } : {}),
     notify,
     policy: {

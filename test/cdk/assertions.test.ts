@@ -40,6 +40,7 @@ import {
   ENV_TABLE_NAME,
   ENV_WRITE_QUEUE_URL,
 } from '../../lib/config/env.ts';
+import { ENV_GITOPS_REPOS } from '../../lib/config/gitops-repos.ts';
 import { API_FUNCTIONS, FLUX_EVENTS_FUNCTION, ROUTES, UI_FUNCTION } from '../../lib/http/routes.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -637,6 +638,55 @@ describe('install settings', () => {
     for (const name of plain.stack.services.functions.keys()) {
       for (const variable of unset) expect(variables(plain, name), name).not.toHaveProperty(variable);
     }
+  });
+});
+
+describe('several gitops repositories (context gitopsRepos)', () => {
+  const repos = [
+    {
+      envs: ['production'],
+      url: 'https://git.example.com/acme/prod-gitops.git',
+      tokenSecretId: 'ferry/prod-git',
+    },
+    { envs: ['eu'], url: 'https://git.example.com/acme/eu-gitops.git', branch: 'live' },
+  ];
+  let multi: Synth;
+  beforeAll(() => {
+    const gitops = { ...GITOPS, repos: JSON.stringify(repos) };
+    multi = synth({ gitops });
+  }, 120_000);
+
+  it('gives the writer one reserved instance per repository and tells every reader the mapping', () => {
+    const { json, fnId } = multi;
+    expect(json.Resources[fnId(WRITER_FUNCTION)].Properties.ReservedConcurrentExecutions).toBe(3);
+    for (const name of [WRITER_FUNCTION, 'stream-flux-status', 'stream-dispatch']) {
+      const vars = json.Resources[fnId(name)].Properties.Environment.Variables;
+      expect(JSON.parse(vars[ENV_GITOPS_REPOS])).toEqual(repos);
+    }
+  });
+
+  it('lets only the writer and flux-status read the extra repository’s token, by its name', () => {
+    // One grant each: a statement on the secret's name (any suffix) in the writer's and flux-status's policy.
+    const readers = statements(multi).filter(({ statement }) =>
+      JSON.stringify(statement.Resource ?? '').includes('secret:ferry/prod-git-??????'),
+    );
+    const owners = readers.map(({ from }) => JSON.stringify(multi.json.Resources[from].Properties.Roles));
+    for (const name of [WRITER_FUNCTION, 'stream-flux-status']) {
+      const role = multi.json.Resources[multi.fnId(name)].Properties.Role['Fn::GetAtt'][0];
+      expect(owners.some((o) => o.includes(role))).toBe(true);
+    }
+    expect(readers.length).toBe(2);
+  });
+
+  it('refuses a mapping the functions would refuse, at synth, naming the key', () => {
+    const read = (context: Record<string, unknown>) => readInstallConfig((key) => context[key]);
+    expect(() => read({ gitopsRepos: '[{"envs":["prod"]}]' })).toThrow(
+      /^context gitopsRepos: .*url is required/,
+    );
+    expect(() =>
+      read({ gitopsRepos: [{ envs: ['prod'], url: 'https://x.example/g.git', path: 'clusters/prod' }] }),
+    ).toThrow(/^context gitopsRepos: .*path "clusters\/prod" is not supported/);
+    expect(read({ gitopsRepos: repos }).gitops.repos).toBe(JSON.stringify(repos));
   });
 });
 
