@@ -42,6 +42,16 @@ describe('the dashboard in Chromium', () => {
     });
     first = { sha: (await t.settle(deployed.body.id)).gitopsSha };
     second = await t.ship(release('v1.1.0', '2', 'Faster checkout'));
+    // A pull request's preview runs in staging too: the matrix lists it under staging, not as an app row.
+    const pr = await t.ship(
+      artifact({ event: 'pr', branch: 'feature-x', message: 'Try a new header' }, [
+        { app: 'web-pr-7', env: ENV, manifests: cm('pr') },
+      ]),
+    );
+    const preview = await t.request('POST', '/api/releases', {
+      body: { env: ENV, app: 'web-pr-7', artifactId: pr.id },
+    });
+    await t.settle(preview.body.id);
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -98,6 +108,9 @@ describe('the dashboard in Chromium', () => {
     expect(await cell.getByRole('link', { name: 'CI' }).getAttribute('href')).toBe(
       'https://ci.example.com/run/1',
     );
+    const previews = page.getByRole('region', { name: `previews in ${ENV}` });
+    expect(await previews.textContent()).toContain('web-pr-7');
+    expect(await page.locator('table.matrix').textContent()).not.toContain('web-pr-7');
 
     // Deploy v1.1.0: the dialog shows the dry-run diff and what the policies say before anything is written.
     await page.getByRole('link', { name: 'Artifacts' }).click();
@@ -221,6 +234,18 @@ describe('the dashboard in Chromium', () => {
     expect((await t.request('GET', '/api/policies')).body.map((p: { id: string }) => p.id)).toEqual(
       expect.arrayContaining(['branch-restriction.production.*', `auto-release.${APP}.production`]),
     );
+    // A push from main now releases to production by itself; its history names the rule that matched.
+    await t.ship(
+      artifact({ message: 'Released by policy' }, [{ app: APP, env: 'production', manifests: cm('3') }]),
+    );
+    await page.goto(`${t.url}/ui/#/apps/production/${APP}`);
+    await expect
+      .poll(() => page.locator('table.history tbody tr').first().textContent(), { timeout: 20_000 })
+      .toContain(`policy: auto-release ${APP} → production: branch main matches "main"`);
+    expect(await page.locator('table.history tbody tr').first().textContent()).toContain(
+      'Released by policy',
+    );
+    await page.getByRole('link', { name: 'Policies' }).click();
     // Removing asks once more, in place.
     await rule.getByRole('button', { name: 'Remove' }).click();
     await rule.getByRole('button', { name: 'Yes, remove' }).click();
@@ -259,7 +284,7 @@ describe('the dashboard in Chromium', () => {
     for (const action of ['policy.delete', 'user.create', 'user.delete', 'release.rollback']) {
       expect(await audit.textContent()).toContain(action);
     }
-  }, 30_000);
+  }, 45_000);
 
   it('offers a viewer no actions, and the API refuses one forged from the page', async () => {
     const page = await signIn(viewerToken);

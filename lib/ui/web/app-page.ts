@@ -16,7 +16,14 @@ export function why(entry: Release): string {
   if (entry.intent === 'rollback') return `rollback to ${entry.targetSha?.slice(0, 7) ?? '?'}`;
   if (entry.intent === 'delete') return entry.cause ? `delete: ${entry.cause}` : 'delete';
   if (entry.intent === 'init') return 'environment set-up';
-  if (entry.triggeredBy === 'policy') return `policy: ${entry.cause || 'automatic release'}`;
+  if (entry.triggeredBy === 'policy') {
+    // An auto-release's cause starts with the manifest's own verdict ("no deploy policy"): show the rule.
+    const rule = (entry.cause ?? '')
+      .split('; ')
+      .filter((r) => r && r !== 'no deploy policy')
+      .join('; ');
+    return `policy: ${rule || 'automatic release'}`;
+  }
   if (entry.cause?.startsWith('promotion from ')) return entry.cause;
   return entry.cause ? `manual deploy (${entry.cause})` : 'manual deploy';
 }
