@@ -135,7 +135,8 @@ describe('the writer', () => {
         .split('\n')
         .filter((l) => /^[+-]/.test(l) && !/^(\+\+\+|---) /.test(l))
         .sort();
-    const gitDiff = (sha: string) => git('diff', `${sha}^`, sha, '--', 'staging/diffed').split('\n');
+    // The whole commit, as git shows it: the folder and the Flux Kustomization written beside it.
+    const gitDiff = (sha: string) => git('diff', `${sha}^`, sha).split('\n');
     const first = await deployRequest('diffed', 'v1');
     await writeBatch(writer(), [{ messageId: 'd1', requestId: first.id }]);
     const second = await deployRequest('diffed', 'v2');

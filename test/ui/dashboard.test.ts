@@ -27,7 +27,7 @@ describe('the dashboard in Chromium', () => {
   let t: TestStack;
   let browser: Browser;
   let viewerToken: string;
-  let first: { sha: string };
+  let first: { sha: string; id: string };
   let second: { id: string };
 
   beforeAll(async () => {
@@ -40,7 +40,7 @@ describe('the dashboard in Chromium', () => {
     const deployed = await t.request('POST', '/api/releases', {
       body: { env: ENV, app: APP, artifactId: v1.id },
     });
-    first = { sha: (await t.settle(deployed.body.id)).gitopsSha };
+    first = { sha: (await t.settle(deployed.body.id)).gitopsSha, id: v1.id };
     second = await t.ship(release('v1.1.0', '2', 'Faster checkout'));
     // A pull request's preview runs in staging too: the matrix lists it under staging, not as an app row.
     const pr = await t.ship(
@@ -112,10 +112,21 @@ describe('the dashboard in Chromium', () => {
     expect(await previews.textContent()).toContain('web-pr-7');
     expect(await page.locator('table.matrix').textContent()).not.toContain('web-pr-7');
 
-    // Deploy v1.1.0: the dialog shows the dry-run diff and what the policies say before anything is written.
+    // v1.0.0 runs in staging, so for production the artifact offers a promotion, dry run first.
     await page.getByRole('link', { name: 'Artifacts' }).click();
-    await page.locator(`[data-artifact="${second.id}"] button[data-deploy="${ENV}"]`).click();
+    const promote = page.locator(`[data-artifact="${first.id}"] button[data-deploy="production"]`);
+    await expect.poll(() => promote.textContent()).toBe(`Promote from ${ENV} to production (${APP})…`);
+    await promote.click();
     const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.locator('pre.diff').textContent()).toContain('+  value: "1"');
+    expect(await dialog.getByRole('heading').first().textContent()).toBe(
+      `Promote v1.0.0: ${ENV} → production`,
+    );
+    await dialog.getByRole('region', { name: 'policy explanation' }).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    // Deploy v1.1.0: the dialog shows the dry-run diff and what the policies say before anything is written.
+    await page.locator(`[data-artifact="${second.id}"] button[data-deploy="${ENV}"]`).click();
     await expect.poll(() => dialog.locator('pre.diff').textContent()).toContain('+  value: "2"');
     expect(await dialog.locator('pre.diff').textContent()).toContain('-  value: "1"');
     const explain = dialog.getByRole('region', { name: 'policy explanation' });
@@ -209,7 +220,7 @@ describe('the dashboard in Chromium', () => {
     // The state is the rollback's own (committed), not that of the release it restored (succeeded).
     expect(await cell.locator('[data-state]').textContent()).toBe('committed');
     await page.screenshot({ path: join(SCREENSHOTS, 'matrix.png') });
-  }, 60_000);
+  }, 90_000);
 
   it('lets an admin edit policies, branch restrictions, holds and users, and read the audit log', async () => {
     const page = await signIn(t.adminToken);
