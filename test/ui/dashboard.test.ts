@@ -352,6 +352,17 @@ describe('the dashboard in Chromium', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted');
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.length)).toBe(0);
 
+    // A token that expires while the page is open: the next call says so and goes back to sign-in.
+    const expiresAt = Date.now() + 6000;
+    const shortLived = await t.request('POST', '/api/user', {
+      body: { login: 'brief', role: 'viewer', expiresAt: new Date(expiresAt).toISOString() },
+    });
+    const expiring = await signIn(shortLived.body.token);
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now() + 200)));
+    await expiring.getByRole('link', { name: 'Policies' }).click();
+    await expect.poll(() => expiring.getByRole('alert').textContent()).toContain('token expired at');
+    expect(await expiring.getByLabel('Ferry token').count()).toBe(1);
+
     // Ferry unreachable: the last view stays, with a note saying so.
     const other = await signIn(viewerToken, { width: 390, height: 844 });
     await other.locator(`[data-cell="${ENV}/${APP}"]`).waitFor();
@@ -374,5 +385,5 @@ describe('the dashboard in Chromium', () => {
     await expect.poll(() => other.getByRole('alert').textContent()).toContain('not accepted');
     expect(await other.getByLabel('Ferry token').count()).toBe(1);
     expect(await other.evaluate(() => (globalThis as any).sessionStorage.getItem('ferry.token'))).toBeNull();
-  });
+  }, 45_000);
 });
