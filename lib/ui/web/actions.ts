@@ -103,6 +103,11 @@ export function DeployDialog({
           ? html`<p>${preview.env}/${preview.app}: ${preview.changes.length} file(s) change
               ${preview.currentGitopsSha ? html` against gitops <code>${preview.currentGitopsSha.slice(0, 7)}</code>` : ' (nothing deployed yet)'}.</p>
             ${preview.blockedBy ? html`<p class="error forbidden" role="alert">Blocked: ${preview.blockedBy}</p>` : null}
+            ${
+              target.fromEnv && explain && preview.artifactId !== explain
+                ? html`<p class="note">${target.fromEnv} runs another artifact now (<code>${preview.artifactId}</code>): this promotes that one.</p>`
+                : null
+            }
             <ul class="changes">${preview.changes.map((c) => html`<li><span class=${`chg ${c.change}`}>${c.change}</span> ${c.path}</li>`)}</ul>
             <${Diff} text=${preview.diff} label="dry-run diff" />`
           : null

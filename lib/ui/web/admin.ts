@@ -48,7 +48,7 @@ function PolicyForm({ me, onSaved }: { me: Me; onSaved: () => void }) {
     }
   };
   const restriction = kind === 'branch-restriction';
-  return html`<form class="grid" aria-label="add a policy" onSubmit=${submit}>
+  return html`<form class="grid" aria-label="add a policy" onSubmit=${submit} onInput=${() => setSaved(undefined)}>
     <label>Kind<select name="kind" value=${kind} onChange=${field(setKind)}>
       <option value="auto-release">auto-release</option>
       ${admin ? html`<option value="branch-restriction">branch-restriction</option>` : null}
