@@ -414,11 +414,14 @@ async function commitDiff(
 ): Promise<CommitDiff> {
   const folder = async (sha: string | undefined) =>
     (sha ? await repo.readFolder(sha, change.dir) : undefined) ?? new Map<string, string>();
-  const { changes, diff } = diffFolders(change.dir, await folder(before), await folder(after));
+  // A replace wrote exactly its files: only the parent's side is read from git.
+  const written =
+    change.kind === 'replace' ? new Map(change.files.map((f) => [f.name, f.content])) : await folder(after);
+  const { changes, diff } = diffFolders(change.dir, await folder(before), written);
   let text = diff;
   for (const edit of change.edits ?? []) {
     const a = before ? await repo.readFile(before, edit.path) : undefined;
-    const b = await repo.readFile(after, edit.path);
+    const b = edit.content;
     if (a === b) continue;
     changes.push({
       path: edit.path,
