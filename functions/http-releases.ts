@@ -5,6 +5,7 @@ import {
   environmentMatrix,
   listHistory,
   recentRequests,
+  releaseDiff,
   requestView,
   trackArtifact,
   trackRelease,
@@ -75,6 +76,8 @@ export const makeHandler = (deps: ApiDeps) => {
         const request = await getRequest(deps, call, pathParam(event, 'id'));
         return json(200, requestView(deps, request, await deps.flux.environment(request.env)));
       },
+      'GET /api/releases/{id}/diff': async ({ event, call }) =>
+        json(200, await releaseDiff(deps, call, pathParam(event, 'id'))),
       'POST /api/releases/{id}/requeue': async ({ event, call }) =>
         created(await requeueRequest(deps, call, pathParam(event, 'id'))),
       'POST /api/environments/{env}/init': async ({ event, call }) =>

@@ -1,6 +1,7 @@
 import type { Role } from '../domain/access.ts';
 import type { Artifact } from '../domain/artifact.ts';
 import type { AuditEntry } from '../domain/audit.ts';
+import type { CommitDiff } from '../domain/diff.ts';
 import type { FluxEvent } from '../domain/flux.ts';
 import type { PolicyRule } from '../domain/policy-rules.ts';
 import type { ArtifactQuery } from '../domain/query.ts';
@@ -111,6 +112,8 @@ export interface HistoryEntry {
   targetSha?: string;
   /** What the folder holds after the commit (kept only with the app's current release, for dry runs). */
   files?: Record<string, string>;
+  /** What the commit changed (kept with the commit only; absent on commits from before it was kept). */
+  diff?: CommitDiff;
 }
 
 export interface HistoryQuery {

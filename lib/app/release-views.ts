@@ -1,5 +1,6 @@
 import { authorize, canSee } from '../domain/access.ts';
 import type { Version } from '../domain/artifact.ts';
+import type { CommitDiff } from '../domain/diff.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { QueryParams } from '../domain/query.ts';
 import { type Hold, isTerminal, type ReleaseRequest, type ReleaseState } from '../domain/release.ts';
@@ -36,6 +37,8 @@ export interface ReleaseView {
   intent: string;
   targetSha?: string;
   hold?: Hold;
+  /** Why the request was made: the matched policy rule, `promotion from <env>`, a requeue (Ferry's addition). */
+  cause?: string;
 }
 
 export interface ViewDeps {
@@ -159,6 +162,7 @@ function historyView(
   };
   if (rolledBack) view.rolledBack = true;
   if (entry.targetSha) view.targetSha = entry.targetSha;
+  if (request?.cause) view.cause = request.cause;
   return view;
 }
 
@@ -184,7 +188,48 @@ function currentView(
     intent: release.record.intent,
   };
   if (hold) view.hold = hold;
+  if (request?.cause) view.cause = request.cause;
   return view;
+}
+
+/** `GET /api/releases/{id}/diff`: what the request's gitops commit changed. */
+export interface ReleaseDiff {
+  id: string;
+  env: string;
+  app: string;
+  intent: string;
+  gitopsSha: string;
+  /** false for a commit made before Ferry kept diffs (or one too large to keep): `changes` and `diff` are empty. */
+  kept: boolean;
+  changes: CommitDiff['changes'];
+  diff: string;
+  truncated?: boolean;
+}
+
+export async function releaseDiff(deps: ViewDeps, call: CallContext, id: string): Promise<ReleaseDiff> {
+  authorize(call.principal, 'release:read');
+  const request = await deps.releases.get(id);
+  if (!request) throw new NotFoundError(`release request ${id} not found`);
+  authorize(call.principal, 'release:read', [request.env]);
+  if (!request.gitopsSha) {
+    throw new NotFoundError(`release request ${id} made no gitops commit (it is ${request.state})`);
+  }
+  const entry = await deps.releases.findCommit(request.env, request.app, request.gitopsSha);
+  const base = {
+    id,
+    env: request.env,
+    app: request.app,
+    intent: request.intent,
+    gitopsSha: request.gitopsSha,
+  };
+  if (!entry?.diff) return { ...base, kept: false, changes: [], diff: '' };
+  return {
+    ...base,
+    kept: true,
+    changes: entry.diff.changes,
+    diff: entry.diff.diff,
+    ...(entry.diff.truncated ? { truncated: true } : {}),
+  };
 }
 
 /**

@@ -83,11 +83,14 @@ export interface DeployPreview {
  * The artifact a deploy releases: the given one, or for a promotion the one `fromEnv` runs (`previous` =
  * the environment before `env` in the install's promotion chain).
  */
-async function artifactToDeploy(deps: ReleaseDeps, input: DeployInput): Promise<Artifact> {
+async function artifactToDeploy(
+  deps: ReleaseDeps,
+  input: DeployInput,
+): Promise<{ artifact: Artifact; from?: string }> {
   if (input.artifactId !== undefined) {
     const artifact = await deps.artifacts.get(input.artifactId);
     if (!artifact) throw new NotFoundError(`artifactId: artifact ${input.artifactId} not found`);
-    return artifact;
+    return { artifact };
   }
   const app = input.app as string;
   let from = input.fromEnv as string;
@@ -112,7 +115,7 @@ async function artifactToDeploy(deps: ReleaseDeps, input: DeployInput): Promise<
       `fromEnv: ${from}/${app} runs artifact ${running.release.record.artifactId}, which is no longer stored`,
     );
   }
-  return artifact;
+  return { artifact, from };
 }
 
 /**
@@ -134,7 +137,7 @@ export async function requestDeploy(
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new ValidationError('Idempotency-Key: must be 1 to 255 visible ASCII characters');
   }
-  const artifact = await artifactToDeploy(deps, input);
+  const { artifact, from } = await artifactToDeploy(deps, input);
   // Selecting renders every manifest's names; the chosen one is rendered in full from that same pass.
   const target = selectTarget(artifact, input.env, input.app);
   authorizeApp(call.principal, 'release:write', input.env, target.app);
@@ -148,7 +151,12 @@ export async function requestDeploy(
   );
   if (options.dryRun) return preview(deps, input.env, app, artifact, files, blocked);
   if (blocked) throw new ForbiddenError(`${input.env}/${app}: ${blocked}`);
-  const request = { ...newRequest(call, 'deploy', input.env, app), artifactId: artifact.id };
+  const request = {
+    ...newRequest(call, 'deploy', input.env, app),
+    artifactId: artifact.id,
+    // A promotion says where it came from, for history and the dashboard.
+    ...(from ? { cause: `promotion from ${from}` } : {}),
+  };
   return record(deps, call, {
     request,
     hold: 'lift',

@@ -176,8 +176,8 @@ type UserField = keyof UserRequest | 'admin' | 'token' | 'favoriteRepos' | 'favo
 
 function parseUserRequest(body: unknown, now: Date): UserRequest {
   const f = readFields<UserField>(USER_SCHEMA, body, '');
-  unsupported(f.favoriteRepos, 'favoriteRepos', 'Ferry has no dashboard');
-  unsupported(f.favoriteServices, 'favoriteServices', 'Ferry has no dashboard');
+  unsupported(f.favoriteRepos, 'favoriteRepos', "Ferry's dashboard keeps no favorites");
+  unsupported(f.favoriteServices, 'favoriteServices', "Ferry's dashboard keeps no favorites");
   if (f.token !== undefined && f.token !== null && f.token !== '') {
     invalid('token', 'is issued by the server and cannot be chosen');
   }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Artifact } from '../domain/artifact.ts';
+import { boundDiff, type CommitDiff, diffFolders, unifiedDiff } from '../domain/diff.ts';
 import { FerryError, ReleaseFailedError } from '../domain/errors.ts';
 import { scaffoldFiles } from '../domain/flux-scaffold.ts';
 import { appPath, commitMessage, requestIdOf } from '../domain/gitops.ts';
@@ -383,13 +384,12 @@ async function applyAndPush(
       outcomes.set(request.id, { request, change: state('unchanged', { reason: unchangedReason(change) }) });
       continue;
     }
+    const diff = await commitDiff(repo, parent, sha, change);
     parent = sha;
     const record = await recordAfter(repo, plan, sha);
-    outcomes.set(request.id, {
-      request,
-      change: state('committed', { gitopsSha: sha }),
-      commit: historyEntry(request, sha, at, record, await filesAfter(repo, change, sha)),
-    });
+    const commit = historyEntry(request, sha, at, record, await filesAfter(repo, change, sha));
+    commit.diff = diff;
+    outcomes.set(request.id, { request, change: state('committed', { gitopsSha: sha }), commit });
   }
   const applied = performance.now();
   const push: PushOutcome = !parent || parent === head ? { pushed: true } : await repo.push(head, parent);
@@ -463,6 +463,33 @@ async function filesAfter(
   if (change.kind === 'remove') return undefined;
   const folder = await repo.readFolder(sha, change.dir);
   return folder ? Object.fromEntries(folder) : undefined;
+}
+
+/** What the commit changed in the app's folder and the files beside it it edited, as `git diff` shows it. */
+async function commitDiff(
+  repo: GitopsRepo,
+  before: string | undefined,
+  after: string,
+  change: FolderChange,
+): Promise<CommitDiff> {
+  const folder = async (sha: string | undefined) =>
+    (sha ? await repo.readFolder(sha, change.dir) : undefined) ?? new Map<string, string>();
+  // A replace wrote exactly its files: only the parent's side is read from git.
+  const written =
+    change.kind === 'replace' ? new Map(change.files.map((f) => [f.name, f.content])) : await folder(after);
+  const { changes, diff } = diffFolders(change.dir, await folder(before), written);
+  let text = diff;
+  for (const edit of change.edits ?? []) {
+    const a = before ? await repo.readFile(before, edit.path) : undefined;
+    const b = edit.content;
+    if (a === b) continue;
+    changes.push({
+      path: edit.path,
+      change: a === undefined ? 'added' : b === undefined ? 'removed' : 'modified',
+    });
+    text += unifiedDiff(edit.path, a, b);
+  }
+  return boundDiff({ changes, diff: text });
 }
 
 function historyEntry(

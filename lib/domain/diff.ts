@@ -119,3 +119,21 @@ export function diffFolders(
   }
   return { changes, diff };
 }
+
+/** What one gitops commit changed, kept with the commit for the dashboard (`GET /api/releases/{id}/diff`). */
+export interface CommitDiff {
+  changes: FileChange[];
+  diff: string;
+  /** The diff text was cut at `MAX_KEPT_DIFF` characters; `changes` still lists every file. */
+  truncated?: boolean;
+}
+
+/** Diff text kept per commit: enough for any manifest change a person reads, small beside a table item. */
+export const MAX_KEPT_DIFF = 100_000;
+
+/** Cuts the text of a diff to what is kept, on a line boundary, saying so. */
+export function boundDiff(diff: CommitDiff, max = MAX_KEPT_DIFF): CommitDiff {
+  if (diff.diff.length <= max) return diff;
+  const cut = diff.diff.lastIndexOf('\n', max);
+  return { changes: diff.changes, diff: diff.diff.slice(0, cut > 0 ? cut + 1 : max), truncated: true };
+}

@@ -72,6 +72,7 @@ const RELEASE_VIEW: JsonSchema = {
     intent: { type: 'string', enum: ['deploy', 'rollback', 'delete', 'init'] },
     targetSha: str,
     hold: { type: 'object' },
+    cause: str,
   },
 };
 
@@ -206,6 +207,28 @@ export const RESPONSES: Record<string, JsonSchema> = {
       currentGitopsSha: { type: ['string', 'null'] },
       changes: { type: 'array' },
       diff: str,
+    },
+  },
+  ReleaseDiff: {
+    type: 'object',
+    required: ['id', 'env', 'app', 'intent', 'gitopsSha', 'kept', 'changes', 'diff'],
+    properties: {
+      id: str,
+      env: str,
+      app: str,
+      intent: { type: 'string', enum: ['deploy', 'rollback', 'delete', 'init'] },
+      gitopsSha: str,
+      kept: { type: 'boolean', description: 'false for a commit made before Ferry kept diffs' },
+      changes: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['path', 'change'],
+          properties: { path: str, change: { type: 'string', enum: ['added', 'modified', 'removed'] } },
+        },
+      },
+      diff: str,
+      truncated: { type: 'boolean' },
     },
   },
   Resumed: {
@@ -371,6 +394,12 @@ export const ROUTE_DOCS: Record<RouteKey, RouteDoc> = {
     tag: 'ferry',
     auth: 'token',
     responses: { 200: 'Request', ...errors, 404: 'Error' },
+  },
+  'GET /api/releases/{id}/diff': {
+    summary: 'What a release request’s gitops commit changed (files and unified diff), kept with the commit',
+    tag: 'ferry',
+    auth: 'token',
+    responses: { 200: 'ReleaseDiff', ...errors, 404: 'Error' },
   },
   'POST /api/releases/{id}/requeue': {
     summary:

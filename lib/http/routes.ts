@@ -36,6 +36,7 @@ export const ROUTES = [
   { routeKey: 'POST /api/releases', fn: 'http-releases' },
   { routeKey: 'GET /api/releases', fn: 'http-releases' },
   { routeKey: 'GET /api/releases/{id}', fn: 'http-releases' },
+  { routeKey: 'GET /api/releases/{id}/diff', fn: 'http-releases' },
   { routeKey: 'POST /api/releases/{id}/requeue', fn: 'http-releases' },
   { routeKey: 'POST /api/rollback', fn: 'http-releases' },
   { routeKey: 'POST /api/delete', fn: 'http-releases' },

@@ -132,6 +132,56 @@ describe('the writer', () => {
     expect(stored?.states.map((s) => s.state)).toEqual(['requested', 'committed']);
   });
 
+  it('keeps the diff each commit made, the same lines git shows, for deploys and rollbacks', async () => {
+    const changedLines = (diff: string) =>
+      diff
+        .split('\n')
+        .filter((l) => /^[+-]/.test(l) && !/^(\+\+\+|---) /.test(l))
+        .sort();
+    // The whole commit, as git shows it: the folder and the Flux Kustomization written beside it.
+    const gitDiff = (sha: string) => git('diff', `${sha}^`, sha).split('\n');
+    const first = await deployRequest('diffed', 'v1');
+    await writeBatch(writer(), [{ messageId: 'd1', requestId: first.id }]);
+    const second = await deployRequest('diffed', 'v2');
+    await writeBatch(writer(), [{ messageId: 'd2', requestId: second.id }]);
+    const shaOf = async (id: string) => (await releases.get(id))?.gitopsSha as string;
+    const at = clock.now().toISOString();
+    const rollback = await releases.create({
+      request: {
+        id: randomUUID(),
+        intent: 'rollback',
+        env: 'staging',
+        app: 'diffed',
+        targetSha: await shaOf(first.id),
+        triggeredBy: 'alice',
+        createdAt: at,
+        state: 'requested',
+        states: [{ state: 'requested', at }],
+      },
+      audit: {
+        id: randomUUID(),
+        at,
+        actor: 'alice',
+        tokenId: 'tok_test',
+        action: 'release.rollback',
+        target: 'x',
+      },
+    });
+    await writeBatch(writer(), [{ messageId: 'd3', requestId: rollback.id }]);
+    for (const [request, removed, added] of [
+      [first, undefined, 'v1'],
+      [second, 'v1', 'v2'],
+      [rollback, 'v2', 'v1'],
+    ] as const) {
+      const sha = await shaOf(request.id);
+      const kept = (await releases.findCommit('staging', 'diffed', sha))?.diff;
+      expect(kept?.changes.map((c) => c.path)).toContain('staging/diffed/configmap-diffed.yaml');
+      expect(kept?.diff).toContain(`+  value: "${added}"`);
+      if (removed) expect(kept?.diff).toContain(`-  value: "${removed}"`);
+      expect(changedLines(kept?.diff ?? '')).toEqual(changedLines(gitDiff(sha).join('\n')));
+    }
+  });
+
   it('makes one commit per request and one push per batch, in queue order', async () => {
     const requests = await Promise.all(['one', 'two', 'three'].map((app) => deployRequest(app, 'v1')));
     const before = commitCount();

@@ -94,6 +94,11 @@ const MATRIX: Record<string, Case> = {
     reach: 'env',
     call: (env, f) => ({ path: `/api/releases/${f.requestIn[env]}` }),
   },
+  'GET /api/releases/{id}/diff': {
+    need: 'release:read',
+    reach: 'env',
+    call: (env, f) => ({ path: `/api/releases/${f.requestIn[env]}/diff` }),
+  },
   'POST /api/releases/{id}/requeue': {
     need: 'release:write',
     reach: 'env',

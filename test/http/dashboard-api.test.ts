@@ -10,6 +10,7 @@ describe('dashboard read routes', () => {
   let scoped: string;
   let viewer: string;
   const ids: Record<string, string> = {};
+  let mainId = '';
 
   beforeAll(async () => {
     t = await startTestStack();
@@ -25,6 +26,7 @@ describe('dashboard read routes', () => {
         { app: 'web', env: 'production', manifests: cm('web') },
       ]),
     );
+    mainId = main.id;
     const pr = await t.ship(
       artifact({ event: 'pr', branch: 'feature-x' }, [
         { app: 'web', env: 'staging', preview: true, manifests: cm('web') },
@@ -91,5 +93,34 @@ describe('dashboard read routes', () => {
     const bad = await t.request('GET', '/api/requests?limit=0', { token: viewer });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('limit');
+  });
+
+  it('GET /api/releases/{id}/diff answers what the commit changed; none for a request that made no commit', async () => {
+    const diff = await t.request('GET', `/api/releases/${ids.staging}/diff`, { token: viewer });
+    expect(diff.status).toBe(200);
+    expect(diff.body).toMatchObject({
+      id: ids.staging,
+      env: 'staging',
+      app: 'web',
+      intent: 'deploy',
+      kept: true,
+    });
+    expect(diff.body.changes).toContainEqual({ path: 'staging/web/release.json', change: 'added' });
+    expect(diff.body.diff).toContain('+++ b/staging/web/release.json');
+    expect(diff.body.diff).toContain('+  name: web');
+    // A token limited to staging reads staging's diffs only.
+    expect((await t.request('GET', `/api/releases/${ids.staging}/diff`, { token: scoped })).status).toBe(200);
+    expect((await t.request('GET', `/api/releases/${ids.production}/diff`, { token: scoped })).status).toBe(
+      403,
+    );
+    // The same release again changes nothing: no commit, so no diff, said plainly.
+    const again = await t.request('POST', '/api/releases', {
+      body: { env: 'staging', app: 'web', artifactId: mainId },
+    });
+    expect((await t.settle(again.body.id)).state).toBe('unchanged');
+    const none = await t.request('GET', `/api/releases/${again.body.id}/diff`);
+    expect(none.status).toBe(404);
+    expect(none.body.error.message).toContain('made no gitops commit (it is unchanged)');
+    expect((await t.request('GET', '/api/releases/nope/diff')).status).toBe(404);
   });
 });

@@ -149,6 +149,10 @@ describe('the OpenAPI document', () => {
     const done = await t.settle(made.body.id);
     await call('GET /api/releases/{id}', `/api/releases/${made.body.id}`);
     await call('GET /api/releases/{id}', '/api/releases/nope');
+    const diff = await call('GET /api/releases/{id}/diff', `/api/releases/${made.body.id}/diff`);
+    expect(diff.body.kept).toBe(true);
+    expect(diff.body.diff).toContain('+  labels: { v: "2" }');
+    await call('GET /api/releases/{id}/diff', '/api/releases/nope/diff');
     // Only a request that failed before committing can be requeued: a committed one is a 409.
     await call('POST /api/releases/{id}/requeue', `/api/releases/${made.body.id}/requeue`);
     await call('POST /api/releases/{id}/requeue', '/api/releases/nope/requeue');

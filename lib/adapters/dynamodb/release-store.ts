@@ -22,6 +22,7 @@ import type {
   ReleaseStore,
   WriteOutcome,
 } from '../../app/ports.ts';
+import type { CommitDiff } from '../../domain/diff.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { advance, type Hold, isTerminal, type ReleaseRequest } from '../../domain/release.ts';
 import { auditPut } from './audit-items.ts';
@@ -37,7 +38,7 @@ import { mustNotExist, transact, transactIfConditions } from './transact.ts';
  *                                                      the per-app sequence counter and the last sequence written
  *   HISTORY#<env>            / <time>#<app>#<id>       commits per environment, newest last
  *   HISTORY#<env>#<app>      / <time>#<id>             commits per app
- *   COMMIT#<sha>             / <env>/<app>             a Ferry commit by sha (rollback targets)
+ *   COMMIT#<sha>             / <env>/<app>             a Ferry commit by sha (rollback targets) and its diff (gzipped)
  *   OPEN#<env>               / <time>#<id>             commits Flux has not settled yet (expire after OPEN_DAYS)
  * REQUEST items are listed newest first on the `byKind` index (kind `request`, sorted by creation time),
  * and ENV items once committed to (kind `app`, sorted `<env>/<app>`): the dashboard's activity and matrix.
@@ -417,7 +418,15 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
       const out = await client.send(
         new GetItemCommand({ TableName: tableName, Key: key(`COMMIT#${gitopsSha}`, `${env}/${app}`) }),
       );
-      return out.Item ? (unmarshall(out.Item).entry as HistoryEntry) : undefined;
+      if (!out.Item) return undefined;
+      const item = unmarshall(out.Item);
+      const entry = item.entry as HistoryEntry;
+      if (typeof item.diffGz === 'string') {
+        entry.diff = JSON.parse(
+          gunzipSync(Buffer.from(item.diffGz, 'base64')).toString('utf8'),
+        ) as CommitDiff;
+      }
+      return entry;
     },
 
     async liftHold(env, app, audit) {
@@ -513,16 +522,18 @@ function unpackFiles(packed: unknown): Record<string, string> | undefined {
 }
 
 function commitItems(tableName: string, input: HistoryEntry, written?: number): TransactWriteItem[] {
-  const { files, ...entry } = input;
+  const { files, diff, ...entry } = input;
   const packedFiles = packFiles(files);
+  // The commit's diff goes on its COMMIT# item only: history listings never carry it.
+  const packedDiff = diff ? gzipSync(JSON.stringify(diff)).toString('base64') : undefined;
   const time = pad(Date.parse(entry.committedAt));
   const setWritten = written === undefined ? '' : ', #written = :written';
   const writtenName: Record<string, string> = written === undefined ? {} : { '#written': WRITTEN };
   const writtenValue: Record<string, number> = written === undefined ? {} : { ':written': written };
-  const put = (pk: string, sk: string): TransactWriteItem => ({
+  const put = (pk: string, sk: string, extra: Record<string, string> = {}): TransactWriteItem => ({
     Put: {
       TableName: tableName,
-      Item: { ...key(pk, sk), ...marshall({ entry }, { removeUndefinedValues: true }) },
+      Item: { ...key(pk, sk), ...marshall({ entry, ...extra }, { removeUndefinedValues: true }) },
     },
   });
   // Listed on the kind index once committed to, so the matrix reads every environment in one query.
@@ -578,6 +589,10 @@ function commitItems(tableName: string, input: HistoryEntry, written?: number): 
     },
     put(`HISTORY#${entry.env}`, `${time}#${entry.app}#${entry.requestId}`),
     put(`HISTORY#${entry.env}#${entry.app}`, `${time}#${entry.requestId}`),
-    put(`COMMIT#${entry.gitopsSha}`, `${entry.env}/${entry.app}`),
+    put(
+      `COMMIT#${entry.gitopsSha}`,
+      `${entry.env}/${entry.app}`,
+      packedDiff && packedDiff.length <= MAX_FILES_BYTES ? { diffGz: packedDiff } : {},
+    ),
   ];
 }

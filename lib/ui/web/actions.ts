@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { type ApiError, get, post } from './api.ts';
 import { FINAL } from './format.ts';
 import type { Decision, Me, Preview, ReleaseRequest } from './types.ts';
-import { ErrorNote, html, Modal, State, Timeline } from './ui.ts';
+import { Diff, ErrorNote, html, Modal, State, Timeline } from './ui.ts';
 
 /** What the token may do where: the API decides; this only hides what it would refuse. */
 export function mayWrite(me: Me, env?: string): boolean {
@@ -57,10 +57,13 @@ interface DeployTarget {
 export function DeployDialog({
   title,
   target,
+  explain,
   onClose,
 }: {
   title: string;
   target: DeployTarget;
+  /** The artifact whose policies to explain (a promotion's: what the source environment runs). */
+  explain?: string | undefined;
   onClose: () => void;
 }) {
   const [preview, setPreview] = useState<Preview | undefined>(undefined);
@@ -70,13 +73,14 @@ export function DeployDialog({
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     post<Preview>('/api/releases?dryRun=true', target).then(setPreview, setError);
-    if (target.artifactId) {
-      post<Decision[]>('/api/policies/evaluate', { artifactId: target.artifactId }).then(
+    const artifactId = target.artifactId ?? explain;
+    if (artifactId) {
+      post<Decision[]>('/api/policies/evaluate', { artifactId }).then(
         (all) => setDecisions(all.filter((d) => (d.target?.env ?? d.env) === target.env)),
         () => setDecisions([]),
       );
-    }
-  }, [target]);
+    } else setDecisions([]);
+  }, [target, explain]);
   const confirm = async () => {
     setBusy(true);
     try {
@@ -99,14 +103,26 @@ export function DeployDialog({
           ? html`<p>${preview.env}/${preview.app}: ${preview.changes.length} file(s) change
               ${preview.currentGitopsSha ? html` against gitops <code>${preview.currentGitopsSha.slice(0, 7)}</code>` : ' (nothing deployed yet)'}.</p>
             ${preview.blockedBy ? html`<p class="error forbidden" role="alert">Blocked: ${preview.blockedBy}</p>` : null}
+            ${
+              target.fromEnv && explain && preview.artifactId !== explain
+                ? html`<p class="note">${target.fromEnv} runs another artifact now (<code>${preview.artifactId}</code>): this promotes that one.</p>`
+                : null
+            }
             <ul class="changes">${preview.changes.map((c) => html`<li><span class=${`chg ${c.change}`}>${c.change}</span> ${c.path}</li>`)}</ul>
-            <pre class="diff" tabindex="0" aria-label="dry-run diff">${preview.diff || '(no differences)'}</pre>`
+            <${Diff} text=${preview.diff} label="dry-run diff" />`
           : null
       }
       ${
-        decisions && decisions.length > 0
-          ? html`<details><summary>What the artifact's policies say for ${target.env}</summary>
-              <ul>${decisions.map((d) => html`<li>${d.target ? `${d.target.env}/${d.target.app}` : `${d.env}/${d.app}`}: ${d.outcome ?? (d.matched ? 'matches' : 'no match')} — ${d.reasons.join('; ')}</li>`)}</ul></details>`
+        decisions
+          ? html`<section class="explain" aria-label="policy explanation">
+              <h3>Policies for ${target.env}</h3>
+              ${preview?.blockedBy ? html`<p>Branch restriction: ${preview.blockedBy}</p>` : html`<p>No branch restriction blocks this release.</p>`}
+              ${
+                decisions.length > 0
+                  ? html`<ul>${decisions.map((d) => html`<li data-decision=${d.target ? `${d.target.env}/${d.target.app}` : `${d.env}/${d.app}`}>${d.target ? `${d.target.env}/${d.target.app}` : `${d.env}/${d.app}`}: ${d.matched ? `would release automatically (${d.outcome ?? 'matched'})` : 'not released automatically'} — ${d.reasons.join('; ')}</li>`)}</ul>`
+                  : html`<p>No policy of this artifact releases it to ${target.env} automatically; this release is by hand.</p>`
+              }
+            </section>`
           : null
       }
       <${ErrorNote} error=${error} />

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ActivityView } from './activity.ts';
-import { AuditView, PoliciesView } from './admin.ts';
+import { AuditView, PoliciesView, UsersView } from './admin.ts';
 import { ApiError, api, session, whenExpired } from './api.ts';
 import { AppView } from './app-page.ts';
 import { ArtifactsView } from './artifacts.ts';
@@ -50,6 +50,7 @@ function View({ me, route }: { me: Me; route: string[] }) {
   if (page === 'artifacts') return html`<${ArtifactsView} me=${me} />`;
   if (page === 'policies') return html`<${PoliciesView} me=${me} />`;
   if (page === 'audit') return html`<${AuditView} />`;
+  if (page === 'users') return html`<${UsersView} me=${me} />`;
   if (page === 'apps' && a && b) return html`<${AppView} key=${`${a}/${b}`} me=${me} env=${a} app=${b} />`;
   return html`<${MatrixView} />`;
 }
@@ -92,6 +93,7 @@ export function Shell() {
         ${link('#/artifacts', 'Artifacts', 'artifacts')}
         ${link('#/policies', 'Policies', 'policies')}
         ${me.may.includes('audit:read') ? link('#/audit', 'Audit', 'audit') : null}
+        ${me.may.includes('user:manage') ? link('#/users', 'Users', 'users') : null}
       </nav>
       <span class="who" data-role=${me.role}>${me.login} (${me.role}${me.environments ? `: ${me.environments.join(', ')}` : ''})</span>
       <button type="button" onClick=${() => {

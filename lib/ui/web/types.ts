@@ -33,6 +33,7 @@ export interface Release {
   intent: string;
   targetSha?: string;
   hold?: Hold;
+  cause?: string;
 }
 
 export interface Cell {

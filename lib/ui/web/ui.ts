@@ -6,36 +6,48 @@ import type { Release, StateChange } from './types.ts';
 
 export { html };
 
+/** A failed refresh waits twice as long as the last one, up to this; the first success restores the pace. */
+export const MAX_BACKOFF_MS = 60_000;
+
 /**
  * Loads with `load` now and then every `everyMs` (0: once) while the page is visible; keeps the last good
- * data through a failed refresh so a network blip shows a note instead of blanking the view.
+ * data through a failed refresh so a network blip shows a note instead of blanking the view. After a
+ * failure the next refresh waits twice as long (up to a minute), so an unreachable Ferry is not hammered.
  */
 export function usePoll<T>(load: () => Promise<T>, deps: unknown[], everyMs = 0) {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const alive = useRef(true);
+  const failures = useRef(0);
   const refresh = useCallback(async () => {
     try {
       const value = await load();
       if (!alive.current) return;
+      failures.current = 0;
       setData(value);
       setError(undefined);
     } catch (e) {
+      failures.current += 1;
       if (alive.current) setError(e instanceof ApiError ? e : new ApiError('refused', 0, String(e)));
     }
   }, deps);
   useEffect(() => {
     alive.current = true;
+    failures.current = 0;
     setData(undefined);
-    void refresh();
-    const timer = everyMs
-      ? setInterval(() => {
-          if (document.visibilityState === 'visible') void refresh();
-        }, everyMs)
-      : undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const next = () => {
+      if (!everyMs || !alive.current) return;
+      const wait = Math.min(everyMs * 2 ** failures.current, Math.max(everyMs, MAX_BACKOFF_MS));
+      timer = setTimeout(async () => {
+        if (document.visibilityState === 'visible') await refresh();
+        next();
+      }, wait);
+    };
+    void refresh().then(next);
     return () => {
       alive.current = false;
-      if (timer) clearInterval(timer);
+      if (timer) clearTimeout(timer);
     };
   }, [refresh, everyMs]);
   return { data, error, refresh };
@@ -123,3 +135,25 @@ export function Modal({
     </div>
   </div>`;
 }
+
+const lineClass = (line: string) =>
+  line.startsWith('+++') || line.startsWith('---')
+    ? 'file'
+    : line.startsWith('@@')
+      ? 'hunk'
+      : line.startsWith('+')
+        ? 'add'
+        : line.startsWith('-')
+          ? 'del'
+          : undefined;
+
+/** A unified diff, one span a line so additions and removals are told apart by more than colour (+/-). */
+export const Diff = ({ text, label }: { text: string; label: string }) =>
+  html`<pre class="diff" tabindex="0" aria-label=${label}>${
+    text
+      ? text
+          .replace(/\n$/, '')
+          .split('\n')
+          .map((line) => html`<span class=${lineClass(line)}>${`${line}\n`}</span>`)
+      : '(no differences)'
+  }</pre>`;
