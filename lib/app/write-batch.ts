@@ -335,6 +335,7 @@ async function applyAndPush(
   }
 
   const outcomes = new Map<string, Outcome>();
+  const diffs: (() => Promise<void>)[] = [];
   let parent = head;
   for (const plan of plans) {
     const { request } = plan;
@@ -384,11 +385,14 @@ async function applyAndPush(
       outcomes.set(request.id, { request, change: state('unchanged', { reason: unchangedReason(change) }) });
       continue;
     }
-    const diff = await commitDiff(repo, parent, sha, change);
+    const before = parent;
     parent = sha;
     const record = await recordAfter(repo, plan, sha);
     const commit = historyEntry(request, sha, at, record, await filesAfter(repo, change, sha));
-    commit.diff = diff;
+    // The diff is for people reading history: worked out after the push, outside the race window.
+    diffs.push(async () => {
+      commit.diff = await commitDiff(repo, before, sha, change);
+    });
     outcomes.set(request.id, { request, change: state('committed', { gitopsSha: sha }), commit });
   }
   const applied = performance.now();
@@ -400,7 +404,9 @@ async function applyAndPush(
     applyMs: Math.round(applied - synced),
     pushMs: Math.round(performance.now() - applied),
   });
-  return push.pushed ? outcomes : undefined;
+  if (!push.pushed) return undefined;
+  for (const diff of diffs) await diff();
+  return outcomes;
 }
 
 /**
