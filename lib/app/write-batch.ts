@@ -13,6 +13,7 @@ import {
   writerDone,
 } from '../domain/release.ts';
 import { renderTarget } from '../domain/targets.ts';
+import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';
 import { editsInPlace, withFluxEdits } from './app-kustomizations.ts';
 import type {
@@ -24,6 +25,7 @@ import type {
   PushOutcome,
   ReleaseStore,
 } from './ports.ts';
+import { measureMoved, measurePushRace } from './release-metrics.ts';
 
 export interface WriterDeps {
   releases: ReleaseStore;
@@ -95,12 +97,14 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
       continue;
     }
     if (writerDone(request.state)) continue; // a redelivery of something already recorded
-    try {
-      plans.push({ write, plan: await prepare(deps, request, artifactsOfBatch) });
-    } catch (error) {
-      deps.logger.error('preparing a release failed; will retry', { requestId: request.id, error });
-      fail(write);
-    }
+    await withCorrelationId(request.id, async () => {
+      try {
+        plans.push({ write, plan: await prepare(deps, request, artifactsOfBatch) });
+      } catch (error) {
+        deps.logger.error('preparing a release failed; will retry', { requestId: request.id, error });
+        fail(write);
+      }
+    });
   }
   if (plans.length === 0) return fifoFailures(writes, groups, retry);
 
@@ -114,6 +118,7 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
       new Map(written),
     );
     if (!outcomes) {
+      measurePushRace();
       deps.logger.info('push lost a race with another writer; fetching and re-applying', { attempt });
       await sleep(Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random()));
     }
@@ -127,25 +132,28 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
   // The outcomes are independent items: record them side by side.
   const found = outcomes;
   await Promise.all(
-    plans.map(async ({ write, plan }) => {
-      const outcome = found.get(plan.request.id);
-      if (!outcome) return;
-      try {
-        const after = await record(deps.releases, outcome);
-        if (after) {
-          deps.logger.info('release written', {
-            requestId: after.id,
-            state: after.state,
-            gitopsSha: after.gitopsSha,
-            reason: after.reason,
-          });
+    plans.map(({ write, plan }) =>
+      withCorrelationId(plan.request.id, async () => {
+        const outcome = found.get(plan.request.id);
+        if (!outcome) return;
+        try {
+          const after = await record(deps.releases, outcome);
+          if (after) {
+            measureMoved(after);
+            deps.logger.info('release written', {
+              requestId: after.id,
+              state: after.state,
+              gitopsSha: after.gitopsSha,
+              reason: after.reason,
+            });
+          }
+        } catch (error) {
+          // Redelivery finds the commit by its trailer and records it then.
+          deps.logger.error('recording a release failed; will retry', { requestId: plan.request.id, error });
+          fail(write);
         }
-      } catch (error) {
-        // Redelivery finds the commit by its trailer and records it then.
-        deps.logger.error('recording a release failed; will retry', { requestId: plan.request.id, error });
-        fail(write);
-      }
-    }),
+      }),
+    ),
   );
   return fifoFailures(writes, groups, retry);
 }

@@ -20,7 +20,8 @@ import {
   POLICY_FILTER,
 } from '../config/stream-filters.ts';
 import { FLUX_EVENTS_FUNCTION, LOCAL_ROUTES, UI_FUNCTION } from '../http/routes.ts';
-import type { Logger } from '../log/logger.ts';
+import { instrument } from '../log/instrument.ts';
+import { type Logger, type LogSink, stdoutSink } from '../log/logger.ts';
 import {
   apiHandlers,
   type LocalGitops,
@@ -132,7 +133,14 @@ export async function startLocalStack(options: {
   holdTraffic?: boolean;
   /** An already running DynamoDB Local (tests share one per run) and the table to create in it. */
   shared?: { dynamoEndpoint: string; tableName: string };
+  /** Where the functions' EMF metric lines go (stdout, as on Lambda, unless a test collects them). */
+  metricsSink?: LogSink;
 }): Promise<LocalStack> {
+  // Each function runs as an invocation of its own name, as on Lambda: its log lines carry the function
+  // and the invocation, and its metrics are written as EMF when the invocation ends.
+  const sink = options.metricsSink ?? stdoutSink;
+  const asFunction = <E, C, R>(name: string, handler: (event: E, context: C) => Promise<R>) =>
+    instrument(handler, { functionName: name, sink });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
@@ -196,29 +204,35 @@ export async function startLocalStack(options: {
         {
           name: 'stream-dispatch',
           filter: DISPATCH_FILTER,
-          handler: dispatchHandler(localDispatchDeps({ ...wiring, sqs, queueUrl: queues.writeQueueUrl })),
+          handler: asFunction(
+            'stream-dispatch',
+            dispatchHandler(localDispatchDeps({ ...wiring, sqs, queueUrl: queues.writeQueueUrl })),
+          ),
         },
         {
           name: 'stream-flux-status',
           filter: FLUX_EVENT_FILTER,
-          handler: fluxStatusHandler(localFluxStatusDeps(wiring)),
+          handler: asFunction('stream-flux-status', fluxStatusHandler(localFluxStatusDeps(wiring))),
         },
         {
           name: 'stream-policy',
           filter: POLICY_FILTER,
-          handler: policyHandler(localPolicyDeps(wiring, deps.rules)),
+          handler: asFunction('stream-policy', policyHandler(localPolicyDeps(wiring, deps.rules))),
         },
         {
           name: 'stream-notify',
           filter: NOTIFY_FILTER,
-          handler: notifyHandler(
-            makeNotifyDeps({
-              dynamo: dynamo.client,
-              tableName,
-              logger: options.logger,
-              gitopsRepoUrl: gitops.url,
-              ...options.notify,
-            }),
+          handler: asFunction(
+            'stream-notify',
+            notifyHandler(
+              makeNotifyDeps({
+                dynamo: dynamo.client,
+                tableName,
+                logger: options.logger,
+                gitopsRepoUrl: gitops.url,
+                ...options.notify,
+              }),
+            ),
           ),
         },
       ],
@@ -242,7 +256,7 @@ export async function startLocalStack(options: {
     const queuePoller = startQueuePoller({
       sqs,
       queueUrl: queues.writeQueueUrl,
-      handler: writeHandler(localWriterDeps(wiring)),
+      handler: asFunction('sqs-write', writeHandler(localWriterDeps(wiring))),
       logger: options.logger,
     });
     stops.push(queuePoller.stop);
@@ -253,16 +267,23 @@ export async function startLocalStack(options: {
       routes: LOCAL_ROUTES,
       startReady: !options.holdTraffic,
       handlers: {
-        ...apiHandlers(
-          deps,
-          options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {},
-        ),
-        [UI_FUNCTION]: localUiHandler(deps),
-        [FLUX_EVENTS_FUNCTION]: fluxEventsHandler(
-          localFluxIntakeDeps({
-            ...wiring,
-            ...(options.fluxHmacKey ? { hmacKey: options.fluxHmacKey } : {}),
-          }),
+        ...(Object.fromEntries(
+          Object.entries(
+            apiHandlers(
+              deps,
+              options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {},
+            ),
+          ).map(([name, handler]) => [name, asFunction(name, handler)]),
+        ) as ReturnType<typeof apiHandlers>),
+        [UI_FUNCTION]: asFunction(UI_FUNCTION, localUiHandler(deps)),
+        [FLUX_EVENTS_FUNCTION]: asFunction(
+          FLUX_EVENTS_FUNCTION,
+          fluxEventsHandler(
+            localFluxIntakeDeps({
+              ...wiring,
+              ...(options.fluxHmacKey ? { hmacKey: options.fluxHmacKey } : {}),
+            }),
+          ),
         ),
       },
     });
