@@ -85,6 +85,7 @@ export class FerryServices extends Construct {
   constructor(scope: Construct, id: string, props: { state: FerryState; config: InstallConfig }) {
     super(scope, id);
     const { state, config } = props;
+    this.tracing = config.tracing;
     const { secrets } = state;
 
     // Flux's notification-controller cannot present an AWS signature, so its address is public; the
@@ -173,8 +174,10 @@ export class FerryServices extends Construct {
     return fn;
   }
 
+  private readonly tracing: boolean;
+
   private ferryFunction(props: FerryFunctionProps): FerryFunction {
-    const fn = new FerryFunction(this, `Fn-${props.name}`, props);
+    const fn = new FerryFunction(this, `Fn-${props.name}`, { ...props, tracing: this.tracing });
     writeOwnLogsOnly(fn);
     this.functions.set(props.name, fn);
     return fn;
