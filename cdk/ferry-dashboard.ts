@@ -88,9 +88,14 @@ export class FerryDashboard extends Construct {
         fns.map((fn) => fn.metricErrors({ period: PERIOD, label: fn.node.id.replace(/^Fn-/, '') })),
       ),
       graph(
-        'Stream iterator age (ms)',
-        services.streamConsumers.map(({ fn, spec }) =>
-          fn.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum', label: spec.name }),
+        'Stream router: iterator age (ms) and parked records',
+        [services.streamRouter.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' })],
+        services.streamConsumers.map(({ failures, spec }) =>
+          failures.metricApproximateNumberOfMessagesVisible({
+            period: PERIOD,
+            statistic: 'Maximum',
+            label: `${spec.name} parked`,
+          }),
         ),
       ),
       graph('API', [

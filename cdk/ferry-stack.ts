@@ -163,9 +163,8 @@ export class FerryStack extends Stack {
     return this.services.writer;
   }
 
+  /** The function that runs the dispatcher (the stream router, which runs every stream consumer). */
   get dispatcher(): FerryFunction {
-    const fn = this.services.functions.get('stream-dispatch');
-    if (!fn) throw new Error('no stream-dispatch function');
-    return fn;
+    return this.services.streamRouter;
   }
 }

@@ -1,7 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type DispatchDeps, dispatchRequests } from '../lib/app/dispatch.ts';
-import { lambdaDispatchDeps, lazy } from '../lib/compose/lambda.ts';
 import { withCorrelationId } from '../lib/log/invocation.ts';
 
 /**
@@ -25,5 +24,3 @@ export const makeHandler =
         .map(([sequence]) => ({ itemIdentifier: sequence })),
     };
   };
-
-export const handler = lazy(lambdaDispatchDeps, makeHandler);

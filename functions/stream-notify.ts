@@ -1,8 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type NotifyDeps, notifyChanges, type RequestChange } from '../lib/app/notify.ts';
-import { lazy } from '../lib/compose/lambda.ts';
-import { lambdaNotifyDeps } from '../lib/compose/notify.ts';
 import type { ReleaseRequest } from '../lib/domain/release.ts';
 
 /**
@@ -33,5 +31,3 @@ function requestIn(image: unknown): ReleaseRequest | undefined {
   const request = streamImage(image)?.request as ReleaseRequest | undefined;
   return typeof request?.id === 'string' && typeof request.state === 'string' ? request : undefined;
 }
-
-export const handler = lazy(lambdaNotifyDeps, makeHandler);

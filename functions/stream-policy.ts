@@ -2,7 +2,6 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { KEY } from '../lib/adapters/dynamodb/schema.ts';
 import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type AutoReleaseDeps, releaseArtifacts } from '../lib/app/auto-release.ts';
-import { lambdaPolicyDeps, lazy } from '../lib/compose/lambda.ts';
 
 /**
  * DynamoDB stream (newly stored artifacts) → release requests their policies match. A record processed
@@ -25,5 +24,3 @@ export const makeHandler =
         .map(([sequence]) => ({ itemIdentifier: sequence })),
     };
   };
-
-export const handler = lazy(lambdaPolicyDeps, makeHandler);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -9,16 +9,13 @@ import { makeHandler as dispatchHandler } from '../../functions/stream-dispatch.
 import { makeHandler as fluxStatusHandler } from '../../functions/stream-flux-status.ts';
 import { makeHandler as notifyHandler } from '../../functions/stream-notify.ts';
 import { makeHandler as policyHandler } from '../../functions/stream-policy.ts';
+import { makeHandler as routerHandler } from '../../functions/stream-router.ts';
 import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import type { ApiDeps } from '../app/deps.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
-import {
-  DISPATCH_FILTER,
-  FLUX_EVENT_FILTER,
-  NOTIFY_FILTER,
-  POLICY_FILTER,
-} from '../config/stream-filters.ts';
+import { ROUTE_ATTEMPTS, ROUTE_RETRY_MS, streamRoutes } from '../compose/stream-router.ts';
+import { STREAM_ROUTER_FUNCTION, STREAM_ROUTES } from '../config/stream-routes.ts';
 import { FLUX_EVENTS_FUNCTION, LOCAL_ROUTES, UI_FUNCTION } from '../http/routes.ts';
 import { instrument } from '../log/instrument.ts';
 import { type Logger, type LogSink, stdoutSink } from '../log/logger.ts';
@@ -194,45 +191,50 @@ export async function startLocalStack(options: {
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
     });
+    // One reader of the table's stream, as on AWS: the router fans each record out to the consumers.
+    const streamState = join(dataDir, 'streams');
     const streamPoller = await startStreamPoller({
       dynamo: dynamo.client,
       streams,
       tableName,
       logger: options.logger,
-      stateDir: join(dataDir, 'streams'),
+      stateDir: streamState,
       consumers: [
         {
-          name: 'stream-dispatch',
-          filter: DISPATCH_FILTER,
+          name: STREAM_ROUTER_FUNCTION,
+          filter: STREAM_ROUTES.map((r) => r.filter),
           handler: asFunction(
-            'stream-dispatch',
-            dispatchHandler(localDispatchDeps({ ...wiring, sqs, queueUrl: queues.writeQueueUrl })),
-          ),
-        },
-        {
-          name: 'stream-flux-status',
-          filter: FLUX_EVENT_FILTER,
-          handler: asFunction('stream-flux-status', fluxStatusHandler(localFluxStatusDeps(wiring))),
-        },
-        {
-          name: 'stream-policy',
-          filter: POLICY_FILTER,
-          handler: asFunction('stream-policy', policyHandler(localPolicyDeps(wiring, deps.rules))),
-        },
-        {
-          name: 'stream-notify',
-          filter: NOTIFY_FILTER,
-          handler: asFunction(
-            'stream-notify',
-            notifyHandler(
-              makeNotifyDeps({
-                dynamo: dynamo.client,
-                tableName,
-                logger: options.logger,
-                gitopsRepoUrl: gitops.url,
-                ...options.notify,
-              }),
-            ),
+            STREAM_ROUTER_FUNCTION,
+            routerHandler({
+              routes: streamRoutes(
+                {
+                  'stream-dispatch': dispatchHandler(
+                    localDispatchDeps({ ...wiring, sqs, queueUrl: queues.writeQueueUrl }),
+                  ),
+                  'stream-flux-status': fluxStatusHandler(localFluxStatusDeps(wiring)),
+                  'stream-policy': policyHandler(localPolicyDeps(wiring, deps.rules)),
+                  'stream-notify': notifyHandler(
+                    makeNotifyDeps({
+                      dynamo: dynamo.client,
+                      tableName,
+                      logger: options.logger,
+                      gitopsRepoUrl: gitops.url,
+                      ...options.notify,
+                    }),
+                  ),
+                },
+                sink,
+              ),
+              // A route's failure destination here: `<dataDir>/streams/failures/<route>.jsonl`.
+              park: (failure) =>
+                appendFile(
+                  join(streamState, 'failures', `${failure.consumer}.jsonl`),
+                  `${JSON.stringify(failure)}\n`,
+                ),
+              maxAttempts: ROUTE_ATTEMPTS,
+              retryMs: ROUTE_RETRY_MS,
+              logger: options.logger,
+            }),
           ),
         },
       ],

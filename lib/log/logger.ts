@@ -1,6 +1,6 @@
 import { LogFormatter, LogItem, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, LogLevel } from '@aws-lambda-powertools/logger/types';
-import { ENV_LOG_LEVEL } from '../config/env.ts';
+import { ENV_LOG_LEVEL } from '../config/log-level.ts';
 import { METRICS_SERVICE } from '../config/metrics.ts';
 import { correlationIdOf, currentInvocation } from './invocation.ts';
 

@@ -211,7 +211,7 @@ beforeAll(async () => {
     ) as Record<RouteFunction, LambdaHttpHandler>,
   });
 
-  // The event sources as the template declares them: each stream consumer with its filter, and the queue.
+  // The event sources as the template declares them: the stream router with its filters, and the queue.
   const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
   const functionName = (mapping: any) =>
     [...stack.services.functions].find(
@@ -236,7 +236,10 @@ beforeAll(async () => {
         .filter((m) => m.Properties.EventSourceArn['Fn::GetAtt'][1] === 'StreamArn')
         .map((m) => ({
           name: functionName(m),
-          filter: JSON.parse(m.Properties.FilterCriteria.Filters[0].Pattern) as FilterPattern,
+          // The mapping's filters, OR-ed, as Lambda applies them.
+          filter: m.Properties.FilterCriteria.Filters.map(
+            (f: { Pattern: string }) => JSON.parse(f.Pattern) as FilterPattern,
+          ),
           handler: handler(functionName(m)),
         })),
     }),
