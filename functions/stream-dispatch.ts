@@ -4,7 +4,7 @@ import { type DispatchDeps, dispatchRequests } from '../lib/app/dispatch.ts';
 import { withCorrelationId } from '../lib/log/invocation.ts';
 
 /**
- * DynamoDB stream → FIFO queue. The event source's filter passes only new REQUEST items; a record whose
+ * A route of stream-router: DynamoDB stream → FIFO queue. Its filter passes only new REQUEST items; a record whose
  * request could not be queued is reported, and the stream retries from it.
  */
 export const makeHandler =

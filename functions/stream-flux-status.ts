@@ -5,7 +5,7 @@ import { applyFluxEvents, type FluxStatusDeps } from '../lib/app/flux-status.ts'
 import type { StoredFluxEvent } from '../lib/app/ports.ts';
 
 /**
- * DynamoDB stream (new Flux events) → release states. Events apply in arrival order; the first that
+ * A route of stream-router: DynamoDB stream (new Flux events) → release states. Events apply in arrival order; the first that
  * fails is reported with everything after it, so the stream retries them in the same order.
  */
 export const makeHandler =

@@ -4,7 +4,7 @@ import { type NotifyDeps, notifyChanges, type RequestChange } from '../lib/app/n
 import type { ReleaseRequest } from '../lib/domain/release.ts';
 
 /**
- * DynamoDB stream → Slack and GitHub. The event source's filter passes only changed REQUEST items, with
+ * A route of stream-router: DynamoDB stream → Slack and GitHub. Its filter passes only changed REQUEST items, with
  * old and new images; a record that could not be told is reported, and the stream retries from it.
  */
 export const makeHandler =

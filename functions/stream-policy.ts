@@ -4,7 +4,7 @@ import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type AutoReleaseDeps, releaseArtifacts } from '../lib/app/auto-release.ts';
 
 /**
- * DynamoDB stream (newly stored artifacts) → release requests their policies match. A record processed
+ * A route of stream-router: DynamoDB stream (newly stored artifacts) → release requests their policies match. A record processed
  * twice creates nothing new (request ids derive from artifact, env and app); a failed one is reported.
  */
 export const makeHandler =
