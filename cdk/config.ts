@@ -25,6 +25,7 @@ export const CONTEXT_KEYS = [
   'apiThrottleBurst',
   'reservedConcurrency',
   'fluxEventsConcurrency',
+  'tracing',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -56,6 +57,8 @@ export interface InstallConfig {
    * accounts whose Lambda concurrency quota is too small to reserve anything (see RESERVED_MINIMUM).
    */
   concurrency: { reserve: boolean; fluxEvents: number };
+  /** X-Ray active tracing on every function (Lambda's own segments; off by default: traces cost). */
+  tracing: boolean;
 }
 
 export const DEFAULT_CONFIG: InstallConfig = {
@@ -67,6 +70,7 @@ export const DEFAULT_CONFIG: InstallConfig = {
   alarms: {},
   throttle: { rateLimit: 50, burstLimit: 100 },
   concurrency: { reserve: true, fluxEvents: 10 },
+  tracing: false,
 };
 
 /** Fills in what an in-process caller (tests, benchmarks) left out, as if cdk.json had no setting. */
@@ -80,6 +84,7 @@ export function withDefaults(settings: Partial<InstallConfig> & { gitops: Gitops
     alarms: settings.alarms ?? DEFAULT_CONFIG.alarms,
     throttle: settings.throttle ?? DEFAULT_CONFIG.throttle,
     concurrency: settings.concurrency ?? DEFAULT_CONFIG.concurrency,
+    tracing: settings.tracing ?? DEFAULT_CONFIG.tracing,
   };
 }
 
@@ -132,6 +137,7 @@ export function readInstallConfig(context: (key: string) => unknown): InstallCon
           integer: true,
         }) ?? concurrency.fluxEvents,
     },
+    tracing: booleanValue('tracing', value('tracing')) ?? DEFAULT_CONFIG.tracing,
   };
   const repos = gitopsRepos(config.gitops, value('gitopsRepos'));
   if (repos) config.gitops.repos = repos;

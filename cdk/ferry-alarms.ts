@@ -10,7 +10,9 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { METRIC } from '../lib/config/metrics.ts';
 import type { InstallConfig } from './config.ts';
+import { ferryMetric } from './ferry-metrics.ts';
 import type { FerryServices } from './ferry-services.ts';
 import { type FerryState, WRITE_MAX_RECEIVES } from './ferry-state.ts';
 import { STREAM_CONSUMERS } from './stream-consumers.ts';
@@ -18,9 +20,13 @@ import { STREAM_CONSUMERS } from './stream-consumers.ts';
 const PERIOD = Duration.minutes(5);
 /** A queued write older than this means the writer is stuck or one app's message group is blocked. */
 const WRITE_AGE_LIMIT = Duration.minutes(10);
-/** A stream consumer this far behind is failing and retrying, or too slow for the traffic. */
+/** The stream router this far behind: a consumer is retrying, or the router is too slow for the traffic. */
 const ITERATOR_AGE_LIMIT = Duration.minutes(5);
 const API_5XX_LIMIT = 5;
+/** A request not committed this long after it was recorded: the writer is slow, failing or blocked. */
+const COMMIT_LATENCY_LIMIT = Duration.minutes(10);
+/** A commit Flux has not judged this long after it was pushed: Flux is slow, stuck or not reporting. */
+const RECONCILE_LATENCY_LIMIT = Duration.minutes(30);
 
 const FIXED_ALARMS = {
   'write-dead-letters': `A gitops write failed ${WRITE_MAX_RECEIVES} times and was parked in the write dead-letter queue; sqs-dead-letters marks its request failed, and \`ferry requeue <id>\` requests it again once the cause is fixed.`,
@@ -29,11 +35,17 @@ const FIXED_ALARMS = {
   'write-queue-age': `A write has waited more than ${WRITE_AGE_LIMIT.toMinutes()} minutes on the FIFO queue: the writer is failing, or one app's message group is blocked.`,
   'api-5xx': `The HTTP API answered ${API_5XX_LIMIT} or more server errors in ${PERIOD.toMinutes()} minutes.`,
   'flux-events-5xx': 'The flux-events Function URL answered a server error: Flux events may be lost.',
+  'stream-router-iterator-age': `The stream router is more than ${ITERATOR_AGE_LIMIT.toMinutes()} minutes behind the table stream: a consumer is retrying, or the traffic outgrows it.`,
+  'stream-router-failures':
+    "The stream router could not park a record after its retries (a failure queue refused it); the record's coordinates are in its own failure queue.",
+  'releases-failed':
+    'A release ended failed (the writer refused it, or Flux reported a failed reconciliation); `ferry status` and the release page say why.',
+  'request-to-commit-latency': `A release took more than ${COMMIT_LATENCY_LIMIT.toMinutes()} minutes from its request to its gitops commit.`,
+  'commit-to-reconciled-latency': `Flux took more than ${RECONCILE_LATENCY_LIMIT.toMinutes()} minutes from a Ferry commit to its verdict.`,
 } as const;
 
 const STREAM_ALARMS = (consumer: string) => ({
   [`${consumer}-failures`]: `${consumer} gave up on a stream record after its retries; the record's coordinates are in its failure queue.`,
-  [`${consumer}-iterator-age`]: `${consumer} is more than ${ITERATOR_AGE_LIMIT.toMinutes()} minutes behind the table stream.`,
 });
 
 /** Every alarm the stack creates (its name after the stack name) and what it means when it fires. */
@@ -83,15 +95,28 @@ export class FerryAlarms extends Construct {
       ],
       'api-5xx': [services.api.metricServerError({ period: PERIOD }), API_5XX_LIMIT],
       'flux-events-5xx': [services.fluxEvents.metric('Url5xxCount', { period: PERIOD, statistic: 'Sum' }), 1],
+      'stream-router-iterator-age': [
+        services.streamRouter.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' }),
+        ITERATOR_AGE_LIMIT.toMilliseconds(),
+      ],
+      'stream-router-failures': [
+        deepest(services.streamRouterFailures.metricApproximateNumberOfMessagesVisible()),
+        1,
+      ],
+      // Ferry's own metrics (EMF from the functions; names shared through lib/config/metrics.ts).
+      'releases-failed': [ferryMetric(METRIC.failed, { period: PERIOD }), 1],
+      'request-to-commit-latency': [
+        ferryMetric(METRIC.requestToCommit, { statistic: 'Maximum', period: PERIOD }),
+        COMMIT_LATENCY_LIMIT.toMilliseconds(),
+      ],
+      'commit-to-reconciled-latency': [
+        ferryMetric(METRIC.commitToReconciled, { statistic: 'Maximum', period: PERIOD }),
+        RECONCILE_LATENCY_LIMIT.toMilliseconds(),
+      ],
     };
     for (const [name, [metric, threshold]] of Object.entries(fixed)) this.alarm(name, metric, threshold);
-    for (const { spec, fn, failures } of services.streamConsumers) {
+    for (const { spec, failures } of services.streamConsumers) {
       this.alarm(`${spec.name}-failures`, deepest(failures.metricApproximateNumberOfMessagesVisible()), 1);
-      this.alarm(
-        `${spec.name}-iterator-age`,
-        fn.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' }),
-        ITERATOR_AGE_LIMIT.toMilliseconds(),
-      );
     }
   }
 

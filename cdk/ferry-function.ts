@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -10,6 +10,8 @@ export interface FerryFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   reservedConcurrency?: number;
+  /** X-Ray active tracing (the install's `tracing` setting). */
+  tracing?: boolean;
   /** Shell commands run after esbuild, given the project root and the bundle's directory. */
   afterBundling?: (projectRoot: string, outputDir: string) => string[];
 }
@@ -58,6 +60,9 @@ export class FerryFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(10),
       ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       loggingFormat: LoggingFormat.JSON,
+      // Lambda's own segments (invocation, init, overhead): no Tracer library in the bundles, whose size
+      // targets its ~125 KB (aws-xray-sdk-core) would break (README, Observability).
+      ...(props.tracing ? { tracing: Tracing.ACTIVE } : {}),
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
       projectRoot: ROOT,
       depsLockFilePath: `${ROOT}package-lock.json`,

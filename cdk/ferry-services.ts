@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { HttpApi, type HttpMethod, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
@@ -11,6 +11,7 @@ import {
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV_STREAM_FAILURE_QUEUES, STREAM_ROUTER_FUNCTION } from '../lib/config/stream-routes.ts';
 import {
   API_FUNCTIONS,
   type ApiFunction,
@@ -64,7 +65,9 @@ export const API_FUNCTION_GRANTS: Readonly<
 
 export interface StreamConsumer {
   spec: StreamConsumerSpec;
+  /** The function that runs it: the stream router. */
   fn: FerryFunction;
+  /** Where the router parks a record this consumer gave up on. */
   failures: Queue;
 }
 
@@ -82,10 +85,15 @@ export class FerryServices extends Construct {
   readonly writer: FerryFunction;
   readonly deadLetters: FerryFunction;
   readonly streamConsumers: StreamConsumer[] = [];
+  /** The table stream's one reader, which runs every consumer (lib/config/stream-routes.ts). */
+  readonly streamRouter: FerryFunction;
+  /** The router's own on-failure destination: a batch it could not even park, after the retries. */
+  readonly streamRouterFailures: Queue;
 
   constructor(scope: Construct, id: string, props: { state: FerryState; config: InstallConfig }) {
     super(scope, id);
     const { state, config } = props;
+    this.tracing = config.tracing;
     const { secrets } = state;
 
     // Flux's notification-controller cannot present an AWS signature, so its address is public; the
@@ -140,7 +148,7 @@ export class FerryServices extends Construct {
       this.api.addRoutes({ path, methods: [method as HttpMethod], integration: integrations[route.fn] });
     }
 
-    for (const spec of STREAM_CONSUMERS) this.streamConsumer(spec, props);
+    [this.streamRouter, this.streamRouterFailures] = this.streamRouterFunction(props);
 
     // The writer: the queue's FIFO groups are the repositories, so SQS hands each repository's batches to
     // one invocation at a time; one reserved instance per repository lets different ones write in parallel.
@@ -176,41 +184,55 @@ export class FerryServices extends Construct {
     return fn;
   }
 
+  private readonly tracing: boolean;
+
   private ferryFunction(props: FerryFunctionProps): FerryFunction {
-    const fn = new FerryFunction(this, `Fn-${props.name}`, props);
+    const fn = new FerryFunction(this, `Fn-${props.name}`, { ...props, tracing: this.tracing });
     writeOwnLogsOnly(fn);
     this.functions.set(props.name, fn);
     return fn;
   }
 
   /**
-   * A table stream consumer from the oldest record kept. A failing batch is split until the bad record is
-   * alone (bisect), the handler reports the records it could not finish, and after 10 retries a record's
-   * coordinates go to the consumer's failure queue so the shard moves on. One batch per shard at a time
-   * (parallelization factor 1) keeps each shard's records in order.
+   * The table stream's one reader, from the oldest record kept, with every consumer's grants, settings
+   * and failure queue. Each consumer retries and parks on its own inside the router (deliverInOrder), so
+   * the event source sees a failure only when a record could not even be parked: then the batch is split
+   * until that record is alone (bisect), retried, and after 10 retries its coordinates go to the router's
+   * failure queue so the shard moves on. One batch per shard at a time (parallelization factor 1) keeps
+   * each shard's records in order. The filters are the consumers' own, OR-ed (at most 5 per mapping).
    */
-  private streamConsumer(spec: StreamConsumerSpec, props: { state: FerryState; config: InstallConfig }) {
+  private streamRouterFunction(props: { state: FerryState; config: InstallConfig }): [FerryFunction, Queue] {
     const fn = this.ferryFunction({
-      name: spec.name,
-      ...(spec.memorySize ? { memorySize: spec.memorySize } : {}),
-      ...(spec.timeout ? { timeout: spec.timeout } : {}),
+      name: STREAM_ROUTER_FUNCTION,
+      // The status processor's clone of the gitops branch; a minute per consumer try, three tries.
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
     });
     grantTable(fn, props.state.table);
-    spec.wire(fn, props);
-    const failures = props.state.failureQueue(spec.name);
+    const queues: Record<string, string> = {};
+    for (const spec of STREAM_CONSUMERS) {
+      spec.wire(fn, props);
+      const failures = props.state.failureQueue(spec.name);
+      failures.grantSendMessages(fn);
+      queues[spec.name] = failures.queueUrl;
+      this.streamConsumers.push({ spec, fn, failures });
+    }
+    fn.addEnvironment(ENV_STREAM_FAILURE_QUEUES, Stack.of(this).toJsonString(queues));
+    const failures = props.state.failureQueue(STREAM_ROUTER_FUNCTION);
     fn.addEventSource(
       new DynamoEventSource(props.state.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: spec.batchSize ?? 100,
+        // The notifier's batch size: Slack's and GitHub's rate limits are what a batch waits on.
+        batchSize: 25,
         maxBatchingWindow: Duration.millis(0),
         parallelizationFactor: 1,
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
         retryAttempts: 10,
         onFailure: new SqsDlq(failures),
-        filters: [FilterCriteria.filter(spec.filter)],
+        filters: STREAM_CONSUMERS.map((spec) => FilterCriteria.filter(spec.filter)),
       }),
     );
-    this.streamConsumers.push({ spec, fn, failures });
+    return [fn, failures];
   }
 }

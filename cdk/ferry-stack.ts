@@ -7,6 +7,7 @@ import type { GitopsConfig } from '../lib/config/env.ts';
 import { API_FUNCTIONS, type ApiFunction } from '../lib/http/routes.ts';
 import { type InstallConfig, PLACEHOLDER_REPO_URL, withDefaults } from './config.ts';
 import { FerryAlarms } from './ferry-alarms.ts';
+import { FerryDashboard } from './ferry-dashboard.ts';
 import type { FerryFunction } from './ferry-function.ts';
 import { FerryServices, UNRESERVED_WRITER_MAX_CONCURRENCY } from './ferry-services.ts';
 import { FerryState } from './ferry-state.ts';
@@ -38,6 +39,7 @@ export class FerryStack extends Stack {
   readonly state: FerryState;
   readonly services: FerryServices;
   readonly alarms: FerryAlarms;
+  readonly dashboard: FerryDashboard;
 
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     super(scope, id, props);
@@ -56,6 +58,11 @@ export class FerryStack extends Stack {
       state: this.state,
       services: this.services,
       config: this.config,
+    });
+    this.dashboard = new FerryDashboard(this, 'Dashboard', {
+      state: this.state,
+      services: this.services,
+      alarms: this.alarms,
     });
 
     const { secrets } = this.state;
@@ -156,9 +163,8 @@ export class FerryStack extends Stack {
     return this.services.writer;
   }
 
+  /** The function that runs the dispatcher (the stream router, which runs every stream consumer). */
   get dispatcher(): FerryFunction {
-    const fn = this.services.functions.get('stream-dispatch');
-    if (!fn) throw new Error('no stream-dispatch function');
-    return fn;
+    return this.services.streamRouter;
   }
 }

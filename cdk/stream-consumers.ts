@@ -1,4 +1,3 @@
-import { Duration } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   DISPATCH_FILTER,
@@ -7,6 +6,7 @@ import {
   NOTIFY_FILTER,
   POLICY_FILTER,
 } from '../lib/config/stream-filters.ts';
+import type { StreamRouteName } from '../lib/config/stream-routes.ts';
 import type { InstallConfig } from './config.ts';
 import type { FerryState } from './ferry-state.ts';
 import {
@@ -21,21 +21,18 @@ import {
 } from './grants.ts';
 
 export interface StreamConsumerSpec {
-  /** Entry file under functions/, without extension. */
-  name: string;
+  /** The route's name (lib/config/stream-routes.ts), the module under functions/ that handles it. */
+  name: StreamRouteName;
   /** Which table stream records reach it (shared with the local stream poller). */
   filter: FilterPattern;
   /** Grants and settings beyond the table, which every consumer reads and writes. */
   wire(fn: LambdaFunction, install: { state: FerryState; config: InstallConfig }): void;
-  memorySize?: number;
-  timeout?: Duration;
-  batchSize?: number;
 }
 
 /**
- * The table stream's consumers. Each gets its function, an event source with its filter, bisect on error,
- * reported item failures and an on-failure queue, and alarms on that queue and on its iterator age: adding
- * a consumer is one entry here.
+ * The table stream's consumers, all routes of the one stream router (functions/stream-router.ts): the
+ * router gets each one's grants and settings, a failure queue per route, and an alarm on that queue;
+ * adding a consumer is one entry here and one in STREAM_ROUTES.
  */
 export const STREAM_CONSUMERS: readonly StreamConsumerSpec[] = [
   {
@@ -50,8 +47,6 @@ export const STREAM_CONSUMERS: readonly StreamConsumerSpec[] = [
     // Keeps a clone of the gitops branch in /tmp to read which commits a Flux verdict contains.
     name: 'stream-flux-status',
     filter: FLUX_EVENT_FILTER,
-    memorySize: 1024,
-    timeout: Duration.minutes(1),
     wire: (fn, { state, config }) => {
       grantGitToken(fn, state.secrets.gitToken);
       grantRepositoryTokens(fn, config.gitops);
@@ -68,8 +63,6 @@ export const STREAM_CONSUMERS: readonly StreamConsumerSpec[] = [
     // Slack and GitHub retry 429s and 5xx with backoff inside one invocation.
     name: 'stream-notify',
     filter: NOTIFY_FILTER,
-    timeout: Duration.minutes(1),
-    batchSize: 25,
     wire: (fn, { state, config }) => {
       grantSlackToken(fn, state.secrets.slackToken);
       grantGithubToken(fn, state.secrets.githubToken);

@@ -5,6 +5,7 @@ import { type HttpDeps, makeHttpHandler } from '../lib/http/handler.ts';
 import { openApiDocument } from '../lib/http/openapi.ts';
 import { json } from '../lib/http/response.ts';
 import type { LambdaHttpHandler } from '../lib/http/types.ts';
+import { instrument } from '../lib/log/instrument.ts';
 import { makeLogger } from '../lib/log/logger.ts';
 
 /** Health, and the OpenAPI document generated from the route table (built once per cold start). */
@@ -29,7 +30,7 @@ const noCallers: Authenticator = {
 };
 
 let built: LambdaHttpHandler | undefined;
-export const handler: LambdaHttpHandler = (event, context) => {
+export const handler: LambdaHttpHandler = instrument((event, context) => {
   built ??= makeHandler({ authenticator: noCallers, clock: systemClock, logger: makeLogger() });
   return built(event, context);
-};
+});

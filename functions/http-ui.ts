@@ -4,6 +4,7 @@ import { systemClock } from '../lib/app/deps.ts';
 import type { HttpDeps } from '../lib/http/handler.ts';
 import { makeHttpHandler } from '../lib/http/handler.ts';
 import type { HttpEvent, HttpResult } from '../lib/http/types.ts';
+import { instrument } from '../lib/log/instrument.ts';
 import { makeLogger } from '../lib/log/logger.ts';
 import { readUiDir, type UiAssets } from '../lib/ui/assets.ts';
 
@@ -60,17 +61,19 @@ export const makeHandler = (deps: UiDeps) => {
 
 let loaded: Promise<UiAssets> | undefined;
 /** On Lambda the CDK bundling step put the built files in `ui/` beside this bundle. */
-export const handler = makeHandler({
-  assets: () => {
-    loaded ??= readUiDir(join(dirname(fileURLToPath(import.meta.url)), 'ui'));
-    return loaded;
-  },
-  // Open routes only: the authenticator is never asked.
-  authenticator: {
-    authenticate: async () => {
-      throw new Error('the dashboard function authenticates nobody');
+export const handler = instrument(
+  makeHandler({
+    assets: () => {
+      loaded ??= readUiDir(join(dirname(fileURLToPath(import.meta.url)), 'ui'));
+      return loaded;
     },
-  },
-  clock: systemClock,
-  logger: makeLogger(),
-});
+    // Open routes only: the authenticator is never asked.
+    authenticator: {
+      authenticate: async () => {
+        throw new Error('the dashboard function authenticates nobody');
+      },
+    },
+    clock: systemClock,
+    logger: makeLogger(),
+  }),
+);

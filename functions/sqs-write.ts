@@ -1,7 +1,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseWriteMessage } from '../lib/adapters/sqs/write-queue.ts';
+import { measureQueueAge } from '../lib/app/release-metrics.ts';
 import { type QueuedWrite, type WriterDeps, writeBatch } from '../lib/app/write-batch.ts';
 import { lambdaWriterDeps, lazy } from '../lib/compose/lambda.ts';
+import { withCorrelationId } from '../lib/log/invocation.ts';
 
 /**
  * FIFO queue → gitops repository (reserved concurrency 1). Messages the writer could not finish are
@@ -15,6 +17,8 @@ export const makeHandler =
     for (const record of event.Records) {
       const message = parseWriteMessage(record.body);
       const groupId = record.attributes.MessageGroupId;
+      const sentAt = Number(record.attributes.SentTimestamp);
+      if (sentAt) measureQueueAge(sentAt, deps.clock.now());
       if (message)
         writes.push({
           messageId: record.messageId,
@@ -23,7 +27,10 @@ export const makeHandler =
         });
       else deps.logger.error('unreadable write message dropped', { messageId: record.messageId });
     }
-    const retry = await writeBatch(deps, writes);
+    const retry = await withCorrelationId(
+      writes.map((w) => w.requestId),
+      () => writeBatch(deps, writes),
+    );
     return { batchItemFailures: retry.map((messageId) => ({ itemIdentifier: messageId })) };
   };
 

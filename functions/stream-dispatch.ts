@@ -1,10 +1,10 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type DispatchDeps, dispatchRequests } from '../lib/app/dispatch.ts';
-import { lambdaDispatchDeps, lazy } from '../lib/compose/lambda.ts';
+import { withCorrelationId } from '../lib/log/invocation.ts';
 
 /**
- * DynamoDB stream → FIFO queue. The event source's filter passes only new REQUEST items; a record whose
+ * A route of stream-router: DynamoDB stream → FIFO queue. Its filter passes only new REQUEST items; a record whose
  * request could not be queued is reported, and the stream retries from it.
  */
 export const makeHandler =
@@ -16,12 +16,11 @@ export const makeHandler =
       const id = typeof request?.id === 'string' ? request.id : undefined;
       if (id && record.dynamodb?.SequenceNumber) bySequence.set(record.dynamodb.SequenceNumber, id);
     }
-    const failed = new Set(await dispatchRequests(deps, [...bySequence.values()]));
+    const ids = [...bySequence.values()];
+    const failed = new Set(await withCorrelationId(ids, () => dispatchRequests(deps, ids)));
     return {
       batchItemFailures: [...bySequence]
         .filter(([, id]) => failed.has(id))
         .map(([sequence]) => ({ itemIdentifier: sequence })),
     };
   };
-
-export const handler = lazy(lambdaDispatchDeps, makeHandler);

@@ -1,12 +1,10 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type NotifyDeps, notifyChanges, type RequestChange } from '../lib/app/notify.ts';
-import { lazy } from '../lib/compose/lambda.ts';
-import { lambdaNotifyDeps } from '../lib/compose/notify.ts';
 import type { ReleaseRequest } from '../lib/domain/release.ts';
 
 /**
- * DynamoDB stream → Slack and GitHub. The event source's filter passes only changed REQUEST items, with
+ * A route of stream-router: DynamoDB stream → Slack and GitHub. Its filter passes only changed REQUEST items, with
  * old and new images; a record that could not be told is reported, and the stream retries from it.
  */
 export const makeHandler =
@@ -33,5 +31,3 @@ function requestIn(image: unknown): ReleaseRequest | undefined {
   const request = streamImage(image)?.request as ReleaseRequest | undefined;
   return typeof request?.id === 'string' && typeof request.state === 'string' ? request : undefined;
 }
-
-export const handler = lazy(lambdaNotifyDeps, makeHandler);

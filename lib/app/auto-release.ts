@@ -7,6 +7,7 @@ import { evaluateDeploy } from '../domain/policy.ts';
 import { autoReleaseMatches, type PolicyRule, restrictionBlocking } from '../domain/policy-rules.ts';
 import type { ReleaseRequest } from '../domain/release.ts';
 import { manifestTarget, renderFiles, type Target, templateVars } from '../domain/targets.ts';
+import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';
 import { auditEntry, type CallContext } from './audit.ts';
 import type { ArtifactStore, Clock, ReleaseStore } from './ports.ts';
@@ -203,7 +204,9 @@ export async function createPolicyRequest(
         cause: input.cause,
       }),
     });
-    deps.logger.info(`policy requested a ${intent}`, { requestId: id, env, app, cause: input.cause });
+    withCorrelationId(id, () =>
+      deps.logger.info(`policy requested a ${intent}`, { requestId: id, env, app, cause: input.cause }),
+    );
     return true;
   } catch (error) {
     if (error instanceof ConflictError && (await deps.releases.get(id))) return false;

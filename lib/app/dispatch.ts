@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { appPath } from '../domain/gitops.ts';
 import type { ReleaseRequest } from '../domain/release.ts';
+import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Clock, ReleaseStore, WriteQueue } from './ports.ts';
+import { measureRelayed } from './release-metrics.ts';
 
 export interface DispatchDeps {
   releases: ReleaseStore;
@@ -65,7 +67,11 @@ export async function dispatchRequests(deps: DispatchDeps, ids: readonly string[
     pending
       .filter((request) => !failed.has(request.id))
       .map((request) =>
-        deps.releases.advance(request.id, { state: 'queued', at: deps.clock.now().toISOString() }),
+        withCorrelationId(request.id, async () => {
+          await deps.releases.advance(request.id, { state: 'queued', at: deps.clock.now().toISOString() });
+          measureRelayed(request);
+          deps.logger.info('request queued', { requestId: request.id, intent: request.intent });
+        }),
       ),
   );
   if (failed.size > 0)

@@ -2,6 +2,7 @@ import { failureReason, isRetryable } from '../domain/errors.ts';
 import { eventApp, isHelmReleaseEvent, revisionCommit, verdictOf } from '../domain/flux.ts';
 import { appFluxPath, parseSettings, settingsPath } from '../domain/flux-apps.ts';
 import { requestIdOf } from '../domain/gitops.ts';
+import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';
 import type {
   Clock,
@@ -11,6 +12,7 @@ import type {
   ReleaseStore,
   StoredFluxEvent,
 } from './ports.ts';
+import { measureMoved } from './release-metrics.ts';
 
 export interface FluxStatusDeps {
   releases: ReleaseStore;
@@ -140,17 +142,24 @@ async function settleFrom(
   const at = deps.clock.now().toISOString();
   let moved = 0;
   for (const target of targets) {
-    const after = await deps.releases.settle(target, { state: verdict.state, at, reason: verdict.reason });
-    if (after) {
-      moved += 1;
-      deps.logger.info('release moved by flux', {
-        requestId: after.id,
-        env,
-        app: after.app,
-        state: after.state,
-        reason: after.reason,
+    const after = await withCorrelationId(target.requestId, async () => {
+      const settled = await deps.releases.settle(target, {
+        state: verdict.state,
+        at,
+        reason: verdict.reason,
       });
-    }
+      if (!settled) return undefined;
+      measureMoved(settled);
+      deps.logger.info('release moved by flux', {
+        requestId: settled.id,
+        env,
+        app: settled.app,
+        state: settled.state,
+        reason: settled.reason,
+      });
+      return settled;
+    });
+    if (after) moved += 1;
   }
   return moved;
 }

@@ -7,6 +7,7 @@ import {
   messageView,
 } from '../domain/notify-templates.ts';
 import type { ReleaseRequest } from '../domain/release.ts';
+import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';
 import type {
   CommitState,
@@ -58,30 +59,33 @@ export async function notifyChanges(deps: NotifyDeps, changes: readonly RequestC
   const versions = versionLookup(deps);
   const failed: number[] = [];
   await Promise.all(
-    [...byRequest.values()].map(async (group) => {
-      for (const [position, { change }] of group.entries()) {
-        try {
-          await notify(deps, change.after, await versions(change.after));
-        } catch (error) {
-          if (!isRetryable(error)) {
-            // A bug or a refusal that will not change: retrying would hold back this request's later states.
-            deps.logger.error('could not notify; not retried', {
+    [...byRequest].map(([id, group]) =>
+      withCorrelationId(id, async () => {
+        for (const [position, { change }] of group.entries()) {
+          try {
+            await notify(deps, change.after, await versions(change.after));
+            deps.logger.info('notified', { requestId: id, state: change.after.state });
+          } catch (error) {
+            if (!isRetryable(error)) {
+              // A bug or a refusal that will not change: retrying would hold back this request's later states.
+              deps.logger.error('could not notify; not retried', {
+                requestId: change.after.id,
+                state: change.after.state,
+                reason: failureReason(error),
+              });
+              continue;
+            }
+            deps.logger.error('could not notify; the stream will retry', {
               requestId: change.after.id,
               state: change.after.state,
-              reason: failureReason(error),
+              error,
             });
-            continue;
+            failed.push(...group.slice(position).map((g) => g.index));
+            return;
           }
-          deps.logger.error('could not notify; the stream will retry', {
-            requestId: change.after.id,
-            state: change.after.state,
-            error,
-          });
-          failed.push(...group.slice(position).map((g) => g.index));
-          return;
         }
-      }
-    }),
+      }),
+    ),
   );
   return failed.sort((a, b) => a - b);
 }

@@ -25,6 +25,7 @@ import type { RenderedFile } from '../domain/render/index.ts';
 import { readFields } from '../domain/schema.ts';
 import { renderFiles, selectTarget } from '../domain/targets.ts';
 import { optionalString } from '../domain/validate.ts';
+import { setCorrelationId } from '../log/invocation.ts';
 import { auditEntry, type CallContext } from './audit.ts';
 import type { ArtifactStore, NewRequest, ReleaseStore } from './ports.ts';
 import { newId } from './tokens.ts';
@@ -60,6 +61,8 @@ async function record(deps: ReleaseDeps, call: CallContext, input: Omit<NewReque
   const detail: Record<string, string> = { env: request.env, app: request.app };
   if (request.artifactId) detail.artifactId = request.artifactId;
   if (request.targetSha) detail.targetSha = request.targetSha;
+  // Everything this call logs from here on belongs to the release it records.
+  setCorrelationId(request.id);
   return deps.releases.create({
     ...input,
     audit: auditEntry(call, `release.${request.intent}`, request.id, detail),

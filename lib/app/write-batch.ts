@@ -14,6 +14,7 @@ import {
   writerDone,
 } from '../domain/release.ts';
 import { renderTarget } from '../domain/targets.ts';
+import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';
 import { editsInPlace, withFluxEdits } from './app-kustomizations.ts';
 import {
@@ -28,6 +29,7 @@ import {
   singleRepo,
   type WriteOutcome,
 } from './ports.ts';
+import { measureMoved, measurePushRace } from './release-metrics.ts';
 
 export interface WriterDeps {
   releases: ReleaseStore;
@@ -102,12 +104,14 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
       continue;
     }
     if (writerDone(request.state)) continue; // a redelivery of something already recorded
-    try {
-      plans.push({ write, plan: await prepare(deps, request, artifactsOfBatch) });
-    } catch (error) {
-      deps.logger.error('preparing a release failed; will retry', { requestId: request.id, error });
-      fail(write);
-    }
+    await withCorrelationId(request.id, async () => {
+      try {
+        plans.push({ write, plan: await prepare(deps, request, artifactsOfBatch) });
+      } catch (error) {
+        deps.logger.error('preparing a release failed; will retry', { requestId: request.id, error });
+        fail(write);
+      }
+    });
   }
   if (plans.length === 0) return fifoFailures(writes, groups, retry);
 
@@ -144,6 +148,7 @@ async function writeToRepo(
       attempt === 1,
     );
     if (!outcomes) {
+      measurePushRace();
       deps.logger.info('push lost a race with another writer; fetching and re-applying', { attempt });
       if (attempt > 1) await sleep(Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random()));
     }
@@ -156,11 +161,14 @@ async function writeToRepo(
 
   const found = outcomes;
   const logWritten = (after: ReleaseRequest) =>
-    deps.logger.info('release written', {
-      requestId: after.id,
-      state: after.state,
-      gitopsSha: after.gitopsSha,
-      reason: after.reason,
+    withCorrelationId(after.id, () => {
+      measureMoved(after);
+      deps.logger.info('release written', {
+        requestId: after.id,
+        state: after.state,
+        gitopsSha: after.gitopsSha,
+        reason: after.reason,
+      });
     });
   // Usually the whole batch goes into the table in one transaction. The dispatcher may mark a request
   // `queued` while the writer works (a newer starting point, not a conflict): read them again once.
@@ -196,18 +204,20 @@ async function writeToRepo(
   // Otherwise (a request moved meanwhile, or too much for one transaction) the outcomes are independent
   // items: record them side by side.
   await Promise.all(
-    plans.map(async ({ write, plan }) => {
-      const outcome = found.get(plan.request.id);
-      if (!outcome) return;
-      try {
-        const after = await record(deps.releases, outcome);
-        if (after) logWritten(after);
-      } catch (error) {
-        // Redelivery finds the commit by its trailer and records it then.
-        deps.logger.error('recording a release failed; will retry', { requestId: plan.request.id, error });
-        fail(write);
-      }
-    }),
+    plans.map(({ write, plan }) =>
+      withCorrelationId(plan.request.id, async () => {
+        const outcome = found.get(plan.request.id);
+        if (!outcome) return;
+        try {
+          const after = await record(deps.releases, outcome);
+          if (after) logWritten(after);
+        } catch (error) {
+          // Redelivery finds the commit by its trailer and records it then.
+          deps.logger.error('recording a release failed; will retry', { requestId: plan.request.id, error });
+          fail(write);
+        }
+      }),
+    ),
   );
 }
 

@@ -39,6 +39,7 @@ import {
 } from '../config/env.ts';
 import { loadGitopsRepos, repoKeyOf } from '../config/gitops-repos.ts';
 import type { HttpDeps } from '../http/handler.ts';
+import { instrument } from '../log/instrument.ts';
 import { makeLogger } from '../log/logger.ts';
 import { gitopsRouting } from './gitops-routing.ts';
 import { policySettings } from './policies.ts';
@@ -198,16 +199,19 @@ function routedRepos(env: NodeJS.ProcessEnv, cacheDir: string): { repo: GitopsRe
   return { repo: routing.repoFor(''), routing };
 }
 
-/** Builds the handler on the first invocation, so importing a function module has no side effects. */
+/**
+ * Builds the handler on the first invocation, so importing a function module has no side effects; every
+ * invocation is instrumented (Lambda context on each log line, EMF metrics flushed at its end).
+ */
 export function lazy<D, E, C, R>(
   build: () => D,
   make: (deps: D) => (event: E, context: C) => Promise<R>,
 ): (event: E, context: C) => Promise<R> {
   let built: ((event: E, context: C) => Promise<R>) | undefined;
-  return (event, context) => {
+  return instrument((event, context) => {
     built ??= make(build());
     return built(event, context);
-  };
+  });
 }
 
 export function onColdStart<E, C, R>(make: (deps: ApiDeps) => (event: E, context: C) => Promise<R>) {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -9,19 +9,17 @@ import { makeHandler as dispatchHandler } from '../../functions/stream-dispatch.
 import { makeHandler as fluxStatusHandler } from '../../functions/stream-flux-status.ts';
 import { makeHandler as notifyHandler } from '../../functions/stream-notify.ts';
 import { makeHandler as policyHandler } from '../../functions/stream-policy.ts';
+import { makeHandler as routerHandler } from '../../functions/stream-router.ts';
 import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import type { ApiDeps } from '../app/deps.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
+import { ROUTE_ATTEMPTS, ROUTE_RETRY_MS, streamRoutes } from '../compose/stream-router.ts';
 import { repoKeyOf } from '../config/gitops-repos.ts';
-import {
-  DISPATCH_FILTER,
-  FLUX_EVENT_FILTER,
-  NOTIFY_FILTER,
-  POLICY_FILTER,
-} from '../config/stream-filters.ts';
+import { STREAM_ROUTER_FUNCTION, STREAM_ROUTES } from '../config/stream-routes.ts';
 import { FLUX_EVENTS_FUNCTION, LOCAL_ROUTES, UI_FUNCTION } from '../http/routes.ts';
-import type { Logger } from '../log/logger.ts';
+import { instrument } from '../log/instrument.ts';
+import { type Logger, type LogSink, stdoutSink } from '../log/logger.ts';
 import {
   apiHandlers,
   type LocalGitops,
@@ -138,7 +136,14 @@ export async function startLocalStack(options: {
   holdTraffic?: boolean;
   /** An already running DynamoDB Local (tests share one per run) and the table to create in it. */
   shared?: { dynamoEndpoint: string; tableName: string };
+  /** Where the functions' EMF metric lines go (stdout, as on Lambda, unless a test collects them). */
+  metricsSink?: LogSink;
 }): Promise<LocalStack> {
+  // Each function runs as an invocation of its own name, as on Lambda: its log lines carry the function
+  // and the invocation, and its metrics are written as EMF when the invocation ends.
+  const sink = options.metricsSink ?? stdoutSink;
+  const asFunction = <E, C, R>(name: string, handler: (event: E, context: C) => Promise<R>) =>
+    instrument(handler, { functionName: name, sink });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
@@ -205,38 +210,49 @@ export async function startLocalStack(options: {
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
     });
+    // One reader of the table's stream, as on AWS: the router fans each record out to the consumers.
+    const streamState = join(dataDir, 'streams');
     const streamPoller = await startStreamPoller({
       dynamo: dynamo.client,
       streams,
       tableName,
       logger: options.logger,
-      stateDir: join(dataDir, 'streams'),
+      stateDir: streamState,
       consumers: [
         {
-          name: 'stream-dispatch',
-          filter: DISPATCH_FILTER,
-          handler: dispatchHandler(localDispatchDeps({ ...wiring, sqs, queueUrl: queues.writeQueueUrl })),
-        },
-        {
-          name: 'stream-flux-status',
-          filter: FLUX_EVENT_FILTER,
-          handler: fluxStatusHandler(localFluxStatusDeps(wiring)),
-        },
-        {
-          name: 'stream-policy',
-          filter: POLICY_FILTER,
-          handler: policyHandler(localPolicyDeps(wiring, deps.rules)),
-        },
-        {
-          name: 'stream-notify',
-          filter: NOTIFY_FILTER,
-          handler: notifyHandler(
-            makeNotifyDeps({
-              dynamo: dynamo.client,
-              tableName,
+          name: STREAM_ROUTER_FUNCTION,
+          filter: STREAM_ROUTES.map((r) => r.filter),
+          handler: asFunction(
+            STREAM_ROUTER_FUNCTION,
+            routerHandler({
+              routes: streamRoutes(
+                {
+                  'stream-dispatch': dispatchHandler(
+                    localDispatchDeps({ ...wiring, sqs, queueUrl: queues.writeQueueUrl }),
+                  ),
+                  'stream-flux-status': fluxStatusHandler(localFluxStatusDeps(wiring)),
+                  'stream-policy': policyHandler(localPolicyDeps(wiring, deps.rules)),
+                  'stream-notify': notifyHandler(
+                    makeNotifyDeps({
+                      dynamo: dynamo.client,
+                      tableName,
+                      logger: options.logger,
+                      gitopsRepoUrl: gitops.url,
+                      ...options.notify,
+                    }),
+                  ),
+                },
+                sink,
+              ),
+              // A route's failure destination here: `<dataDir>/streams/failures/<route>.jsonl`.
+              park: (failure) =>
+                appendFile(
+                  join(streamState, 'failures', `${failure.consumer}.jsonl`),
+                  `${JSON.stringify(failure)}\n`,
+                ),
+              maxAttempts: ROUTE_ATTEMPTS,
+              retryMs: ROUTE_RETRY_MS,
               logger: options.logger,
-              gitopsRepoUrl: gitops.url,
-              ...options.notify,
             }),
           ),
         },
@@ -269,7 +285,7 @@ export async function startLocalStack(options: {
           startQueuePoller({
             sqs,
             queueUrl: queues.writeQueueUrl,
-            handler: writeHandler(writerDeps),
+            handler: asFunction('sqs-write', writeHandler(writerDeps)),
             logger: options.logger,
           }),
         ),
@@ -282,16 +298,23 @@ export async function startLocalStack(options: {
       routes: LOCAL_ROUTES,
       startReady: !options.holdTraffic,
       handlers: {
-        ...apiHandlers(
-          deps,
-          options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {},
-        ),
-        [UI_FUNCTION]: localUiHandler(deps),
-        [FLUX_EVENTS_FUNCTION]: fluxEventsHandler(
-          localFluxIntakeDeps({
-            ...wiring,
-            ...(options.fluxHmacKey ? { hmacKey: options.fluxHmacKey } : {}),
-          }),
+        ...(Object.fromEntries(
+          Object.entries(
+            apiHandlers(
+              deps,
+              options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {},
+            ),
+          ).map(([name, handler]) => [name, asFunction(name, handler)]),
+        ) as ReturnType<typeof apiHandlers>),
+        [UI_FUNCTION]: asFunction(UI_FUNCTION, localUiHandler(deps)),
+        [FLUX_EVENTS_FUNCTION]: asFunction(
+          FLUX_EVENTS_FUNCTION,
+          fluxEventsHandler(
+            localFluxIntakeDeps({
+              ...wiring,
+              ...(options.fluxHmacKey ? { hmacKey: options.fluxHmacKey } : {}),
+            }),
+          ),
         ),
       },
     });

@@ -11,30 +11,21 @@ import {
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { deliverInOrder, type StreamFailure } from '../adapters/dynamodb/stream-fanout.ts';
 import { type FilterPattern, matchesFilter } from '../config/stream-filters.ts';
-import { failureReason } from '../domain/errors.ts';
 import type { Logger } from '../log/logger.ts';
+
+export type { StreamFailure } from '../adapters/dynamodb/stream-fanout.ts';
 
 export interface StreamConsumer {
   name: string;
-  filter: FilterPattern;
+  /** Records matching any of these reach the handler (an event source mapping's FilterCriteria). */
+  filter: FilterPattern | readonly FilterPattern[];
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 }
 
 export interface Poller {
   stop(): Promise<void>;
-}
-
-/** What a consumer's on-failure destination receives locally: the record's coordinates and why. */
-export interface StreamFailure {
-  consumer: string;
-  at: string;
-  shardId: string;
-  sequenceNumber: string;
-  eventName?: string;
-  keys?: unknown;
-  attempts: number;
-  reason: string;
 }
 
 const DEFAULT_ATTEMPTS = 3;
@@ -145,49 +136,18 @@ async function consumerLoop(o: LoopOptions): Promise<void> {
     await rename(temporary, checkpointFile);
   }
 
-  async function park(shardId: string, record: _Record, attempts: number, reason: string): Promise<void> {
-    const failure: StreamFailure = {
-      consumer: consumer.name,
-      at: new Date().toISOString(),
-      shardId,
-      sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
-      ...(record.eventName ? { eventName: record.eventName } : {}),
-      ...(record.dynamodb?.Keys ? { keys: record.dynamodb.Keys } : {}),
-      attempts,
-      reason,
-    };
-    logger.error('stream record failed every attempt; parked, the consumer moves on', { ...failure });
-    if (failureFile) await appendFile(failureFile, `${JSON.stringify(failure)}\n`);
-  }
-
   /** Delivers `records` until each is handled or parked; never gives up on the shard. */
-  async function deliver(shardId: string, records: _Record[]): Promise<void> {
-    const maxAttempts = o.maxAttempts ?? DEFAULT_ATTEMPTS;
-    let pending = records;
-    let attempts = 0;
-    while (pending.length > 0 && !control.stopped) {
-      const event = { Records: pending } as unknown as DynamoDBStreamEvent;
-      let reason = 'reported as a batch item failure';
-      const failures = await consumer.handler(event).catch((error: unknown) => {
-        reason = failureReason(error);
-        logger.error('stream consumer threw; retrying the batch', { consumer: consumer.name, error });
-        return { batchItemFailures: [{ itemIdentifier: pending[0]?.dynamodb?.SequenceNumber ?? '' }] };
-      });
-      const first = failures.batchItemFailures[0]?.itemIdentifier;
-      if (first === undefined) return;
-      const at = pending.findIndex((r) => r.dynamodb?.SequenceNumber === first);
-      if (at < 0) return;
-      if (at > 0) attempts = 0;
-      pending = pending.slice(at);
-      attempts += 1;
-      if (attempts >= maxAttempts) {
-        await park(shardId, pending[0] as _Record, attempts, reason);
-        pending = pending.slice(1);
-        attempts = 0;
-        continue;
-      }
-      await sleep(o.retryMs ?? DEFAULT_RETRY_MS);
-    }
+  function deliver(shardId: string, records: _Record[]): Promise<void> {
+    return deliverInOrder(consumer.name, consumer.handler, records, {
+      maxAttempts: o.maxAttempts ?? DEFAULT_ATTEMPTS,
+      retryMs: o.retryMs ?? DEFAULT_RETRY_MS,
+      shardId,
+      logger,
+      stopped: () => control.stopped,
+      park: async (failure: StreamFailure) => {
+        if (failureFile) await appendFile(failureFile, `${JSON.stringify(failure)}\n`);
+      },
+    });
   }
 
   async function pollOnce(): Promise<boolean> {
@@ -206,7 +166,8 @@ async function consumerLoop(o: LoopOptions): Promise<void> {
         continue;
       }
       const records = out.Records ?? [];
-      const matching = records.filter((r) => matchesFilter(consumer.filter, r));
+      const filters = Array.isArray(consumer.filter) ? consumer.filter : [consumer.filter];
+      const matching = records.filter((r) => filters.some((f: FilterPattern) => matchesFilter(f, r)));
       if (matching.length > 0) await deliver(shardId, matching);
       if (control.stopped) return moved;
       iterators.set(shardId, out.NextShardIterator);

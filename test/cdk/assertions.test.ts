@@ -41,6 +41,7 @@ import {
   ENV_WRITE_QUEUE_URL,
 } from '../../lib/config/env.ts';
 import { ENV_GITOPS_REPOS } from '../../lib/config/gitops-repos.ts';
+import { ENV_STREAM_FAILURE_QUEUES, STREAM_ROUTER_FUNCTION } from '../../lib/config/stream-routes.ts';
 import { API_FUNCTIONS, FLUX_EVENTS_FUNCTION, ROUTES, UI_FUNCTION } from '../../lib/http/routes.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -301,33 +302,55 @@ describe('the writer', () => {
 });
 
 describe('the table stream consumers', () => {
-  it('each read the stream through their filter, bisecting, reporting failures and parking in their own queue', () => {
+  it('read the stream through one router: at most two readers per shard, as AWS documents', () => {
+    // "Having more than two readers simultaneously reading from the same streams shard can result in
+    // throttling" (DynamoDB Developer Guide, DynamoDB Streams and AWS Lambda triggers).
     const { of, fnId, id, stack } = configured;
     const streamSources = of('AWS::Lambda::EventSourceMapping').filter(
       ([, m]) => m.Properties.EventSourceArn['Fn::GetAtt']?.[1] === 'StreamArn',
     );
-    expect(streamSources).toHaveLength(STREAM_CONSUMERS.length);
-    for (const spec of STREAM_CONSUMERS) {
-      const consumer = stack.services.streamConsumers.find((c) => c.spec === spec);
-      const [, mapping] =
-        streamSources.find(([, m]) => m.Properties.FunctionName.Ref === fnId(spec.name)) ?? [];
-      expect(mapping?.Properties, spec.name).toMatchObject({
-        EventSourceArn: { 'Fn::GetAtt': [id(stack.state.table), 'StreamArn'] },
-        StartingPosition: 'TRIM_HORIZON',
-        FilterCriteria: { Filters: [{ Pattern: JSON.stringify(spec.filter) }] },
-        BisectBatchOnFunctionError: true,
-        FunctionResponseTypes: ['ReportBatchItemFailures'],
-        ParallelizationFactor: 1,
-        DestinationConfig: {
-          OnFailure: { Destination: { 'Fn::GetAtt': [id(consumer?.failures as IConstruct), 'Arn'] } },
-        },
-      });
+    expect(streamSources.length).toBeLessThanOrEqual(2);
+    expect(streamSources).toHaveLength(1);
+    const [, mapping] = streamSources[0] ?? [];
+    expect(mapping?.Properties).toMatchObject({
+      FunctionName: { Ref: fnId(STREAM_ROUTER_FUNCTION) },
+      EventSourceArn: { 'Fn::GetAtt': [id(stack.state.table), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      // Every consumer's filter, OR-ed; the router applies each to its own consumer.
+      FilterCriteria: { Filters: STREAM_CONSUMERS.map((spec) => ({ Pattern: JSON.stringify(spec.filter) })) },
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ParallelizationFactor: 1,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [id(stack.services.streamRouterFailures), 'Arn'] } },
+      },
+    });
+  });
+
+  it('parks each consumer’s failures in its own queue, which the router may send to', () => {
+    const { stack, id } = configured;
+    const router = configured.json.Resources[configured.fnId(STREAM_ROUTER_FUNCTION)].Properties;
+    const queues = JSON.parse(
+      (router.Environment.Variables[ENV_STREAM_FAILURE_QUEUES]['Fn::Join'][1] as unknown[])
+        .map((p) => (typeof p === 'string' ? p : `"${(p as any).Ref}"`))
+        .join('')
+        .replace(/""/g, '"'),
+    );
+    expect(Object.keys(queues).sort()).toEqual(STREAM_CONSUMERS.map((s) => s.name).sort());
+    for (const { spec, failures } of stack.services.streamConsumers) {
+      expect(queues[spec.name]).toBe(id(failures));
+      const senders = statements(configured).filter(
+        ({ statement }) =>
+          list(statement.Action).includes('sqs:SendMessage') &&
+          list(statement.Resource).some((r: any) => r['Fn::GetAtt']?.[0] === id(failures)),
+      );
+      expect(senders.length, spec.name).toBe(1);
     }
   });
 
-  it('gives the Flux status processor 1024 MB and a minute for its clone of the gitops repository', () => {
-    const fn = configured.json.Resources[configured.fnId('stream-flux-status')].Properties;
-    expect(fn).toMatchObject({ MemorySize: 1024, Timeout: 60 });
+  it('gives the router 1024 MB for the status processor’s clone, and time for three tries of a consumer', () => {
+    const fn = configured.json.Resources[configured.fnId(STREAM_ROUTER_FUNCTION)].Properties;
+    expect(fn).toMatchObject({ MemorySize: 1024, Timeout: 300 });
   });
 });
 
@@ -356,9 +379,11 @@ describe('least privilege', () => {
     const s = stack.state.secrets;
     const api = API_FUNCTIONS.filter((fn) => fn !== HEALTH_FUNCTION);
     expect(secretReaders(configured, id(s.adminToken))).toEqual([...api, FLUX_EVENTS_FUNCTION].sort());
-    expect(secretReaders(configured, id(s.gitToken))).toEqual([WRITER_FUNCTION, 'stream-flux-status'].sort());
-    expect(secretReaders(configured, id(s.slackToken))).toEqual(['stream-notify']);
-    expect(secretReaders(configured, id(s.githubToken))).toEqual(['stream-notify']);
+    expect(secretReaders(configured, id(s.gitToken))).toEqual(
+      [WRITER_FUNCTION, STREAM_ROUTER_FUNCTION].sort(),
+    );
+    expect(secretReaders(configured, id(s.slackToken))).toEqual([STREAM_ROUTER_FUNCTION]);
+    expect(secretReaders(configured, id(s.githubToken))).toEqual([STREAM_ROUTER_FUNCTION]);
     expect(secretReaders(configured, id(s.fluxHmacKey))).toEqual([FLUX_EVENTS_FUNCTION]);
     expect(secretReaders(configured, id(s.githubWebhookSecret))).toEqual(
       api.filter((fn) => fn === 'http-github-webhook'),
@@ -401,17 +426,19 @@ describe('least privilege', () => {
       [FLUX_EVENTS_FUNCTION]: [ENV_TABLE_NAME, ENV_ADMIN_SECRET_ID, ENV_FLUX_HMAC_SECRET_ID],
       // Static files only: no table, no secret, no setting.
       [UI_FUNCTION]: [],
-      'stream-dispatch': [ENV_TABLE_NAME, ENV_WRITE_QUEUE_URL, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
-      'stream-flux-status': [ENV_TABLE_NAME, ENV_GIT_TOKEN_SECRET_ID, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
-      'stream-policy': [ENV_TABLE_NAME, ENV_BRANCH_RESTRICTIONS],
-      'stream-notify': [
+      // The four consumers' settings together, and where each parks its failures.
+      [STREAM_ROUTER_FUNCTION]: [
         ENV_TABLE_NAME,
+        ENV_WRITE_QUEUE_URL,
+        ENV_GIT_TOKEN_SECRET_ID,
+        ENV_BRANCH_RESTRICTIONS,
         ENV_SLACK_TOKEN_SECRET_ID,
         ENV_GITHUB_TOKEN_SECRET_ID,
         ENV_SLACK_CHANNELS,
         ENV_SLACK_TEMPLATES,
         ENV_GITOPS_REPO_URL,
         ENV_GITOPS_BRANCH,
+        ENV_STREAM_FAILURE_QUEUES,
       ],
       [WRITER_FUNCTION]: [ENV_TABLE_NAME, ENV_GIT_TOKEN_SECRET_ID, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
       [DEAD_LETTERS_FUNCTION]: [ENV_TABLE_NAME],
@@ -585,11 +612,15 @@ describe('alarms', () => {
         metric: 'ApproximateNumberOfMessagesVisible',
         dimension: queueName(failures),
       });
-      expect(metric(`${spec.name}-iterator-age`)).toEqual({
-        metric: 'IteratorAge',
-        dimension: { Ref: fnId(spec.name) },
-      });
     }
+    expect(metric('stream-router-iterator-age')).toEqual({
+      metric: 'IteratorAge',
+      dimension: { Ref: fnId(STREAM_ROUTER_FUNCTION) },
+    });
+    expect(metric('stream-router-failures')).toEqual({
+      metric: 'ApproximateNumberOfMessagesVisible',
+      dimension: queueName(stack.services.streamRouterFailures),
+    });
   });
 
   it('sends every alarm and its recovery to the topic alarmEmail subscribes to', () => {
@@ -619,7 +650,7 @@ describe('install settings', () => {
     t.json.Resources[t.fnId(name)].Properties.Environment.Variables as Record<string, unknown>;
 
   it('reach the functions that read them, as the handlers parse them', () => {
-    expect(variables(configured, 'stream-notify')).toMatchObject({
+    expect(variables(configured, STREAM_ROUTER_FUNCTION)).toMatchObject({
       [ENV_SLACK_CHANNELS]: JSON.stringify(CONFIGURED.slackChannels),
       [ENV_SLACK_TEMPLATES]: JSON.stringify(CONFIGURED.slackTemplates),
     });
@@ -659,19 +690,19 @@ describe('several gitops repositories (context gitopsRepos)', () => {
   it('gives the writer one reserved instance per repository and tells every reader the mapping', () => {
     const { json, fnId } = multi;
     expect(json.Resources[fnId(WRITER_FUNCTION)].Properties.ReservedConcurrentExecutions).toBe(3);
-    for (const name of [WRITER_FUNCTION, 'stream-flux-status', 'stream-dispatch']) {
+    for (const name of [WRITER_FUNCTION, STREAM_ROUTER_FUNCTION]) {
       const vars = json.Resources[fnId(name)].Properties.Environment.Variables;
       expect(JSON.parse(vars[ENV_GITOPS_REPOS])).toEqual(repos);
     }
   });
 
-  it('lets only the writer and flux-status read the extra repository’s token, by its name', () => {
+  it('lets only the writer and the stream router (flux-status) read the extra repository’s token, by name', () => {
     // One grant each: a statement on the secret's name (any suffix) in the writer's and flux-status's policy.
     const readers = statements(multi).filter(({ statement }) =>
       JSON.stringify(statement.Resource ?? '').includes('secret:ferry/prod-git-??????'),
     );
     const owners = readers.map(({ from }) => JSON.stringify(multi.json.Resources[from].Properties.Roles));
-    for (const name of [WRITER_FUNCTION, 'stream-flux-status']) {
+    for (const name of [WRITER_FUNCTION, STREAM_ROUTER_FUNCTION]) {
       const role = multi.json.Resources[multi.fnId(name)].Properties.Role['Fn::GetAtt'][0];
       expect(owners.some((o) => o.includes(role))).toBe(true);
     }
@@ -724,6 +755,7 @@ describe('CDK context', () => {
       alarms: { topicArn: ALARM_TOPIC },
       throttle: { rateLimit: 12.5, burstLimit: 30 },
       concurrency: { reserve: false, fluxEvents: 5 },
+      tracing: false,
     });
     expect(read({ reservedConcurrency: false }).concurrency.reserve).toBe(false);
     expect(read({ reservedConcurrency: 'TRUE' }).concurrency.reserve).toBe(true);

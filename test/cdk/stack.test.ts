@@ -9,7 +9,6 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RUNTIME } from '../../cdk/ferry-function.ts';
 import { FerryStack } from '../../cdk/ferry-stack.ts';
-import { STREAM_CONSUMERS } from '../../cdk/stream-consumers.ts';
 import { ensureTable } from '../../lib/adapters/dynamodb/create-table.ts';
 import { INDEXES } from '../../lib/adapters/dynamodb/schema.ts';
 import {
@@ -74,8 +73,8 @@ describe('FerryStack', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: RUNTIME.name, Architectures: ['arm64'] },
     });
-    // The API functions, the dashboard's, flux-events, the stream consumers, the writer and the dead-letter drain.
-    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + STREAM_CONSUMERS.length + 4);
+    // The API functions, the dashboard's, flux-events, the stream router, the writer and the dead-letter drain.
+    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + 5);
     const apiFunctions = Object.values(functions).filter(
       (fn) => fn.Properties.Environment.Variables[ENV_ADMIN_SECRET_ID] !== undefined,
     );
@@ -122,12 +121,12 @@ describe('FerryStack', () => {
     });
   });
 
-  it('relays only new release requests from the table stream, bisecting and parking what keeps failing', () => {
+  it('relays new release requests from the table stream through the router, bisecting and parking what keeps failing', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       StartingPosition: 'TRIM_HORIZON',
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify(DISPATCH_FILTER) }] },
+      FilterCriteria: { Filters: Match.arrayWith([{ Pattern: JSON.stringify(DISPATCH_FILTER) }]) },
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
   });
@@ -228,9 +227,7 @@ describe('cdk synth (the pinned CLI, offline)', () => {
       });
       const synthesized = JSON.parse(readFileSync(join(out, 'Ferry.template.json'), 'utf8'));
       const types = Object.values(synthesized.Resources).map((r: any) => r.Type);
-      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(
-        API_FUNCTIONS.length + STREAM_CONSUMERS.length + 4,
-      );
+      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(API_FUNCTIONS.length + 5);
       expect(types).toContain('AWS::ApiGatewayV2::Api');
     } finally {
       rmSync(out, { recursive: true, force: true });

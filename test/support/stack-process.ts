@@ -14,6 +14,8 @@ const stack = await startLocalStack({
   port: 0,
   dataDir,
   logger: makeLogger((line) => appendFileSync(logFile, `${line}\n`)),
+  // stdout carries the ready line the test waits for: the EMF metric lines go to the log file too.
+  metricsSink: (line) => appendFileSync(logFile, `${line}\n`),
   shared: { dynamoEndpoint, tableName },
 });
 await bootstrapAdmin(stack.deps.users, stack.deps.clock, adminToken);

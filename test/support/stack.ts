@@ -18,6 +18,8 @@ export interface TestStack {
   url: string;
   adminToken: string;
   logs: string[];
+  /** The EMF lines the functions wrote (CloudWatch's embedded metric format), in order. */
+  metrics: string[];
   request(method: string, path: string, options?: RequestOptions): Promise<{ status: number; body: any }>;
   /** Ships an artifact as admin and returns the stored one. */
   ship(artifact: unknown): Promise<any>;
@@ -51,7 +53,9 @@ export async function startTestStack(
 ): Promise<TestStack> {
   const { flux: fluxOptions, ...stackOptions } = options;
   const logs: string[] = [];
+  const metrics: string[] = [];
   const stack = await startLocalStack({
+    metricsSink: (line) => metrics.push(line),
     port: 0,
     logger: makeLogger((line) => {
       logs.push(line);
@@ -72,6 +76,7 @@ export async function startTestStack(
     url: stack.http.url,
     adminToken,
     logs,
+    metrics,
     request,
     async ship(artifact) {
       const res = await request('POST', '/api/artifact', { body: artifact });
