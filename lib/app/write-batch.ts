@@ -51,8 +51,14 @@ export interface QueuedWrite {
   groupId?: string;
 }
 
-/** Commits older than the request by more than this cannot be its own (clock skew between hosts). */
-const SKEW_MS = 10 * 60_000;
+/**
+ * Commits older than the request by more than this cannot be its own. The request's time comes from the
+ * API function's clock and the commit's from the writer's, both Lambda hosts synchronised by the Amazon
+ * Time Sync Service (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html: within
+ * milliseconds); a minute is ample. A wider margin only makes a cold writer deepen its shallow clone
+ * further for the exactly-once check (at 50 releases a minute, 50 commits per minute of margin).
+ */
+const SKEW_MS = 60_000;
 
 type Plan =
   | { request: ReleaseRequest; change: FolderChange; record?: ReleaseRecord; detail?: string }
@@ -337,7 +343,7 @@ async function applyAndPush(
   // The first attempt may build on this writer's own last push without a fetch (a lost race fetches).
   const head = await repo.sync({ reuse });
   const synced = performance.now();
-  const oldest = Math.min(...plans.map((p) => Date.parse(p.request.createdAt)));
+  const oldest = Math.min(...plans.map((p) => sentSince(p.request)));
   const landed = new Map<string, string>();
   for (const commit of await repo.recentCommits(head, new Date(oldest - SKEW_MS))) {
     const id = requestIdOf(commit.message);
@@ -417,6 +423,16 @@ async function applyAndPush(
   if (!push.pushed) return undefined;
   for (const diff of diffs) await diff();
   return outcomes;
+}
+
+/**
+ * The earliest a writer could have pushed the request: when it was queued (a request may wait long before
+ * that, e.g. behind a hold), or when it was made if the queued state is not stored yet (the dispatcher
+ * records it after sending). The exactly-once check reads history back to here, less SKEW_MS.
+ */
+function sentSince(request: ReleaseRequest): number {
+  const queued = request.states.find((s) => s.state === 'queued');
+  return Math.max(Date.parse(request.createdAt), queued ? Date.parse(queued.at) : 0);
 }
 
 /**
