@@ -257,7 +257,10 @@ export interface GitopsRepo {
   readonly url: string;
   /** Fetches the branch; returns the remote head, undefined while the branch does not exist. */
   sync(): Promise<string | undefined>;
-  /** Commits reachable from head committed at or after `since`, newest first. */
+  /**
+   * Commits reachable from head committed at or after `since`, newest first. Throws NotFoundError when
+   * `head` is not a commit of the branch; every other failure is a retryable or permanent FerryError.
+   */
   recentCommits(head: string | undefined, since: Date): Promise<CommitInfo[]>;
   /** A new commit on `parent` with the change, or undefined when the tree would not change. */
   commit(
