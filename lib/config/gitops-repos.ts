@@ -31,7 +31,7 @@ const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
 
 function fail(message: string): never {
-  throw new ConfigError(`${ENV_GITOPS_REPOS}: ${message}`);
+  throw new ConfigError(ENV_GITOPS_REPOS, message);
 }
 
 function parsePath(value: unknown, at: string): string {

@@ -12,6 +12,14 @@ import { makeHandler as policyHandler } from '../../functions/stream-policy.ts';
 import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import type { ApiDeps } from '../app/deps.ts';
+import {
+  apiDeps,
+  dispatchDeps,
+  fluxIntakeDeps,
+  fluxStatusDeps,
+  policyDeps,
+  writerDeps,
+} from '../compose/functions.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
 import {
   DISPATCH_FILTER,
@@ -21,17 +29,7 @@ import {
 } from '../config/stream-filters.ts';
 import { FLUX_EVENTS_FUNCTION, LOCAL_ROUTES, UI_FUNCTION } from '../http/routes.ts';
 import type { Logger } from '../log/logger.ts';
-import {
-  apiHandlers,
-  type LocalGitops,
-  localApiDeps,
-  localDispatchDeps,
-  localFluxIntakeDeps,
-  localFluxStatusDeps,
-  localPolicyDeps,
-  localUiHandler,
-  localWriterDeps,
-} from './compose.ts';
+import { apiHandlers, type LocalGitops, localPlatform, localUiHandler } from './compose.ts';
 import { startDeadLetterWatcher } from './dead-letters.ts';
 import {
   type DynamoDbLocal,
@@ -168,19 +166,24 @@ export async function startLocalStack(options: {
       gitops = { url: git.repoUrl(LOCAL_GITOPS_REPO), branch: 'main', cacheDir };
     }
 
-    const wiring = {
-      dynamo: dynamo.client,
-      tableName,
-      logger: options.logger,
-      gitops,
-      ...(options.policy ? { policy: options.policy } : {}),
-    };
-    const deps = localApiDeps(wiring);
     const sqs = new SQSClient({
       endpoint: queues.endpoint,
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
     });
+    const platform = localPlatform({
+      dynamo: dynamo.client,
+      tableName,
+      logger: options.logger,
+      gitops,
+      queue: { sqs, url: queues.writeQueueUrl },
+      ...(options.policy ? { policy: options.policy } : {}),
+      secrets: {
+        ...(options.fluxHmacKey ? { fluxHmacKey: options.fluxHmacKey } : {}),
+        ...(options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {}),
+      },
+    });
+    const deps = apiDeps(platform);
     const streams = new DynamoDBStreamsClient({
       endpoint: dynamo.endpoint,
       region: LOCAL_REGION,
@@ -196,17 +199,17 @@ export async function startLocalStack(options: {
         {
           name: 'stream-dispatch',
           filter: DISPATCH_FILTER,
-          handler: dispatchHandler(localDispatchDeps({ ...wiring, sqs, queueUrl: queues.writeQueueUrl })),
+          handler: dispatchHandler(dispatchDeps(platform)),
         },
         {
           name: 'stream-flux-status',
           filter: FLUX_EVENT_FILTER,
-          handler: fluxStatusHandler(localFluxStatusDeps(wiring)),
+          handler: fluxStatusHandler(fluxStatusDeps(platform)),
         },
         {
           name: 'stream-policy',
           filter: POLICY_FILTER,
-          handler: policyHandler(localPolicyDeps(wiring, deps.rules)),
+          handler: policyHandler(policyDeps(platform)),
         },
         {
           name: 'stream-notify',
@@ -226,7 +229,10 @@ export async function startLocalStack(options: {
     stops.push(streamPoller.stop);
     // The in-memory queue lost whatever it held when the last run ended: send it again from the table.
     await resendUnfinished({
-      ...wiring,
+      dynamo: dynamo.client,
+      tableName,
+      gitops,
+      logger: options.logger,
       releases: deps.releases,
       queue: makeSqsWriteQueue(sqs, queues.writeQueueUrl),
       clock: deps.clock,
@@ -242,7 +248,7 @@ export async function startLocalStack(options: {
     const queuePoller = startQueuePoller({
       sqs,
       queueUrl: queues.writeQueueUrl,
-      handler: writeHandler(localWriterDeps(wiring)),
+      handler: writeHandler(writerDeps(platform)),
       logger: options.logger,
     });
     stops.push(queuePoller.stop);
@@ -258,12 +264,7 @@ export async function startLocalStack(options: {
           options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {},
         ),
         [UI_FUNCTION]: localUiHandler(deps),
-        [FLUX_EVENTS_FUNCTION]: fluxEventsHandler(
-          localFluxIntakeDeps({
-            ...wiring,
-            ...(options.fluxHmacKey ? { hmacKey: options.fluxHmacKey } : {}),
-          }),
-        ),
+        [FLUX_EVENTS_FUNCTION]: fluxEventsHandler(fluxIntakeDeps(platform)),
       },
     });
     stops.push(http.close);
