@@ -325,14 +325,16 @@ async function applyAndPush(
       outcomes.set(request.id, { request, change: state('failed', { reason: plan.failure }) });
       continue;
     }
-    const change = await withFluxEdits(repo, parent, request, plan.change);
-    if (change.kind === 'restore' && !(await repo.changedDir(change.from, change.dir))) {
+    // Before anything reads the target: changedDir deepens a shallow clone to an old rollback target.
+    const wanted = plan.change;
+    if (wanted.kind === 'restore' && !(await repo.changedDir(wanted.from, wanted.dir))) {
       outcomes.set(request.id, {
         request,
-        change: state('failed', { reason: `commit ${change.from} never changed ${change.dir}` }),
+        change: state('failed', { reason: `commit ${wanted.from} never changed ${wanted.dir}` }),
       });
       continue;
     }
+    const change = await withFluxEdits(repo, parent, request, wanted);
     const sha =
       change.kind === 'replace' && (await alreadyDeployed(repo, parent, change, plan.record))
         ? undefined
