@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
-import { InstallConfigError, readInstallConfig } from './config.ts';
+import { ConfigError } from '../lib/domain/errors.ts';
+import { readInstallConfig } from './config.ts';
 import { FerryStack } from './ferry-stack.ts';
 
 /**
@@ -16,7 +17,7 @@ try {
   });
   app.synth();
 } catch (error) {
-  if (!(error instanceof InstallConfigError)) throw error;
+  if (!(error instanceof ConfigError)) throw error;
   // The message names the key; a stack trace would only bury it.
   console.error(`ferry: ${error.message}`);
   process.exitCode = 1;

@@ -1,15 +1,27 @@
 import { gitopsRouting } from '../lib/compose/gitops-routing.ts';
 import type { GitopsConfig } from '../lib/config/env.ts';
-import { ENV_GITOPS_BRANCH, ENV_GITOPS_REPO_URL, publicRepoUrl } from '../lib/config/env.ts';
-import { ENV_GITOPS_REPOS, loadGitopsRepos } from '../lib/config/gitops-repos.ts';
-import { isDnsLabel } from '../lib/domain/names.ts';
-import { makeMessageRenderer } from '../lib/domain/notify-templates.ts';
-import { parseInstallRestrictions, parsePromotionChain } from '../lib/domain/policy-rules.ts';
+import { ENV_GITOPS_BRANCH, ENV_GITOPS_REPO_URL, ENV_GITOPS_REPOS } from '../lib/config/env.ts';
+import { loadGitopsRepos } from '../lib/config/gitops-repos.ts';
+import { slackTemplates } from '../lib/config/notify-settings.ts';
+import {
+  booleanValue,
+  branchName,
+  fail,
+  fromContext,
+  installRestrictions,
+  positiveNumber,
+  promotionChain,
+  repoUrl,
+  type SettingRef,
+  slackChannels,
+  stringValue,
+} from '../lib/config/settings.ts';
 
 /**
  * An install's settings, from CDK context: cdk.json's `context` holds the defaults, `cdk deploy -c key=value`
- * overrides them. Everything is parsed and validated here, once, so a mistake stops `cdk synth` with the
- * key's name instead of surfacing as a Lambda that fails at its first cold start.
+ * overrides them. They are validated at `cdk synth` by the same parsers the functions run on the variables
+ * the stack sets from them (lib/config/settings.ts), so a mistake stops the synth naming the context key
+ * instead of surfacing as a Lambda that fails at its first cold start.
  */
 export const CONTEXT_KEYS = [
   'gitopsRepoUrl',
@@ -94,16 +106,7 @@ export function withDefaults(settings: Partial<InstallConfig> & { gitops: Gitops
  */
 export const SETTINGS_BUDGET_BYTES = 3072;
 
-export class InstallConfigError extends Error {
-  constructor(
-    readonly key: ContextKey,
-    problem: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`context ${key}: ${problem}`, options);
-    this.name = 'InstallConfigError';
-  }
-}
+const at = (key: ContextKey): SettingRef => fromContext(key);
 
 /** Reads and validates every setting; `context` is `app.node.tryGetContext`. */
 export function readInstallConfig(context: (key: string) => unknown): InstallConfig {
@@ -114,30 +117,35 @@ export function readInstallConfig(context: (key: string) => unknown): InstallCon
   const { throttle, concurrency } = DEFAULT_CONFIG;
   const config: InstallConfig = {
     gitops: {
-      repoUrl: repoUrl(value('gitopsRepoUrl') ?? DEFAULT_CONFIG.gitops.repoUrl),
-      branch: branchName(value('gitopsBranch') ?? DEFAULT_CONFIG.gitops.branch),
+      repoUrl: repoUrl(at('gitopsRepoUrl'), value('gitopsRepoUrl') ?? DEFAULT_CONFIG.gitops.repoUrl, {
+        https: true,
+      }),
+      branch: branchName(at('gitopsBranch'), value('gitopsBranch') ?? DEFAULT_CONFIG.gitops.branch),
     },
-    slackChannels: slackChannels(value('slackChannels')),
-    slackTemplates: slackTemplates(value('slackTemplates')),
-    branchRestrictions: branchRestrictions(value('branchRestrictions')),
-    promotionChain: promotionChain(value('promotionChain')),
+    slackChannels: slackChannels(at('slackChannels'), value('slackChannels')),
+    slackTemplates: slackTemplates(at('slackTemplates'), value('slackTemplates')),
+    branchRestrictions: installRestrictions(at('branchRestrictions'), value('branchRestrictions')).map(
+      ({ env, app, branch }) => ({ env, ...(app !== undefined ? { app } : {}), branch }),
+    ),
+    promotionChain: promotionChain(at('promotionChain'), value('promotionChain')),
     alarms: alarmTarget(value('alarmEmail'), value('alarmTopicArn')),
     throttle: {
       rateLimit:
-        positiveNumber('apiThrottleRate', value('apiThrottleRate'), { max: 10_000 }) ?? throttle.rateLimit,
+        positiveNumber(at('apiThrottleRate'), value('apiThrottleRate'), { max: 10_000 }) ??
+        throttle.rateLimit,
       burstLimit:
-        positiveNumber('apiThrottleBurst', value('apiThrottleBurst'), { max: 5_000, integer: true }) ??
+        positiveNumber(at('apiThrottleBurst'), value('apiThrottleBurst'), { max: 5_000, integer: true }) ??
         throttle.burstLimit,
     },
     concurrency: {
-      reserve: booleanValue('reservedConcurrency', value('reservedConcurrency')) ?? concurrency.reserve,
+      reserve: booleanValue(at('reservedConcurrency'), value('reservedConcurrency')) ?? concurrency.reserve,
       fluxEvents:
-        positiveNumber('fluxEventsConcurrency', value('fluxEventsConcurrency'), {
+        positiveNumber(at('fluxEventsConcurrency'), value('fluxEventsConcurrency'), {
           max: 1000,
           integer: true,
         }) ?? concurrency.fluxEvents,
     },
-    tracing: booleanValue('tracing', value('tracing')) ?? DEFAULT_CONFIG.tracing,
+    tracing: booleanValue(at('tracing'), value('tracing')) ?? DEFAULT_CONFIG.tracing,
   };
   const repos = gitopsRepos(config.gitops, value('gitopsRepos'));
   if (repos) config.gitops.repos = repos;
@@ -164,7 +172,7 @@ function gitopsRepos(gitops: GitopsConfig, raw: unknown): string | undefined {
       throw new Error('not opened at synth');
     });
   } catch (error) {
-    throw new InstallConfigError('gitopsRepos', (error as Error).message, { cause: error });
+    fail(at('gitopsRepos'), (error as Error).message.replace(/^FERRY_GITOPS_REPOS: /, ''), error);
   }
   return JSON.stringify(JSON.parse(text));
 }
@@ -190,179 +198,32 @@ export function repositoryTokenSecrets(gitops: GitopsConfig): string[] {
   return [...new Set(repos.all().flatMap((t) => (t.tokenSecretId ? [t.tokenSecretId] : [])))];
 }
 
-function repoUrl(raw: unknown): string {
-  const text = stringValue('gitopsRepoUrl', raw);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new InstallConfigError('gitopsRepoUrl', `"${text}" is not an absolute URL`);
-  }
-  // The writer sends the git token with every request: over plain HTTP anyone on the path could read it.
-  if (url.protocol !== 'https:') {
-    throw new InstallConfigError('gitopsRepoUrl', 'must be an https:// URL (the writer pushes over HTTPS)');
-  }
-  if (publicRepoUrl(text) !== text) {
-    throw new InstallConfigError(
-      'gitopsRepoUrl',
-      'must not carry credentials; put the token in the git token secret',
-    );
-  }
-  return text;
-}
-
-/** The rules of `git check-ref-format` that a typo can break. */
-function branchName(raw: unknown): string {
-  const text = stringValue('gitopsBranch', raw);
-  const bad =
-    !/^[A-Za-z0-9._/-]+$/.test(text) ||
-    /^[-/.]|[/.]$|\.\.|\/\/|\.lock$/.test(text) ||
-    text.split('/').some((part) => part.startsWith('.'));
-  if (bad) throw new InstallConfigError('gitopsBranch', `"${text}" is not a valid branch name`);
-  return text;
-}
-
-function slackChannels(raw: unknown): Record<string, string> {
-  const channels = stringMap('slackChannels', raw);
-  for (const [env, channel] of Object.entries(channels)) {
-    if (env !== '*' && !isDnsLabel(env)) {
-      throw new InstallConfigError(
-        'slackChannels',
-        `"${env}" is not an environment name (a DNS label) or "*" (the default)`,
-      );
-    }
-    if (!/^#?[A-Za-z0-9._-]{1,80}$/.test(channel)) {
-      throw new InstallConfigError(
-        'slackChannels',
-        `"${env}": "${channel}" is not a Slack channel name or id`,
-      );
-    }
-  }
-  return channels;
-}
-
-/** Compiled here as the notifier compiles them, so a broken template fails the deploy, not a cold start. */
-function slackTemplates(raw: unknown): Record<string, string> {
-  const templates = stringMap('slackTemplates', raw);
-  try {
-    makeMessageRenderer(templates);
-  } catch (error) {
-    throw new InstallConfigError('slackTemplates', (error as Error).message, { cause: error });
-  }
-  return templates;
-}
-
-/** Checked by the parser the API functions run at cold start, so what passes here starts there. */
-function branchRestrictions(raw: unknown): BranchRestrictionSetting[] {
-  const parsed = jsonValue('branchRestrictions', raw ?? []);
-  try {
-    return parseInstallRestrictions(JSON.stringify(parsed)).map(({ env, app, branch }) => ({
-      env,
-      ...(app !== undefined ? { app } : {}),
-      branch,
-    }));
-  } catch (error) {
-    throw new InstallConfigError('branchRestrictions', (error as Error).message, { cause: error });
-  }
-}
-
-/** A JSON array, or the comma list `dev,staging,production` that is easier to type after `-c`. */
-function promotionChain(raw: unknown): string[] {
-  let list: unknown = raw ?? [];
-  if (typeof list === 'string') {
-    list = list.trim().startsWith('[') ? jsonValue('promotionChain', list) : list.split(',');
-  }
-  if (!Array.isArray(list) || list.some((env) => typeof env !== 'string' || env.includes(','))) {
-    throw new InstallConfigError(
-      'promotionChain',
-      'must be a list of environments: "dev,staging,production"',
-    );
-  }
-  try {
-    return parsePromotionChain(list.join(','));
-  } catch (error) {
-    throw new InstallConfigError('promotionChain', (error as Error).message, { cause: error });
-  }
-}
-
 function alarmTarget(email: unknown, topicArn: unknown): InstallConfig['alarms'] {
   if (email !== undefined && topicArn !== undefined) {
-    throw new InstallConfigError('alarmTopicArn', 'set alarmEmail or alarmTopicArn, not both');
+    fail(at('alarmTopicArn'), 'set alarmEmail or alarmTopicArn, not both');
   }
   if (email !== undefined) {
-    const address = stringValue('alarmEmail', email);
+    const address = stringValue(at('alarmEmail'), email);
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
-      throw new InstallConfigError('alarmEmail', `"${address}" is not an e-mail address`);
+      fail(at('alarmEmail'), `"${address}" is not an e-mail address`);
     }
     return { email: address };
   }
   if (topicArn !== undefined) {
-    const arn = stringValue('alarmTopicArn', topicArn);
+    const arn = stringValue(at('alarmTopicArn'), topicArn);
     if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(arn)) {
-      throw new InstallConfigError('alarmTopicArn', `"${arn}" is not an SNS topic ARN`);
+      fail(at('alarmTopicArn'), `"${arn}" is not an SNS topic ARN`);
     }
     return { topicArn: arn };
   }
   return {};
 }
 
-function positiveNumber(
-  key: ContextKey,
-  raw: unknown,
-  limits: { max: number; integer?: boolean },
-): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
-  if (!Number.isFinite(n) || n <= 0 || n > limits.max || (limits.integer && !Number.isInteger(n))) {
-    const kind = limits.integer ? 'a whole number' : 'a number';
-    throw new InstallConfigError(
-      key,
-      `${JSON.stringify(raw)} must be ${kind} above 0 and at most ${limits.max}`,
-    );
-  }
-  return n;
-}
-
-/** cdk.json may hold `false`; `-c reservedConcurrency=false` arrives as the string. */
-function booleanValue(key: ContextKey, raw: unknown): boolean | undefined {
-  if (raw === undefined || typeof raw === 'boolean') return raw;
-  const text = String(raw).trim().toLowerCase();
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  throw new InstallConfigError(key, `${JSON.stringify(raw)} must be true or false`);
-}
-
-function stringValue(key: ContextKey, raw: unknown): string {
-  if (typeof raw !== 'string')
-    throw new InstallConfigError(key, `must be a string, not ${JSON.stringify(raw)}`);
-  return raw.trim();
-}
-
-/** `-c key=...` always arrives as a string; cdk.json may hold the JSON value itself. */
-function jsonValue(key: ContextKey, raw: unknown): unknown {
-  if (typeof raw !== 'string') return raw;
-  try {
-    return JSON.parse(raw);
-  } catch (error) {
-    throw new InstallConfigError(key, `is not valid JSON (${(error as Error).message})`, { cause: error });
-  }
-}
-
-function stringMap(key: ContextKey, raw: unknown): Record<string, string> {
-  const parsed = jsonValue(key, raw ?? {});
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new InstallConfigError(key, 'must be a JSON object whose values are strings');
-  }
-  const wrong = Object.entries(parsed).find(([, v]) => typeof v !== 'string');
-  if (wrong) throw new InstallConfigError(key, `"${wrong[0]}" must be a string`);
-  return parsed as Record<string, string>;
-}
-
 function withinBudget(key: ContextKey, values: unknown[]): void {
   const bytes = values.reduce<number>((sum, v) => sum + Buffer.byteLength(JSON.stringify(v)), 0);
   if (bytes > SETTINGS_BUDGET_BYTES) {
-    throw new InstallConfigError(
-      key,
+    fail(
+      at(key),
       `these settings take ${bytes} bytes of a function's environment; Lambda allows 4 KB for all ` +
         `variables, so keep them under ${SETTINGS_BUDGET_BYTES} bytes`,
     );

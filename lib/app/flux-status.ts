@@ -1,4 +1,4 @@
-import { failureReason, isRetryable } from '../domain/errors.ts';
+import { failureReason, isRetryable, NotFoundError } from '../domain/errors.ts';
 import { eventApp, isHelmReleaseEvent, revisionCommit, verdictOf } from '../domain/flux.ts';
 import { appFluxPath, parseSettings, settingsPath } from '../domain/flux-apps.ts';
 import { requestIdOf } from '../domain/gitops.ts';
@@ -88,8 +88,7 @@ async function requestsIn(repo: GitopsRepo, sha: string, since: Date): Promise<S
     return new Set(commits.flatMap((c) => requestIdOf(c.message) ?? []));
   } catch (error) {
     // Unknown here, or an object that is not a commit (a tree or blob sha): not a revision of the branch.
-    const code = (error as { code?: string }).code;
-    if (code === 'NotFoundError' || code === 'ObjectTypeError') return undefined;
+    if (error instanceof NotFoundError) return undefined;
     throw error;
   }
 }

@@ -58,8 +58,14 @@ export interface NotifyConfig {
   templates?: Partial<Record<string, string>>;
 }
 
-/** Slack or GitHub refused a call, or still failed after the adapter's retries; the stream retries the record. */
+/**
+ * Slack or GitHub refused a call, or still failed after the adapter's own retries. The adapter says which:
+ * `retryable` (a 429, a 5xx, a timeout: the stream retries the record) or not (no token, bad credentials,
+ * an unknown channel or commit: told once in the log, never retried).
+ */
 export class DeliveryError extends FerryError {
   readonly code = 'delivery_failed';
-  override readonly retryable: boolean = true;
+  constructor(message: string, options: { cause?: unknown; retryable: boolean }) {
+    super(message, options);
+  }
 }

@@ -269,7 +269,10 @@ export interface GitopsRepo {
    * head: the push is a compare-and-swap, so a stale head only costs one refused push and a real fetch.
    */
   sync(options?: { reuse?: boolean }): Promise<string | undefined>;
-  /** Commits reachable from head committed at or after `since`, newest first. */
+  /**
+   * Commits reachable from head committed at or after `since`, newest first. Throws NotFoundError when
+   * `head` is not a commit of the branch; every other failure is a retryable or permanent FerryError.
+   */
   recentCommits(head: string | undefined, since: Date): Promise<CommitInfo[]>;
   /** A new commit on `parent` with the change, or undefined when the tree would not change. */
   commit(

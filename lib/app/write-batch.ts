@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Artifact } from '../domain/artifact.ts';
 import { boundDiff, type CommitDiff, diffFolders, unifiedDiff } from '../domain/diff.ts';
-import { FerryError, ReleaseFailedError } from '../domain/errors.ts';
+import { FerryError, failureReason, isRetryable, ReleaseFailedError } from '../domain/errors.ts';
 import { scaffoldFiles } from '../domain/flux-scaffold.ts';
 import { appPath, commitMessage, requestIdOf } from '../domain/gitops.ts';
 import {
@@ -114,7 +114,7 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
       try {
         plans.push({ write, plan: await prepare(deps, request, artifactsOfBatch) });
       } catch (error) {
-        deps.logger.error('preparing a release failed; will retry', { requestId: request.id, error });
+        deps.logger.error('preparing a release failed for now; will retry', { requestId: request.id, error });
         fail(write);
       }
     });
@@ -146,18 +146,39 @@ async function writeToRepo(
   const written = await deps.releases.writtenSequences(plans.map((p) => p.plan.request));
   let outcomes: Map<string, Outcome> | undefined;
   const tries = deps.pushTries ?? 8;
-  for (let attempt = 1; attempt <= tries && !outcomes; attempt++) {
-    outcomes = await applyAndPush(
-      deps,
-      plans.map((p) => p.plan),
-      new Map(written),
-      attempt === 1,
-    );
-    if (!outcomes) {
-      measurePushRace();
-      deps.logger.info('push lost a race with another writer; fetching and re-applying', { attempt });
-      if (attempt > 1) await sleep(Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random()));
+  try {
+    for (let attempt = 1; attempt <= tries && !outcomes; attempt++) {
+      outcomes = await applyAndPush(
+        deps,
+        plans.map((p) => p.plan),
+        new Map(written),
+        attempt === 1,
+      );
+      if (!outcomes) {
+        measurePushRace();
+        deps.logger.info('push lost a race with another writer; fetching and re-applying', { attempt });
+        if (attempt > 1) await sleep(Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random()));
+      }
     }
+  } catch (error) {
+    if (isRetryable(error)) {
+      // The remote or the table failed for now: SQS redelivers the batch, which starts over from a fetch.
+      deps.logger.error('writing the batch failed; it will be redelivered', { error });
+      for (const { write } of plans) fail(write);
+      return;
+    }
+    // Retrying cannot help (credentials refused, a repository that is not there, a bug): each request of
+    // the batch ends `failed` once, with the reason, instead of going round until the dead-letter queue.
+    deps.logger.error('writing the batch failed for good; its requests fail', {
+      reason: failureReason(error),
+    });
+    const at = deps.clock.now().toISOString();
+    outcomes = new Map(
+      plans.map(({ plan }) => [
+        plan.request.id,
+        { request: plan.request, change: { state: 'failed', at, reason: failureReason(error) } },
+      ]),
+    );
   }
   if (!outcomes) {
     deps.logger.error('could not push after retries; the batch will be redelivered', { tries });
@@ -301,8 +322,9 @@ async function prepare(
       }
     }
   } catch (error) {
-    if (error instanceof FerryError) return { request, failure: error.message };
-    throw error;
+    // Decided by the one rule workers share: retryable errors go back to the queue, the rest fail once.
+    if (isRetryable(error)) throw error;
+    return { request, failure: error instanceof FerryError ? error.message : failureReason(error) };
   }
 }
 
@@ -383,14 +405,16 @@ async function applyAndPush(
       outcomes.set(request.id, { request, change: state('failed', { reason: plan.failure }) });
       continue;
     }
-    const change = await withFluxEdits(repo, parent, request, plan.change);
-    if (change.kind === 'restore' && !(await repo.changedDir(change.from, change.dir))) {
+    // Before anything reads the target: changedDir deepens a shallow clone to an old rollback target.
+    const wanted = plan.change;
+    if (wanted.kind === 'restore' && !(await repo.changedDir(wanted.from, wanted.dir))) {
       outcomes.set(request.id, {
         request,
-        change: state('failed', { reason: `commit ${change.from} never changed ${change.dir}` }),
+        change: state('failed', { reason: `commit ${wanted.from} never changed ${wanted.dir}` }),
       });
       continue;
     }
+    const change = await withFluxEdits(repo, parent, request, wanted);
     const sha =
       change.kind === 'replace' && (await alreadyDeployed(repo, parent, change, plan.record))
         ? undefined

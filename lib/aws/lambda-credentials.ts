@@ -14,14 +14,15 @@
  */
 import { ENV_KEY, ENV_SECRET, type FromEnvInit, fromEnv } from '@aws-sdk/credential-provider-env';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { ConfigError } from '../domain/errors.ts';
 
-export class LambdaCredentialsError extends Error {
+export class LambdaCredentialsError extends ConfigError {
   constructor(missing: string[]) {
     super(
-      `${missing.join(' and ')} not set: the Lambda bundles read AWS credentials only from the environment ` +
+      missing.join(' and '),
+      'not set: the Lambda bundles read AWS credentials only from the environment ' +
         '(lib/aws/lambda-credentials.ts replaces the SDK default provider chain)',
     );
-    this.name = 'LambdaCredentialsError';
   }
 }
 

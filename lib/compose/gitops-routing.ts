@@ -14,7 +14,8 @@ export function gitopsRouting(
     // A folder inside the repository would have to reach every Flux path Ferry writes; not yet.
     if (target.path !== '')
       throw new ConfigError(
-        `${ENV_GITOPS_REPOS}: path "${target.path}" is not supported yet; environments live at the repository root`,
+        ENV_GITOPS_REPOS,
+        `path "${target.path}" is not supported yet; environments live at the repository root`,
       );
   }
   const opened = new Map<string, GitopsRepo>();

@@ -1,18 +1,10 @@
-import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
-import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
-import { makeDynamoFluxStore } from '../adapters/dynamodb/flux-store.ts';
-import { makeDynamoPolicyStore } from '../adapters/dynamodb/policy-store.ts';
-import { makeDynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
-import { makeDynamoUserStore } from '../adapters/dynamodb/user-store.ts';
 import { makeGitopsRepo } from '../adapters/git/gitops-repo.ts';
 import { makeSecretsManagerAdminCredential } from '../adapters/secrets/admin-credential.ts';
 import { makeCachedSecret } from '../adapters/secrets/cached-secret.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
-import { makeAuthenticator } from '../app/authenticate.ts';
 import type { AutoReleaseDeps } from '../app/auto-release.ts';
 import type { CleanupDeps } from '../app/cleanup.ts';
 import type { DeadLetterDeps } from '../app/dead-letters.ts';
@@ -20,184 +12,148 @@ import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
-import type { GitopsRepo, GitopsRouting } from '../app/ports.ts';
+import type { AdminCredential, Clock } from '../app/ports.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import {
   ENV_ADMIN_SECRET_ID,
-  ENV_BRANCH_RESTRICTIONS,
   ENV_FLUX_EVENTS_URL,
-  ENV_FLUX_HMAC_SECRET_ID,
   ENV_GIT_CACHE_DIR,
-  ENV_GIT_TOKEN_SECRET_ID,
-  ENV_GITHUB_WEBHOOK_SECRET_ID,
-  ENV_PROMOTION_CHAIN,
   ENV_TABLE_NAME,
   ENV_WRITE_QUEUE_URL,
+  type GitopsConfig,
   loadGitopsConfig,
-  publicRepoUrl,
+  loadPolicyConfig,
+  loadSecretIds,
+  optionalEnv,
   requiredEnv,
 } from '../config/env.ts';
-import { loadGitopsRepos, repoKeyOf } from '../config/gitops-repos.ts';
 import type { HttpDeps } from '../http/handler.ts';
 import { instrument } from '../log/instrument.ts';
 import { makeLogger } from '../log/logger.ts';
-import { gitopsRouting } from './gitops-routing.ts';
-import { policySettings } from './policies.ts';
+import {
+  apiDeps,
+  cleanupDeps,
+  deadLetterDeps,
+  dispatchDeps,
+  fluxIntakeDeps,
+  fluxStatusDeps,
+  once,
+  type Platform,
+  policyDeps,
+  type SecretReader,
+  writerDeps,
+} from './functions.ts';
 
-/** Lambda composition roots: adapters built once per cold start from the environment. */
+/** Where each role keeps its clone between warm invocations (Lambda's /tmp), unless FERRY_GIT_CACHE_DIR says. */
+const CACHE_DIRS = { writer: '/tmp/ferry-gitops', 'flux-status': '/tmp/ferry-flux-status' } as const;
 
-export function lambdaApiDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
-  const tableName = requiredEnv(ENV_TABLE_NAME, env);
-  const dynamo = new DynamoDBClient({});
-  const clock = systemClock;
-  const users = makeDynamoUserStore(dynamo, tableName);
-  const admin = makeSecretsManagerAdminCredential(
-    new SecretsManagerClient({}),
-    requiredEnv(ENV_ADMIN_SECRET_ID, env),
-    clock,
-  );
-  return {
-    artifacts: makeDynamoArtifactStore(dynamo, tableName),
-    users,
-    releases: makeDynamoReleaseStore(dynamo, tableName),
-    flux: makeDynamoFluxStore(dynamo, tableName),
-    ...policySettings(makeDynamoPolicyStore(dynamo, tableName), {
-      branchRestrictions: env[ENV_BRANCH_RESTRICTIONS],
-      promotionChain: env[ENV_PROMOTION_CHAIN],
-    }),
-    audit: makeDynamoAuditLog(dynamo, tableName),
-    authenticator: makeAuthenticator(users, clock, admin),
-    gitopsRepo: publicRepoUrl(loadGitopsConfig(env).repoUrl),
-    gitopsBranch: loadGitopsConfig(env).branch,
-    ...(env[ENV_FLUX_EVENTS_URL] ? { fluxEventsUrl: env[ENV_FLUX_EVENTS_URL] } : {}),
-    clock,
-    logger: makeLogger(),
-  };
-}
-
-export function lambdaFluxIntakeDeps(env: NodeJS.ProcessEnv = process.env): FluxIntakeDeps {
-  const tableName = requiredEnv(ENV_TABLE_NAME, env);
-  const dynamo = new DynamoDBClient({});
-  const secrets = new SecretsManagerClient({});
-  const clock = systemClock;
-  const users = makeDynamoUserStore(dynamo, tableName);
-  const admin = makeSecretsManagerAdminCredential(secrets, requiredEnv(ENV_ADMIN_SECRET_ID, env), clock);
-  const hmacSecret = env[ENV_FLUX_HMAC_SECRET_ID];
-  return {
-    flux: makeDynamoFluxStore(dynamo, tableName),
-    authenticator: makeAuthenticator(users, clock, admin),
-    hmacKey: hmacSecret ? makeCachedSecret(secrets, hmacSecret, clock) : async () => undefined,
-    clock,
-    logger: makeLogger(),
-  };
-}
-
-export function lambdaFluxStatusDeps(env: NodeJS.ProcessEnv = process.env): FluxStatusDeps {
-  const tableName = requiredEnv(ENV_TABLE_NAME, env);
-  return {
-    releases: makeDynamoReleaseStore(new DynamoDBClient({}), tableName),
-    ...routedRepos(env, '/tmp/ferry-flux-status'),
-    clock: systemClock,
-    logger: makeLogger(),
-  };
+interface LambdaTools {
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  secret(id: string | undefined): SecretReader | undefined;
+  gitops(): GitopsConfig;
 }
 
 /**
- * Every environment's repository (FERRY_GITOPS_REPOS; the default one otherwise), each with its own clone
- * under the cache folder and its own token from Secrets Manager (the default repository's when unset).
+ * The platform parts only some functions use, passed in by those functions' roots: a bundle carries
+ * isomorphic-git or the SQS client only when its function names them (esbuild drops the rest).
  */
-function gitopsRoutingFromEnv(env: NodeJS.ProcessEnv, defaultCacheDir: string): GitopsRouting {
-  const secrets = new SecretsManagerClient({});
-  const defaultSecret = env[ENV_GIT_TOKEN_SECRET_ID];
-  const cacheRoot = env[ENV_GIT_CACHE_DIR] || defaultCacheDir;
-  const repos = loadGitopsRepos(env);
-  const defaultKey = repos.keyOf(repos.forEnv(''));
-  return gitopsRouting(repos, (target, key) => {
-    const secretId = target.tokenSecretId ?? defaultSecret;
-    const token = secretId ? makeCachedSecret(secrets, secretId, systemClock) : undefined;
+type Parts = { [K in 'gitopsRepo' | 'writeQueue' | 'policy']?: (tools: LambdaTools) => Platform[K] } & {
+  /** Secrets Manager: the reader of one secret id. */
+  secrets?: (clock: Clock) => (id: string) => SecretReader;
+  admin?: (tools: LambdaTools) => AdminCredential;
+};
+
+/** One Secrets Manager client per cold start, built on the first read. */
+const secretsManager = () => new SecretsManagerClient({});
+export const lambdaSecrets: Pick<Parts, 'secrets' | 'admin'> = {
+  secrets: (clock) => {
+    const client = once(secretsManager);
+    return (id) => makeCachedSecret(client(), id, clock);
+  },
+  // Required on Lambda: the break-glass admin must not vanish because a variable went missing.
+  admin: ({ env, clock }) =>
+    makeSecretsManagerAdminCredential(secretsManager(), requiredEnv(ENV_ADMIN_SECRET_ID, env), clock),
+};
+
+/**
+ * One clone per repository and role: the default repository's in the role's folder, each other one beside
+ * it. A repository's token comes from its own secret (FERRY_GITOPS_REPOS tokenSecretId), else the default's.
+ */
+const gitRemote: Parts['gitopsRepo'] = ({ env, secret }) => {
+  const defaultSecret = loadSecretIds(env).gitToken;
+  return (role, target, suffix) => {
+    const token = secret(target.tokenSecretId ?? defaultSecret);
+    const cacheDir = optionalEnv(ENV_GIT_CACHE_DIR, env) ?? CACHE_DIRS[role];
     return makeGitopsRepo({
       url: target.url,
       branch: target.branch,
-      // The default repository keeps the folder it always had; others get one each beside it.
-      cacheDir:
-        key === defaultKey
-          ? cacheRoot
-          : `${cacheRoot}-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`,
+      cacheDir: suffix ? `${cacheDir}-${suffix}` : cacheDir,
       ...(token ? { token } : {}),
     });
-  });
-}
+  };
+};
 
-export function lambdaPolicyDeps(env: NodeJS.ProcessEnv = process.env): AutoReleaseDeps {
-  const tableName = requiredEnv(ENV_TABLE_NAME, env);
-  const dynamo = new DynamoDBClient({});
-  const settings = policySettings(makeDynamoPolicyStore(dynamo, tableName), {
-    branchRestrictions: env[ENV_BRANCH_RESTRICTIONS],
-  });
+const sqsQueue: Parts['writeQueue'] = ({ env }) => {
+  return () => makeSqsWriteQueue(new SQSClient({}), requiredEnv(ENV_WRITE_QUEUE_URL, env));
+};
+
+/** FERRY_BRANCH_RESTRICTIONS and FERRY_PROMOTION_CHAIN, for the API and the policy processor. */
+const policyConfig: Parts['policy'] = ({ env }) => once(() => loadPolicyConfig(env));
+
+const notWired = (part: string) => () => {
+  throw new Error(`this function's composition root does not wire ${part}`);
+};
+
+/**
+ * The Lambda platform: AWS SDK clients (built once per cold start), settings from the environment through
+ * the one loader (lib/config/env.ts), secrets from Secrets Manager (re-read every few minutes).
+ */
+export function lambdaPlatform(env: NodeJS.ProcessEnv = process.env, parts: Parts = {}): Platform {
+  const clock = systemClock;
+  const ids = loadSecretIds(env);
+  const read = parts.secrets?.(clock);
+  const secret = (id: string | undefined) => {
+    if (!id) return undefined;
+    if (!read) throw new Error(`this function's composition root does not wire Secrets Manager (${id})`);
+    return read(id);
+  };
+  const gitops = once(() => loadGitopsConfig(env));
+  const tools: LambdaTools = { env, clock, secret, gitops };
   return {
-    artifacts: makeDynamoArtifactStore(dynamo, tableName),
-    releases: makeDynamoReleaseStore(dynamo, tableName),
-    rules: settings.rules,
-    clock: systemClock,
+    dynamo: new DynamoDBClient({}),
+    tableName: requiredEnv(ENV_TABLE_NAME, env),
+    clock,
     logger: makeLogger(),
+    gitops,
+    gitopsRepo: parts.gitopsRepo?.(tools) ?? notWired('a git remote'),
+    writeQueue: parts.writeQueue?.(tools) ?? notWired('the write queue'),
+    policy: parts.policy?.(tools) ?? notWired('the policy settings'),
+    secret: (name) => secret(ids[name]),
+    admin: once(() => parts.admin?.(tools)),
+    fluxEventsUrl: () => optionalEnv(ENV_FLUX_EVENTS_URL, env),
   };
 }
 
-export function lambdaCleanupDeps(env: NodeJS.ProcessEnv = process.env): CleanupDeps & HttpDeps {
-  const api = lambdaApiDeps(env);
-  const secretId = env[ENV_GITHUB_WEBHOOK_SECRET_ID];
-  return {
-    artifacts: api.artifacts,
-    releases: api.releases,
-    authenticator: api.authenticator,
-    webhookSecret: secretId
-      ? makeCachedSecret(new SecretsManagerClient({}), secretId, systemClock)
-      : async () => undefined,
-    clock: api.clock,
-    logger: api.logger,
-  };
-}
+type Env = NodeJS.ProcessEnv;
 
-export function lambdaDispatchDeps(env: NodeJS.ProcessEnv = process.env): DispatchDeps {
-  const tableName = requiredEnv(ENV_TABLE_NAME, env);
-  const gitops = loadGitopsConfig(env);
-  return {
-    releases: makeDynamoReleaseStore(new DynamoDBClient({}), tableName),
-    queue: makeSqsWriteQueue(new SQSClient({}), requiredEnv(ENV_WRITE_QUEUE_URL, env)),
-    gitopsRepo: gitops.repoUrl,
-    gitopsBranch: gitops.branch,
-    repoKeyOf: repoKeyOf(loadGitopsRepos(env)),
-    clock: systemClock,
-    logger: makeLogger(),
-  };
-}
-
-export function lambdaWriterDeps(env: NodeJS.ProcessEnv = process.env): WriterDeps {
-  const tableName = requiredEnv(ENV_TABLE_NAME, env);
-  const dynamo = new DynamoDBClient({});
-  return {
-    releases: makeDynamoReleaseStore(dynamo, tableName),
-    artifacts: makeDynamoArtifactStore(dynamo, tableName),
-    ...routedRepos(env, '/tmp/ferry-gitops'),
-    clock: systemClock,
-    logger: makeLogger(),
-  };
-}
-
-/** The dead-letter drain needs only the table. */
-export function lambdaDeadLetterDeps(env: NodeJS.ProcessEnv = process.env): DeadLetterDeps {
-  return {
-    releases: makeDynamoReleaseStore(new DynamoDBClient({}), requiredEnv(ENV_TABLE_NAME, env)),
-    clock: systemClock,
-    logger: makeLogger(),
-  };
-}
-
-/** The writer's and flux-status's view: the default repository, and the routing when there are several. */
-function routedRepos(env: NodeJS.ProcessEnv, cacheDir: string): { repo: GitopsRepo; routing: GitopsRouting } {
-  const routing = gitopsRoutingFromEnv(env, cacheDir);
-  return { repo: routing.repoFor(''), routing };
-}
+/** The Lambda composition roots, one per function: the shared builders on the Lambda platform. */
+export const lambdaApiDeps = (env: Env = process.env): ApiDeps =>
+  apiDeps(lambdaPlatform(env, { ...lambdaSecrets, policy: policyConfig }));
+export const lambdaFluxIntakeDeps = (env: Env = process.env): FluxIntakeDeps =>
+  fluxIntakeDeps(lambdaPlatform(env, lambdaSecrets));
+export const lambdaFluxStatusDeps = (env: Env = process.env): FluxStatusDeps =>
+  fluxStatusDeps(lambdaPlatform(env, { ...lambdaSecrets, gitopsRepo: gitRemote }));
+export const lambdaPolicyDeps = (env: Env = process.env): AutoReleaseDeps =>
+  policyDeps(lambdaPlatform(env, { policy: policyConfig }));
+export const lambdaCleanupDeps = (env: Env = process.env): CleanupDeps & HttpDeps =>
+  cleanupDeps(lambdaPlatform(env, lambdaSecrets));
+export const lambdaDispatchDeps = (env: Env = process.env): DispatchDeps =>
+  dispatchDeps(lambdaPlatform(env, { writeQueue: sqsQueue }));
+export const lambdaWriterDeps = (env: Env = process.env): WriterDeps =>
+  writerDeps(lambdaPlatform(env, { ...lambdaSecrets, gitopsRepo: gitRemote }));
+export const lambdaDeadLetterDeps = (env: Env = process.env): DeadLetterDeps =>
+  deadLetterDeps(lambdaPlatform(env));
 
 /**
  * Builds the handler on the first invocation, so importing a function module has no side effects; every

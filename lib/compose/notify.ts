@@ -1,29 +1,17 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoNotificationStore } from '../adapters/dynamodb/notification-store.ts';
 import { makeCommitStatusPort } from '../adapters/github/commit-status.ts';
-import { makeCachedSecret } from '../adapters/secrets/cached-secret.ts';
 import { makeSlackPort } from '../adapters/slack/slack-client.ts';
 import { systemClock } from '../app/deps.ts';
 import { messageRenderer, type NotifyDeps } from '../app/notify.ts';
 import type { NotifyConfig } from '../app/notify-ports.ts';
 import type { Clock } from '../app/ports.ts';
-import {
-  ConfigError,
-  ENV_GITHUB_API_URL,
-  ENV_GITHUB_TOKEN_SECRET_ID,
-  ENV_GITOPS_REPO_URL,
-  ENV_SLACK_API_URL,
-  ENV_SLACK_CHANNELS,
-  ENV_SLACK_TEMPLATES,
-  ENV_SLACK_TOKEN_SECRET_ID,
-  ENV_TABLE_NAME,
-  requiredEnv,
-} from '../config/env.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { loadNotifySettings, type NotifySettings } from '../config/notify-settings.ts';
 import type { CommitUrl } from '../domain/notify-templates.ts';
-import { type Logger, makeLogger } from '../log/logger.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Platform } from './functions.ts';
+import { lambdaPlatform, lambdaSecrets } from './lambda.ts';
 
 /** A token as a value (local stack) or as a reader of a secret (Lambda); none disables the service. */
 export type TokenSource = string | (() => Promise<string | undefined>);
@@ -93,41 +81,52 @@ export function makeNotifyDeps(options: NotifyWiring): NotifyDeps {
   };
 }
 
-/** The Lambda composition root: tokens from Secrets Manager, re-read every few minutes. */
-export function lambdaNotifyDeps(env: NodeJS.ProcessEnv = process.env): NotifyDeps {
-  const tableName = requiredEnv(ENV_TABLE_NAME, env);
-  let secrets: SecretsManagerClient | undefined;
-  const secret = (name: string) => {
-    const id = env[name];
-    if (!id) return undefined;
-    secrets ??= new SecretsManagerClient({});
-    return makeCachedSecret(secrets, id, systemClock);
+/** The loader's notify settings as the notifier's wiring, with the platform's token readers or values. */
+export function notifyWiring(
+  settings: NotifySettings,
+  tokens: { slack?: TokenSource | undefined; github?: TokenSource | undefined },
+): Pick<NotifyWiring, 'slack' | 'github' | 'gitopsRepoUrl'> {
+  return {
+    slack: {
+      ...(tokens.slack ? { token: tokens.slack } : {}),
+      ...(settings.slackApiUrl ? { apiUrl: settings.slackApiUrl } : {}),
+      channels: settings.channels,
+      ...(Object.keys(settings.templates).length > 0 ? { templates: settings.templates } : {}),
+    },
+    github: {
+      ...(tokens.github ? { token: tokens.github } : {}),
+      ...(settings.githubApiUrl ? { baseUrl: settings.githubApiUrl } : {}),
+    },
+    ...(settings.gitopsRepoUrl ? { gitopsRepoUrl: settings.gitopsRepoUrl } : {}),
   };
-  const channels = stringMap(env, ENV_SLACK_CHANNELS);
-  const templates = stringMap(env, ENV_SLACK_TEMPLATES);
-  const slackToken = secret(ENV_SLACK_TOKEN_SECRET_ID);
-  const githubToken = secret(ENV_GITHUB_TOKEN_SECRET_ID);
-  try {
-    return makeNotifyDeps({
-      dynamo: new DynamoDBClient({}),
-      tableName,
-      logger: makeLogger(),
-      slack: {
-        ...(slackToken ? { token: slackToken } : {}),
-        ...(env[ENV_SLACK_API_URL] ? { apiUrl: env[ENV_SLACK_API_URL] } : {}),
-        ...(channels ? { channels } : {}),
-        ...(templates ? { templates } : {}),
-      },
-      github: {
-        ...(githubToken ? { token: githubToken } : {}),
-        ...(env[ENV_GITHUB_API_URL] ? { baseUrl: env[ENV_GITHUB_API_URL] } : {}),
-      },
-      ...(env[ENV_GITOPS_REPO_URL] ? { gitopsRepoUrl: env[ENV_GITOPS_REPO_URL] } : {}),
-    });
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    throw new ConfigError(`${ENV_SLACK_TEMPLATES}: ${error.message}`);
-  }
+}
+
+/**
+ * stream-notify's builder on either platform: the platform's clients and tokens, the notifier's settings.
+ * It lives here, not in functions.ts, so only the notifier's bundle carries Slack, Octokit and Handlebars.
+ */
+export function notifyDeps(p: Platform, settings: NotifySettings, tuning: NotifyTuning = {}): NotifyDeps {
+  const wiring = notifyWiring(settings, { slack: p.secret('slackToken'), github: p.secret('githubToken') });
+  return makeNotifyDeps({
+    dynamo: p.dynamo,
+    tableName: p.tableName,
+    logger: p.logger,
+    clock: p.clock,
+    ...wiring,
+    slack: { ...wiring.slack, ...tuning.slack },
+    github: { ...wiring.github, ...tuning.github },
+  });
+}
+
+/** Retry pacing the tests turn down (and a local stack's fake Slack and GitHub). */
+export interface NotifyTuning {
+  slack?: { retry?: RetryTuning };
+  github?: { retry?: RetryTuning; writesPerMinute?: number };
+}
+
+/** The Lambda composition root of stream-notify: tokens from Secrets Manager, re-read every few minutes. */
+export function lambdaNotifyDeps(env: NodeJS.ProcessEnv = process.env): NotifyDeps {
+  return notifyDeps(lambdaPlatform(env, lambdaSecrets), loadNotifySettings(env));
 }
 
 /** `https://github.com/<owner>/<repo>(.git)` → its commit pages; any other host has no known link. */
@@ -141,24 +140,4 @@ export function githubCommitUrl(repoUrl: string | undefined): CommitUrl | undefi
   const path = /^\/([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(url.pathname);
   if (url.protocol !== 'https:' || url.hostname !== 'github.com' || !path) return undefined;
   return (sha) => `https://github.com/${path[1]}/${path[2]}/commit/${sha}`;
-}
-
-function stringMap(env: NodeJS.ProcessEnv, name: string): Record<string, string> | undefined {
-  const raw = env[name];
-  if (!raw) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new ConfigError(`${name} is not valid JSON`);
-  }
-  if (
-    typeof parsed !== 'object' ||
-    parsed === null ||
-    Array.isArray(parsed) ||
-    Object.values(parsed).some((v) => typeof v !== 'string')
-  ) {
-    throw new ConfigError(`${name} must be a JSON object whose values are strings`);
-  }
-  return parsed as Record<string, string>;
 }

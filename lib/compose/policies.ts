@@ -1,29 +1,13 @@
 import type { PolicyStore } from '../app/ports.ts';
-import { ConfigError, ENV_BRANCH_RESTRICTIONS, ENV_PROMOTION_CHAIN } from '../config/env.ts';
-import { FerryError } from '../domain/errors.ts';
-import { type PolicyRule, parseInstallRestrictions, parsePromotionChain } from '../domain/policy-rules.ts';
+import type { PolicyConfig } from '../config/env.ts';
+import type { PolicyRule } from '../domain/policy-rules.ts';
 
-/** The install's policy settings, read once at start; a bad value stops the start naming its variable. */
-export function policySettings(
-  policies: PolicyStore,
-  config: { branchRestrictions?: string | undefined; promotionChain?: string | undefined },
-) {
-  const read = <T>(name: string, parse: () => T): T => {
-    try {
-      return parse();
-    } catch (error) {
-      if (error instanceof FerryError) throw new ConfigError(`${name}: ${error.message}`);
-      throw error;
-    }
-  };
-  const installRestrictions = read(ENV_BRANCH_RESTRICTIONS, () =>
-    parseInstallRestrictions(config.branchRestrictions),
-  );
-  const promotionChain = read(ENV_PROMOTION_CHAIN, () => parsePromotionChain(config.promotionChain));
+/** The install's policy settings (validated by the config loader) beside the stored policies. */
+export function policySettings(policies: PolicyStore, config: PolicyConfig) {
   return {
     policies,
-    installRestrictions,
-    promotionChain,
-    rules: async (): Promise<PolicyRule[]> => [...installRestrictions, ...(await policies.list())],
+    installRestrictions: config.installRestrictions,
+    promotionChain: config.promotionChain,
+    rules: async (): Promise<PolicyRule[]> => [...config.installRestrictions, ...(await policies.list())],
   };
 }

@@ -1,4 +1,14 @@
-import { ConfigError, type GitopsConfig, loadGitopsConfig, publicRepoUrl } from './env.ts';
+import {
+  ConfigError,
+  ENV_GITOPS_BRANCH,
+  ENV_GITOPS_REPO_URL,
+  ENV_GITOPS_REPOS,
+  type GitopsConfig,
+  loadGitopsConfig,
+  publicRepoUrl,
+} from './env.ts';
+
+export { ENV_GITOPS_REPOS };
 
 /**
  * JSON list of extra gitops repositories, GimletD's `GITOPS_REPOS` in Ferry's terms:
@@ -6,7 +16,6 @@ import { ConfigError, type GitopsConfig, loadGitopsConfig, publicRepoUrl } from 
  *     "tokenSecretId": "ferry/prod-git-token" }]`. Environments not listed use the default repository
  * (FERRY_GITOPS_REPO_URL, FERRY_GITOPS_BRANCH, the repository root, FERRY_GIT_TOKEN_SECRET_ID).
  */
-export const ENV_GITOPS_REPOS = 'FERRY_GITOPS_REPOS';
 
 /** Where one environment's folders live: `<path>/<env>/<app>` on `branch` of `url`. */
 export interface GitopsTarget {
@@ -31,7 +40,7 @@ const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
 
 function fail(message: string): never {
-  throw new ConfigError(`${ENV_GITOPS_REPOS}: ${message}`);
+  throw new ConfigError(ENV_GITOPS_REPOS, message);
 }
 
 function parsePath(value: unknown, at: string): string {
@@ -107,4 +116,13 @@ export function loadGitopsRepos(env: NodeJS.ProcessEnv = process.env): GitopsRep
 /** The writer's serialisation key of an environment's repository (the FIFO message group is its hash). */
 export function repoKeyOf(repos: GitopsRepos): (env: string) => string {
   return (env) => repos.keyOf(repos.forEnv(env));
+}
+
+/** The repositories of a loaded gitops configuration (its `repos` is FERRY_GITOPS_REPOS). */
+export function gitopsReposOf(gitops: GitopsConfig): GitopsRepos {
+  return loadGitopsRepos({
+    [ENV_GITOPS_REPO_URL]: gitops.repoUrl,
+    [ENV_GITOPS_BRANCH]: gitops.branch,
+    ...(gitops.repos ? { [ENV_GITOPS_REPOS]: gitops.repos } : {}),
+  });
 }

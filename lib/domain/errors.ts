@@ -4,11 +4,20 @@
  */
 export abstract class FerryError extends Error {
   abstract readonly code: string;
-  /** Whether trying the same work again can succeed; a FerryError is the input's fault unless it says so. */
-  readonly retryable: boolean = false;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /**
+   * Whether trying the same work again can succeed. Workers decide by this alone (through isRetryable):
+   * a FerryError is permanent unless its class or its thrower says otherwise.
+   */
+  get retryable(): boolean {
+    return this.#retryable ?? (this.constructor as typeof FerryError).retryableByDefault;
+  }
+  /** What a class says when its thrower does not: false here, true for the kinds that can pass. */
+  static readonly retryableByDefault: boolean = false;
+  readonly #retryable: boolean | undefined;
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    this.#retryable = options?.retryable;
   }
 }
 
@@ -45,6 +54,52 @@ export class ConflictError extends FerryError {
  */
 export class ReleaseFailedError extends FerryError {
   readonly code = 'release_failed';
+}
+
+/**
+ * A setting is missing or wrong: an environment variable (Lambda, the local stack) or a CDK context key.
+ * `setting` names it; the message starts with it. Raised at cold start or `cdk synth`, never per request.
+ */
+export class ConfigError extends FerryError {
+  readonly code = 'config_invalid';
+  constructor(
+    readonly setting: string,
+    problem: string,
+    options?: { cause?: unknown; source?: 'environment' | 'context' },
+  ) {
+    super(`${options?.source === 'context' ? 'context ' : ''}${setting}: ${problem}`, options);
+  }
+}
+
+/**
+ * Something Ferry depends on (the git remote, DynamoDB, SQS, Secrets Manager, Slack, GitHub) failed in a
+ * way that can pass: throttling, a 5xx, a timeout, an unreachable peer. Workers hand the record back.
+ */
+export class UnavailableError extends FerryError {
+  readonly code = 'unavailable';
+  static override readonly retryableByDefault: boolean = true;
+}
+
+/**
+ * Something Ferry depends on refused in a way that will not change by asking again (bad credentials, a
+ * repository or object that does not exist, a pack the server cannot unpack). Workers fail the work once.
+ */
+export class DependencyError extends FerryError {
+  readonly code = 'dependency_failed';
+}
+
+/**
+ * An adapter's translation of any vendor error into the hierarchy: a FerryError passes through, anything
+ * else becomes UnavailableError or DependencyError by isRetryable, with `what` in front of its message and
+ * the vendor error as the cause.
+ */
+export function translate(error: unknown, what: string): FerryError {
+  if (error instanceof FerryError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  const message = `${what}: ${detail}`;
+  return isRetryable(error)
+    ? new UnavailableError(message, { cause: error })
+    : new DependencyError(message, { cause: error });
 }
 
 /** Throttling and capacity refusals AWS documents as retryable (SDK error names). */

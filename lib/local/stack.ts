@@ -13,25 +13,22 @@ import { makeHandler as routerHandler } from '../../functions/stream-router.ts';
 import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import type { ApiDeps } from '../app/deps.ts';
+import {
+  apiDeps,
+  dispatchDeps,
+  fluxIntakeDeps,
+  fluxStatusDeps,
+  policyDeps,
+  writerDeps,
+} from '../compose/functions.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
 import { ROUTE_ATTEMPTS, ROUTE_RETRY_MS, streamRoutes } from '../compose/stream-router.ts';
-import { repoKeyOf } from '../config/gitops-repos.ts';
+import { gitopsReposOf, repoKeyOf } from '../config/gitops-repos.ts';
 import { STREAM_ROUTER_FUNCTION, STREAM_ROUTES } from '../config/stream-routes.ts';
 import { FLUX_EVENTS_FUNCTION, LOCAL_ROUTES, UI_FUNCTION } from '../http/routes.ts';
 import { instrument } from '../log/instrument.ts';
 import { type Logger, type LogSink, stdoutSink } from '../log/logger.ts';
-import {
-  apiHandlers,
-  type LocalGitops,
-  localApiDeps,
-  localDispatchDeps,
-  localFluxIntakeDeps,
-  localFluxStatusDeps,
-  localGitopsRepos,
-  localPolicyDeps,
-  localUiHandler,
-  localWriterDeps,
-} from './compose.ts';
+import { apiHandlers, type LocalGitops, localPlatform, localUiHandler } from './compose.ts';
 import { startDeadLetterWatcher } from './dead-letters.ts';
 import {
   type DynamoDbLocal,
@@ -192,19 +189,24 @@ export async function startLocalStack(options: {
     ];
     if (listed.length > 0) gitops.repos = JSON.stringify(listed);
 
-    const wiring = {
-      dynamo: dynamo.client,
-      tableName,
-      logger: options.logger,
-      gitops,
-      ...(options.policy ? { policy: options.policy } : {}),
-    };
-    const deps = localApiDeps(wiring);
     const sqs = new SQSClient({
       endpoint: queues.endpoint,
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
     });
+    const platform = localPlatform({
+      dynamo: dynamo.client,
+      tableName,
+      logger: options.logger,
+      gitops,
+      queue: { sqs, url: queues.writeQueueUrl },
+      ...(options.policy ? { policy: options.policy } : {}),
+      secrets: {
+        ...(options.fluxHmacKey ? { fluxHmacKey: options.fluxHmacKey } : {}),
+        ...(options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {}),
+      },
+    });
+    const deps = apiDeps(platform);
     const streams = new DynamoDBStreamsClient({
       endpoint: dynamo.endpoint,
       region: LOCAL_REGION,
@@ -227,11 +229,9 @@ export async function startLocalStack(options: {
             routerHandler({
               routes: streamRoutes(
                 {
-                  'stream-dispatch': dispatchHandler(
-                    localDispatchDeps({ ...wiring, sqs, queueUrl: queues.writeQueueUrl }),
-                  ),
-                  'stream-flux-status': fluxStatusHandler(localFluxStatusDeps(wiring)),
-                  'stream-policy': policyHandler(localPolicyDeps(wiring, deps.rules)),
+                  'stream-dispatch': dispatchHandler(dispatchDeps(platform)),
+                  'stream-flux-status': fluxStatusHandler(fluxStatusDeps(platform)),
+                  'stream-policy': policyHandler(policyDeps(platform)),
                   'stream-notify': notifyHandler(
                     makeNotifyDeps({
                       dynamo: dynamo.client,
@@ -261,8 +261,17 @@ export async function startLocalStack(options: {
     stops.push(streamPoller.stop);
     // The in-memory queue lost whatever it held when the last run ended: send it again from the table.
     await resendUnfinished({
-      ...wiring,
-      repoKeyOf: repoKeyOf(localGitopsRepos(gitops)),
+      dynamo: dynamo.client,
+      tableName,
+      gitops,
+      logger: options.logger,
+      repoKeyOf: repoKeyOf(
+        gitopsReposOf({
+          repoUrl: gitops.url,
+          branch: gitops.branch,
+          ...(gitops.repos ? { repos: gitops.repos } : {}),
+        }),
+      ),
       releases: deps.releases,
       queue: makeSqsWriteQueue(sqs, queues.writeQueueUrl),
       clock: deps.clock,
@@ -277,15 +286,19 @@ export async function startLocalStack(options: {
     stops.push(deadLetters.stop);
     // One poller per repository, as the writer's Lambda concurrency on AWS: the queue's FIFO groups are
     // the repositories, so each poller holds at most one repository's batch at a time.
-    const writerDeps = localWriterDeps(wiring);
+    const writer = writerDeps(platform);
     const queuePoller = allOf(
-      localGitopsRepos(gitops)
+      gitopsReposOf({
+        repoUrl: gitops.url,
+        branch: gitops.branch,
+        ...(gitops.repos ? { repos: gitops.repos } : {}),
+      })
         .all()
         .map(() =>
           startQueuePoller({
             sqs,
             queueUrl: queues.writeQueueUrl,
-            handler: asFunction('sqs-write', writeHandler(writerDeps)),
+            handler: asFunction('sqs-write', writeHandler(writer)),
             logger: options.logger,
           }),
         ),
@@ -307,15 +320,7 @@ export async function startLocalStack(options: {
           ).map(([name, handler]) => [name, asFunction(name, handler)]),
         ) as ReturnType<typeof apiHandlers>),
         [UI_FUNCTION]: asFunction(UI_FUNCTION, localUiHandler(deps)),
-        [FLUX_EVENTS_FUNCTION]: asFunction(
-          FLUX_EVENTS_FUNCTION,
-          fluxEventsHandler(
-            localFluxIntakeDeps({
-              ...wiring,
-              ...(options.fluxHmacKey ? { hmacKey: options.fluxHmacKey } : {}),
-            }),
-          ),
-        ),
+        [FLUX_EVENTS_FUNCTION]: asFunction(FLUX_EVENTS_FUNCTION, fluxEventsHandler(fluxIntakeDeps(platform))),
       },
     });
     stops.push(http.close);

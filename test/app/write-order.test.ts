@@ -13,6 +13,7 @@ import { makeSqsWriteQueue } from '../../lib/adapters/sqs/write-queue.ts';
 import { dispatchRequests } from '../../lib/app/dispatch.ts';
 import type { ArtifactStore } from '../../lib/app/ports.ts';
 import { type QueuedWrite, type WriterDeps, writeBatch } from '../../lib/app/write-batch.ts';
+import { UnavailableError } from '../../lib/domain/errors.ts';
 import type { Intent, ReleaseRequest } from '../../lib/domain/release.ts';
 import { localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { createBareRepo, type GitServer, startGitServer } from '../../lib/local/git/git-server.ts';
@@ -210,7 +211,8 @@ describe('per-app order under faults', () => {
     const failing: ArtifactStore = {
       ...artifacts,
       get: async () => {
-        throw new Error('service unavailable');
+        // What an adapter throws for a fault that can pass (a plain Error would be a bug: permanent).
+        throw new UnavailableError('service unavailable');
       },
     };
     expect(await writeBatch(writer({ artifacts: failing }), [message('2', parked)])).toEqual(['2']);

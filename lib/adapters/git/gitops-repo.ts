@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import git, { type TreeEntry } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import type { CommitInfo, FolderChange, GitopsRepo } from '../../app/ports.ts';
+import { gitError, missing } from './errors.ts';
 import { blobOid, buildPack, decodeTree, encodeCommit, encodeTree, ObjectWriter } from './objects.ts';
 import { receivePack } from './receive-pack.ts';
 
@@ -45,6 +46,9 @@ function remember<V>(map: Map<string, V>, key: string, value: V): V {
   map.set(key, value);
   return value;
 }
+
+/** An object this clone does not have (yet): fetching deeper may bring it. */
+const notFetched = (error: unknown) => (error as { code?: unknown } | null)?.code === 'NotFoundError';
 
 /**
  * The gitops repository through isomorphic-git, with no working tree: commits are built by writing the
@@ -122,8 +126,10 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
   async function resolve(ref: string): Promise<string | undefined> {
     try {
       return await git.resolveRef({ fs, gitdir, ref });
-    } catch {
-      return undefined;
+    } catch (error) {
+      // Only a ref that does not exist (yet) is an answer; a failing read of .git/refs is not.
+      if (missing(error)) return undefined;
+      throw error;
     }
   }
 
@@ -222,8 +228,6 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     }
   }
 
-  const missing = (error: unknown) => (error as { code?: string }).code === 'NotFoundError';
-
   /**
    * Commits reachable from `head` at or after `since`; `complete` is false when the walk reached the
    * shallow boundary (or `head` itself is not here) before leaving the window, so older commits are needed.
@@ -246,7 +250,7 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
       try {
         commit = await readCommit(oid);
       } catch (error) {
-        if (!missing(error) || final || oid !== head) throw error;
+        if (!notFetched(error) || final || oid !== head) throw error;
         return { found: [], complete: false };
       }
       const time = new Date(commit.time);
@@ -272,7 +276,7 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
         const commit = await readCommit(sha);
         if (!shallow.has(sha) || commit.parent.length === 0) return true;
       } catch (error) {
-        if (!missing(error)) throw error;
+        if (!notFetched(error)) throw error;
       }
       if (shallow.size === 0) return false;
       await fetchBranch({ depth, relative: true });
@@ -309,7 +313,7 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     commits.clear();
   }
 
-  return {
+  const port: GitopsRepo = {
     url: options.url,
 
     async sync(syncOptions) {
@@ -333,7 +337,7 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
         await fetchBranch(fresh ? { depth: 1 } : {});
       } catch (error) {
         // An empty remote has no branch to fetch yet: the first commit will create it.
-        if ((error as { code?: string }).code !== 'NotFoundError' || (await resolve(remoteRef))) throw error;
+        if (!missing(error) || (await resolve(remoteRef))) throw error;
         return undefined;
       }
       const head = await resolve(remoteRef);
@@ -380,13 +384,15 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
     async changedDir(sha, dir) {
       try {
         if (!(await withParent(sha))) return false;
-        const commit = await readCommit(sha);
-        const after = await dirAt(sha, dir);
-        const before = await dirAt(commit.parent[0], dir);
-        return after !== before;
-      } catch {
-        return false;
+      } catch (error) {
+        // A sha of a tree or blob is not a commit of the branch; a failing fetch or read is not an answer.
+        if (missing(error)) return false;
+        throw error;
       }
+      const commit = await readCommit(sha);
+      const after = await dirAt(sha, dir);
+      const before = await dirAt(commit.parent[0], dir);
+      return after !== before;
     },
 
     async readFile(sha, path) {
@@ -456,5 +462,34 @@ export function makeGitopsRepo(options: GitopsRepoOptions): GitopsRepo {
       });
       return { pushed: true };
     },
+  };
+  return translated(port, options.url);
+}
+
+/**
+ * Every method's failure in Ferry's terms (lib/adapters/git/errors.ts), so callers decide by isRetryable and
+ * never by isomorphic-git's codes.
+ */
+function translated(port: GitopsRepo, url: string): GitopsRepo {
+  const guard =
+    <A extends unknown[], R>(name: string, run: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await run(...args);
+      } catch (error) {
+        throw gitError(error, `git ${name} (${url})`);
+      }
+    };
+  return {
+    url,
+    sync: guard('sync', port.sync),
+    recentCommits: guard('recentCommits', port.recentCommits),
+    commit: guard('commit', port.commit),
+    changedDir: guard('changedDir', port.changedDir),
+    readFile: guard('readFile', port.readFile),
+    readFolder: guard('readFolder', port.readFolder),
+    holdsFiles: guard('holdsFiles', port.holdsFiles),
+    listFolders: guard('listFolders', port.listFolders),
+    push: guard('push', port.push),
   };
 }

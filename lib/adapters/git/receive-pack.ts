@@ -1,16 +1,20 @@
+import { FerryError } from '../../domain/errors.ts';
+
 /**
  * One `git-receive-pack` request over smart HTTP: update `ref` from `oldOid` to `newOid` and send the pack.
  * The server applies the update only while the ref still points at `oldOid`, which makes the push a
  * compare-and-swap. isomorphic-git's push walks every tree of the merge base to work out what to send
  * (~0.5 s on a 2,000-file repository); the writer already knows exactly which objects it made.
  */
-export class GitHttpError extends Error {
+export class GitHttpError extends FerryError {
+  readonly code = 'git_http';
+  /** A 5xx or 429 may pass; any other status (401, 403, 404) and an unpack failure will not. */
   constructor(
     message: string,
     readonly status: number,
+    options: { retryable?: boolean } = {},
   ) {
-    super(message);
-    this.name = 'GitHttpError';
+    super(message, { retryable: options.retryable ?? (status >= 500 || status === 429) });
   }
 }
 
@@ -70,7 +74,9 @@ export async function receivePack(options: {
   const unpack = lines.find((l) => l.startsWith('unpack '));
   // A pack the server cannot unpack is a bug or corruption, never a race: retrying would not help.
   if (unpack !== 'unpack ok')
-    throw new GitHttpError(`git push to ${options.url}: ${unpack ?? 'no report'}`, response.status);
+    throw new GitHttpError(`git push to ${options.url}: ${unpack ?? 'no report'}`, response.status, {
+      retryable: false,
+    });
   if (lines.includes(`ok ${options.ref}`)) return { ok: true };
   const refused = lines.find((l) => l.startsWith(`ng ${options.ref} `));
   return { ok: false, reason: refused?.slice(`ng ${options.ref} `.length) ?? 'no report for the ref' };

@@ -3,6 +3,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck/light.js';
 import { type CommitStatusPort, DeliveryError } from '../../app/notify-ports.ts';
+import { isRetryable } from '../../domain/errors.ts';
 import type { Logger } from '../../log/logger.ts';
 
 /**
@@ -32,6 +33,20 @@ export interface CommitStatusPortOptions {
 }
 
 const GitHub = Octokit.plugin(throttling, retry);
+
+/**
+ * What is left after the plugins' retries: a 5xx, a 429, a rate-limited 403 (GitHub: `x-ratelimit-remaining: 0`
+ * or `retry-after`) or no answer at all (Octokit reports that as a 500) can pass; any other 4xx (401 bad token, 404, 422 unknown commit) will not.
+ */
+export function githubRetryable(error: unknown): boolean {
+  const e = error as { status?: unknown; response?: { headers?: Record<string, unknown> } };
+  if (typeof e.status !== 'number') return isRetryable(error);
+  if (e.status >= 500 || e.status === 429) return true;
+  const headers = e.response?.headers ?? {};
+  return (
+    e.status === 403 && (headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined)
+  );
+}
 
 /**
  * 4xx answers a retry cannot help, for @octokit/plugin-retry (its defaults), plus 429: a rate-limited 403 or
@@ -106,7 +121,8 @@ export function makeCommitStatusPort(options: CommitStatusPortOptions): CommitSt
     enabled: async () => (await readToken()) !== undefined,
     async set(status) {
       const value = await readToken();
-      if (!value) throw new DeliveryError('GitHub commit status: no token is configured');
+      if (!value)
+        throw new DeliveryError('GitHub commit status: no token is configured', { retryable: false });
       try {
         await clientFor(value).repos.createCommitStatus({
           owner: status.owner,
@@ -120,7 +136,7 @@ export function makeCommitStatusPort(options: CommitStatusPortOptions): CommitSt
       } catch (error) {
         throw new DeliveryError(
           `GitHub commit status on ${status.owner}/${status.repo}@${status.sha.slice(0, 7)} failed: ${(error as Error).message}`,
-          { cause: error },
+          { cause: error, retryable: githubRetryable(error) },
         );
       }
     },

@@ -1,11 +1,10 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Clock } from '../../app/ports.ts';
+import { FerryError, isRetryable } from '../../domain/errors.ts';
 
-export class SecretReadError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SecretReadError';
-  }
+/** Secrets Manager did not hand out a secret; retryable when the SDK error was (throttling, 5xx, network). */
+export class SecretReadError extends FerryError {
+  readonly code = 'secret_unreadable';
 }
 
 /**
@@ -26,7 +25,10 @@ export function makeCachedSecret(
     try {
       secret = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
     } catch (error) {
-      throw new SecretReadError(`cannot read secret ${secretId}`, { cause: error });
+      throw new SecretReadError(`cannot read secret ${secretId}`, {
+        cause: error,
+        retryable: isRetryable(error),
+      });
     }
     cached = { value: secret?.trim() || undefined, until: now + cacheMs };
     return cached.value;

@@ -1,5 +1,6 @@
 import { type KnownBlock, LogLevel, type Logger as SlackLogger, WebClient } from '@slack/web-api';
 import { DeliveryError, type SlackPort } from '../../app/notify-ports.ts';
+import { isRetryable } from '../../domain/errors.ts';
 import type { Logger } from '../../log/logger.ts';
 
 export interface SlackPortOptions {
@@ -53,11 +54,14 @@ export function makeSlackPort(options: SlackPortOptions): SlackPort {
 
   async function call<T>(method: string, run: (client: WebClient) => Promise<T>): Promise<T> {
     const value = await readToken();
-    if (!value) throw new DeliveryError(`Slack ${method}: no token is configured`);
+    if (!value) throw new DeliveryError(`Slack ${method}: no token is configured`, { retryable: false });
     try {
       return await run(clientFor(value));
     } catch (error) {
-      throw new DeliveryError(`Slack ${method} failed: ${(error as Error).message}`, { cause: error });
+      throw new DeliveryError(`Slack ${method} failed: ${(error as Error).message}`, {
+        cause: error,
+        retryable: slackRetryable(error),
+      });
     }
   }
 
@@ -75,13 +79,43 @@ export function makeSlackPort(options: SlackPortOptions): SlackPort {
         }),
       );
       if (!out.channel || !out.ts)
-        throw new DeliveryError('Slack chat.postMessage answered without channel or ts');
+        throw new DeliveryError('Slack chat.postMessage answered without channel or ts', {
+          retryable: false,
+        });
       return { channel: out.channel, ts: out.ts };
     },
     async update(channel, ts, text) {
       await call('chat.update', (client) => client.chat.update({ channel, ts, text }));
     },
   };
+}
+
+/** Slack's `ok: false` errors that say "later" rather than "never" (api.slack.com/methods, Errors). */
+const SLACK_TRANSIENT = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+]);
+
+/**
+ * @slack/web-api's error codes: a request, HTTP or rate-limit error is what is left after its own retries
+ * (the network, a 5xx, a 429) and may pass; a platform error (`ok: false`: channel_not_found,
+ * invalid_auth, not_in_channel) will not, except the few Slack documents as transient.
+ */
+export function slackRetryable(error: unknown): boolean {
+  const e = error as { code?: unknown; data?: { error?: unknown } };
+  switch (e.code) {
+    case 'slack_webapi_request_error':
+    case 'slack_webapi_http_error':
+    case 'slack_webapi_rate_limited_error':
+      return true;
+    case 'slack_webapi_platform_error':
+      return typeof e.data?.error === 'string' && SLACK_TRANSIENT.has(e.data.error);
+    default:
+      return isRetryable(error);
+  }
 }
 
 /** The client's own log lines (rate limits, failed requests) in ours; its debug lines are dropped. */

@@ -5,17 +5,10 @@ import { ValidationError } from '../errors.ts';
  * a DNS label once rendered, YAML that is not Kubernetes objects. The artifact is at fault, never the
  * server, so it is a ValidationError (400 at the HTTP door) and a worker must not retry it.
  */
-export class RenderError extends ValidationError {
-  override readonly retryable = false;
-}
+export class RenderError extends ValidationError {}
 
 /**
  * A template problem not yet tied to a field: template.ts catches it and throws a RenderError whose message
  * starts with the field path, so helpers and the parser need not carry paths around.
  */
-export class TemplateProblem extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TemplateProblem';
-  }
-}
+export class TemplateProblem extends ValidationError {}

@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
+import { FerryError } from '../../domain/errors.ts';
 
-export class GitCommandError extends Error {
+export class GitCommandError extends FerryError {
+  readonly code = 'git_command';
   constructor(
     readonly args: readonly string[],
     readonly exitCode: number | null,
     readonly stderr: string,
   ) {
     super(`git ${args.join(' ')} exited with ${exitCode}: ${stderr.trim().slice(-500)}`);
-    this.name = 'GitCommandError';
   }
 }
 
