@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
 import { makeDynamoFluxStore } from '../adapters/dynamodb/flux-store.ts';
+import { makeDynamoGovernanceStore } from '../adapters/dynamodb/governance-store.ts';
 import { makeDynamoPolicyStore } from '../adapters/dynamodb/policy-store.ts';
 import { makeDynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { makeDynamoUserStore } from '../adapters/dynamodb/user-store.ts';
@@ -19,6 +20,7 @@ import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
+import { type GateDeps, makeReleaseGate } from '../app/gate.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import {
   ENV_ADMIN_SECRET_ID,
@@ -29,6 +31,7 @@ import {
   ENV_GIT_TOKEN_SECRET_ID,
   ENV_GITHUB_WEBHOOK_SECRET_ID,
   ENV_PROMOTION_CHAIN,
+  ENV_SLACK_SIGNING_SECRET_ID,
   ENV_TABLE_NAME,
   ENV_WRITE_QUEUE_URL,
   loadGitopsConfig,
@@ -46,12 +49,12 @@ export function lambdaApiDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
   const dynamo = new DynamoDBClient({});
   const clock = systemClock;
   const users = makeDynamoUserStore(dynamo, tableName);
-  const admin = makeSecretsManagerAdminCredential(
-    new SecretsManagerClient({}),
-    requiredEnv(ENV_ADMIN_SECRET_ID, env),
-    clock,
-  );
+  const secrets = new SecretsManagerClient({});
+  const admin = makeSecretsManagerAdminCredential(secrets, requiredEnv(ENV_ADMIN_SECRET_ID, env), clock);
+  const slackSecret = env[ENV_SLACK_SIGNING_SECRET_ID];
   return {
+    governance: makeDynamoGovernanceStore(dynamo, tableName),
+    ...(slackSecret ? { slackSigningSecret: makeCachedSecret(secrets, slackSecret, clock) } : {}),
     artifacts: makeDynamoArtifactStore(dynamo, tableName),
     users,
     releases: makeDynamoReleaseStore(dynamo, tableName),
@@ -155,12 +158,24 @@ export function lambdaDispatchDeps(env: NodeJS.ProcessEnv = process.env): Dispat
 }
 
 export function lambdaWriterDeps(env: NodeJS.ProcessEnv = process.env): WriterDeps {
+  const gate = lambdaGateDeps(env);
+  return {
+    gate: makeReleaseGate(gate),
+    releases: gate.releases,
+    artifacts: makeDynamoArtifactStore(new DynamoDBClient({}), requiredEnv(ENV_TABLE_NAME, env)),
+    repo: gitopsRepoFromEnv(env, '/tmp/ferry-gitops'),
+    clock: systemClock,
+    logger: gate.logger,
+  };
+}
+
+/** The release gate's sweep (scheduled) and the writer's gate need the table only. */
+export function lambdaGateDeps(env: NodeJS.ProcessEnv = process.env): GateDeps {
   const tableName = requiredEnv(ENV_TABLE_NAME, env);
   const dynamo = new DynamoDBClient({});
   return {
     releases: makeDynamoReleaseStore(dynamo, tableName),
-    artifacts: makeDynamoArtifactStore(dynamo, tableName),
-    repo: gitopsRepoFromEnv(env, '/tmp/ferry-gitops'),
+    governance: makeDynamoGovernanceStore(dynamo, tableName),
     clock: systemClock,
     logger: makeLogger(),
   };

@@ -25,6 +25,8 @@ export const ENV_SLACK_API_URL = 'FERRY_SLACK_API_URL';
 export const ENV_GITHUB_TOKEN_SECRET_ID = 'FERRY_GITHUB_TOKEN_SECRET_ID';
 /** Secrets Manager id of the secret GitHub signs webhook deliveries with (X-Hub-Signature-256). */
 export const ENV_GITHUB_WEBHOOK_SECRET_ID = 'FERRY_GITHUB_WEBHOOK_SECRET_ID';
+/** Secrets Manager id of Slack's signing secret, which verifies Approve/Reject button presses. */
+export const ENV_SLACK_SIGNING_SECRET_ID = 'FERRY_SLACK_SIGNING_SECRET_ID';
 /** JSON `[{ "env": "production", "app"?: "web", "branch": "^main$" }]`: restrictions fixed at install. */
 export const ENV_BRANCH_RESTRICTIONS = 'FERRY_BRANCH_RESTRICTIONS';
 /** Comma-separated environments in promotion order, e.g. `dev,staging,production`. */

@@ -9,6 +9,7 @@ import { makeHandler as usersHandler } from '../../functions/http-users.ts';
 import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
 import { makeDynamoFluxStore } from '../adapters/dynamodb/flux-store.ts';
+import { makeDynamoGovernanceStore } from '../adapters/dynamodb/governance-store.ts';
 import { makeDynamoPolicyStore } from '../adapters/dynamodb/policy-store.ts';
 import { makeDynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { makeDynamoUserStore } from '../adapters/dynamodb/user-store.ts';
@@ -20,6 +21,7 @@ import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
+import { type GateDeps, makeReleaseGate } from '../app/gate.ts';
 import type { Clock } from '../app/ports.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import { policySettings } from '../compose/policies.ts';
@@ -56,6 +58,7 @@ export function localApiDeps(options: LocalWiring): ApiDeps {
   const clock = options.clock ?? systemClock;
   const users = makeDynamoUserStore(options.dynamo, options.tableName);
   return {
+    governance: makeDynamoGovernanceStore(options.dynamo, options.tableName),
     artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
     users,
     releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
@@ -91,8 +94,18 @@ function localGitopsRepo(gitops: LocalGitops, cacheDir: string) {
   });
 }
 
+export function localGateDeps(options: LocalWiring): GateDeps {
+  return {
+    releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
+    governance: makeDynamoGovernanceStore(options.dynamo, options.tableName),
+    clock: options.clock ?? systemClock,
+    logger: options.logger,
+  };
+}
+
 export function localWriterDeps(options: LocalWiring): WriterDeps {
   return {
+    gate: makeReleaseGate(localGateDeps(options)),
     releases: makeDynamoReleaseStore(options.dynamo, options.tableName),
     artifacts: makeDynamoArtifactStore(options.dynamo, options.tableName),
     repo: localGitopsRepo(options.gitops, options.gitops.cacheDir),
@@ -128,13 +141,16 @@ export function localFluxStatusDeps(options: LocalWiring): FluxStatusDeps {
 export interface LocalSecrets {
   /** FERRY_GITHUB_WEBHOOK_SECRET: what GitHub signs webhook deliveries with. */
   githubWebhookSecret?: string;
+  /** FERRY_SLACK_SIGNING_SECRET: what Slack signs interactive button presses with. */
+  slackSigningSecret?: string;
 }
 
 const FACTORIES: Record<ApiFunction, (deps: ApiDeps, secrets: LocalSecrets) => LambdaHttpHandler> = {
   'http-health': healthHandler,
   'http-artifacts': artifactsHandler,
   'http-users': usersHandler,
-  'http-releases': releasesHandler,
+  'http-releases': (deps, secrets) =>
+    releasesHandler({ ...deps, slackSigningSecret: async () => secrets.slackSigningSecret || undefined }),
   'http-github-webhook': (deps, secrets) =>
     webhookHandler({ ...deps, webhookSecret: async () => secrets.githubWebhookSecret || undefined }),
 };

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       ...(env.FERRY_PROMOTION_CHAIN ? { promotionChain: env.FERRY_PROMOTION_CHAIN } : {}),
     },
     ...(env.FERRY_GITHUB_WEBHOOK_SECRET ? { githubWebhookSecret: env.FERRY_GITHUB_WEBHOOK_SECRET } : {}),
+    ...(env.FERRY_SLACK_SIGNING_SECRET ? { slackSigningSecret: env.FERRY_SLACK_SIGNING_SECRET } : {}),
   });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -12,6 +12,7 @@ import { makeHandler as policyHandler } from '../../functions/stream-policy.ts';
 import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import type { ApiDeps } from '../app/deps.ts';
+import { sweepWaiting } from '../app/gate.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
 import {
   DISPATCH_FILTER,
@@ -28,6 +29,7 @@ import {
   localDispatchDeps,
   localFluxIntakeDeps,
   localFluxStatusDeps,
+  localGateDeps,
   localPolicyDeps,
   localUiHandler,
   localWriterDeps,
@@ -126,6 +128,10 @@ export async function startLocalStack(options: {
   policy?: { branchRestrictions?: string; promotionChain?: string };
   /** FERRY_GITHUB_WEBHOOK_SECRET: what GitHub signs webhook deliveries with. */
   githubWebhookSecret?: string;
+  /** FERRY_SLACK_SIGNING_SECRET: what Slack signs interactive button presses with. */
+  slackSigningSecret?: string;
+  /** How often the gate sweep releases waiting requests whose freeze ended (EventBridge's minute on AWS). */
+  sweepEveryMs?: number;
   /** Slack and GitHub: without tokens the notifier logs what it would send. */
   notify?: Pick<NotifyWiring, 'slack' | 'github'>;
   /** Answer 503 until `http.ready()` (npm start creates the admin first, so its token works at once). */
@@ -246,6 +252,13 @@ export async function startLocalStack(options: {
       logger: options.logger,
     });
     stops.push(queuePoller.stop);
+    // The scheduled sweep (an EventBridge rule on AWS): freeze windows end without anyone calling.
+    const gate = localGateDeps(wiring);
+    const sweeper = setInterval(() => {
+      sweepWaiting(gate).catch((error: unknown) => options.logger.error('gate sweep failed', { error }));
+    }, options.sweepEveryMs ?? 30_000);
+    sweeper.unref();
+    stops.push(async () => clearInterval(sweeper));
 
     const http = await startLocalHttpServer({
       port: options.port,
@@ -253,10 +266,10 @@ export async function startLocalStack(options: {
       routes: LOCAL_ROUTES,
       startReady: !options.holdTraffic,
       handlers: {
-        ...apiHandlers(
-          deps,
-          options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {},
-        ),
+        ...apiHandlers(deps, {
+          ...(options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {}),
+          ...(options.slackSigningSecret ? { slackSigningSecret: options.slackSigningSecret } : {}),
+        }),
         [UI_FUNCTION]: localUiHandler(deps),
         [FLUX_EVENTS_FUNCTION]: fluxEventsHandler(
           localFluxIntakeDeps({

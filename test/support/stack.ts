@@ -42,7 +42,16 @@ export interface TestStack {
  */
 export async function startTestStack(
   options: Partial<
-    Pick<LocalStackOptions, 'remote' | 'fluxHmacKey' | 'notify' | 'policy' | 'githubWebhookSecret'>
+    Pick<
+      LocalStackOptions,
+      | 'remote'
+      | 'fluxHmacKey'
+      | 'notify'
+      | 'policy'
+      | 'githubWebhookSecret'
+      | 'slackSigningSecret'
+      | 'sweepEveryMs'
+    >
   > & { flux?: FluxApplyOptions } = {},
 ): Promise<TestStack> {
   const { flux: fluxOptions, ...stackOptions } = options;
