@@ -5,6 +5,7 @@ import {
   checkTimeZone,
   coveringOccurrence,
   formatLocal,
+  fromLocal,
   nextOccurrence,
   type Occurrence,
   parseDuration,
@@ -42,7 +43,10 @@ export interface FreezeWindow {
   reason: string;
   timeZone: string;
   start: string;
-  duration: string;
+  /** PnDTnHnM; a one-off window may give `end` instead. */
+  duration?: string;
+  /** One-off windows: the wall time the window ends. */
+  end?: string;
   rrule?: string;
   createdBy: string;
   createdAt: string;
@@ -116,11 +120,14 @@ export type Verdict =
 const FROZEN_INTENTS = new Set(['deploy', 'delete']);
 const APPROVED_INTENTS = new Set(['deploy', 'rollback', 'delete']);
 
-export function windowSpec(w: Pick<FreezeWindow, 'start' | 'timeZone' | 'duration' | 'rrule'>): WindowSpec {
+export function windowSpec(
+  w: Pick<FreezeWindow, 'start' | 'timeZone' | 'duration' | 'rrule' | 'end'>,
+): WindowSpec {
   return {
     start: parseLocal(w.start, 'start'),
     timeZone: w.timeZone,
-    duration: parseDuration(w.duration, 'duration'),
+    duration: w.duration ? parseDuration(w.duration, 'duration') : { days: 0, ms: 0 },
+    ...(w.end ? { end: parseLocal(w.end, 'end') } : {}),
     ...(w.rrule ? { rrule: parseRrule(w.rrule) } : {}),
   };
 }
@@ -288,27 +295,26 @@ export function parseFreeze(
   const start = parseLocal(requiredString(f.start, 'start'), 'start');
   const rrule = optionalString(f.rrule, 'rrule', 500);
   const endText = optionalString(f.end, 'end');
-  let duration = optionalString(f.duration, 'duration');
+  const duration = optionalString(f.duration, 'duration');
+  let end: string | undefined;
   if (endText !== undefined) {
     if (duration !== undefined || rrule !== undefined)
-      throw new ValidationError('end: give either end (one-off windows) or duration, not both');
-    const end = parseLocal(endText, 'end');
-    const minutes =
-      (Date.UTC(end.year, end.month - 1, end.day, end.hour, end.minute) -
-        Date.UTC(start.year, start.month - 1, start.day, start.hour, start.minute)) /
-      60_000;
-    if (minutes <= 0) throw new ValidationError('end: must be after start');
-    // Nominal days plus the rest in minutes, so a window across a DST change still ends at `end`'s wall time.
-    duration = `P${Math.floor(minutes / 1440)}DT${minutes % 1440}M`.replace('P0D', 'P').replace('T0M', '');
+      throw new ValidationError('end: give either end (one-off windows) or duration (any window), not both');
+    const e = parseLocal(endText, 'end');
+    if (fromLocal(e, timeZone) <= fromLocal(start, timeZone))
+      throw new ValidationError('end: must be after start');
+    end = formatLocal(e);
+  } else if (duration === undefined) {
+    throw new ValidationError('duration: required (or end, for a one-off window)');
   }
-  if (duration === undefined) throw new ValidationError('duration: required (or end, for a one-off window)');
   const window: FreezeWindow = {
     id: optionalString(f.id, 'id') ?? meta.id,
     env,
     reason: requiredString(f.reason, 'reason', 500),
     timeZone,
     start: formatLocal(start),
-    duration,
+    ...(duration ? { duration } : {}),
+    ...(end ? { end } : {}),
     createdBy: meta.createdBy,
     createdAt: meta.createdAt,
     ...(app ? { app } : {}),

@@ -36,6 +36,8 @@ export interface WindowSpec {
   timeZone: string;
   duration: Duration;
   rrule?: Recurrence;
+  /** One-off windows may end at a wall time instead (then `duration` is unused). */
+  end?: LocalDateTime;
 }
 
 export interface Duration {
@@ -184,7 +186,7 @@ export function coveringOccurrence(spec: WindowSpec, now: Date): Occurrence | un
   const from = addDays(toLocal(now, spec.timeZone), -lookBack);
   let current: Occurrence | undefined;
   for (const start of starts(spec, from)) {
-    const end = endOf(start, spec.duration, spec.timeZone);
+    const end = spec.end ? fromLocal(spec.end, spec.timeZone) : endOf(start, spec.duration, spec.timeZone);
     if (current) {
       if (start.getTime() > current.end.getTime()) break;
       if (end > current.end) current.end = end;
@@ -199,7 +201,11 @@ export function coveringOccurrence(spec: WindowSpec, now: Date): Occurrence | un
 /** The next occurrence starting after `now` (for listings), if any. */
 export function nextOccurrence(spec: WindowSpec, now: Date): Occurrence | undefined {
   for (const start of starts(spec, toLocal(now, spec.timeZone))) {
-    if (start.getTime() > now.getTime()) return { start, end: endOf(start, spec.duration, spec.timeZone) };
+    if (start.getTime() > now.getTime())
+      return {
+        start,
+        end: spec.end ? fromLocal(spec.end, spec.timeZone) : endOf(start, spec.duration, spec.timeZone),
+      };
   }
   return undefined;
 }
