@@ -1,4 +1,10 @@
-import { type Condition, type GateSettings, gateVerdict, type Verdict } from '../domain/gate.ts';
+import {
+  type Condition,
+  describeConditions,
+  type GateSettings,
+  gateVerdict,
+  type Verdict,
+} from '../domain/gate.ts';
 import { appPath } from '../domain/gitops.ts';
 import type { ReleaseRequest } from '../domain/release.ts';
 import type { Logger } from '../log/logger.ts';
@@ -108,7 +114,8 @@ export async function sweepWaiting(
   const result: SweepResult = { released: [], rejected: [], waiting: 0 };
   const now = deps.clock.now();
   for (const requests of byApp.values()) {
-    let held = false;
+    // Those of this app left waiting so far: a later request waits behind them (its original order).
+    const held: ReleaseRequest[] = [];
     for (const request of requests.sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0))) {
       const gate = await deps.governance.gateOf(request.id);
       const verdict = gateVerdict({
@@ -117,7 +124,7 @@ export async function sweepWaiting(
         settings,
         decisions: gate.decisions,
         ...(gate.override ? { override: gate.override } : {}),
-        olderWaiting: [],
+        olderWaiting: held,
       });
       if (!verdict.pass && 'rejected' in verdict) {
         await deps.releases.advance(request.id, {
@@ -128,9 +135,12 @@ export async function sweepWaiting(
         result.rejected.push(request.id);
         continue;
       }
-      if (held || !verdict.pass) {
-        held = true;
+      if (!verdict.pass) {
+        held.push(request);
         result.waiting++;
+        // What it waits for changed (an approval came, a halt was lifted): say so on the request.
+        if (describeConditions(verdict.conditions) !== describeConditions(request.gate?.conditions ?? []))
+          await park(deps, request, verdict.conditions);
         continue;
       }
       if (request.gate?.releasedAt) continue; // on its way to the writer already

@@ -199,10 +199,11 @@ export function gateVerdict(input: GateInput): Verdict {
       });
     }
   }
-  for (const older of input.olderWaiting) {
+  const [oldest, ...others] = [...input.olderWaiting].sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
+  if (oldest) {
     conditions.push({
       kind: 'order',
-      reason: `behind older request ${older.id} for ${older.env}/${older.app}, still waiting`,
+      reason: `behind older request ${oldest.id}${others.length ? ` and ${others.length} more` : ''} for ${oldest.env}/${oldest.app}, still waiting`,
     });
   }
   return conditions.length === 0 ? { pass: true } : { pass: false, conditions };
