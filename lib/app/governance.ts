@@ -165,9 +165,11 @@ export interface DecisionResult {
   required: number;
 }
 
-async function pendingRequest(deps: GovernanceDeps, id: string): Promise<ReleaseRequest> {
+/** The request, if the caller may see its environment and it is still pending. */
+async function pendingRequest(deps: GovernanceDeps, call: CallContext, id: string): Promise<ReleaseRequest> {
   const request = await deps.releases.get(id);
   if (!request) throw new NotFoundError(`release request ${id} not found`);
+  authorize(call.principal, 'release:read', [request.env]);
   if (!['requested', 'queued', 'waiting'].includes(request.state))
     throw new ConflictError(
       `release request ${id} is ${request.state}; only a pending request can be decided on`,
@@ -191,8 +193,7 @@ export async function decide(
   authorize(call.principal, 'release:read');
   const f = readFields<'comment'>(DECISION_SCHEMA, body ?? {}, '');
   const comment = optionalString(f.comment, 'comment', 500);
-  const request = await pendingRequest(deps, id);
-  authorize(call.principal, 'release:read', [request.env]);
+  const request = await pendingRequest(deps, call, id);
   const settings = await deps.governance.settings();
   const rule = settings.approvalRules.find((r) => r.env === request.env);
   if (!rule) throw new ConflictError(`${request.env} has no approval rule; nothing to approve`);
@@ -232,7 +233,7 @@ export async function overrideFreeze(deps: GovernanceDeps, call: CallContext, id
   authorize(call.principal, 'env:manage');
   const f = readFields<'reason'>(OVERRIDE_SCHEMA, body, '');
   const reason = requiredString(f.reason, 'reason', 500);
-  const request = await pendingRequest(deps, id);
+  const request = await pendingRequest(deps, call, id);
   const override = { by: call.principal.login, at: call.clock.now().toISOString(), reason };
   await deps.governance.putOverride(
     id,
