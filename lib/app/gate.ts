@@ -25,7 +25,7 @@ export interface ReleaseGate {
   /** The verdict for `request` now; `ahead` are requests the same writer batch writes before it. */
   verdict(request: ReleaseRequest, settings: GateSettings, ahead: ReadonlySet<string>): Promise<Verdict>;
   settings(): Promise<GateSettings>;
-  /** Moves the request to `waiting` with its conditions; false when it changed meanwhile and is done. */
+  /** Moves the request to `waiting` with its conditions (again, when it waits already). */
   park(request: ReleaseRequest, conditions: Condition[]): Promise<void>;
   /** Releases what waited behind the given apps (after the writer wrote some of them). */
   sweep(targets?: { env: string; app: string }[]): Promise<SweepResult>;

@@ -1,3 +1,4 @@
+import type { ApprovalRule, Condition, FreezeWindow, Halt } from '../../domain/gate.ts';
 import {
   BASE_HELP,
   BASE_OPTIONS,
@@ -14,29 +15,14 @@ import { printJson } from '../format.ts';
 
 /** Release governance: stop-the-line, freeze windows, approval rules, approve/reject, override, overview. */
 
-interface Condition {
-  kind: string;
-  reason: string;
-  until?: string;
-}
+type Window = { start: string; end: string } | null;
 
+/** `GET /api/governance`, in the domain's types (lib/app/governance.ts governanceView). */
 interface Governance {
   now: string;
-  halts: { env: string; by: string; at: string; reason: string }[];
-  freezes: {
-    id: string;
-    env: string;
-    app?: string;
-    reason: string;
-    timeZone: string;
-    start: string;
-    duration?: string;
-    end?: string;
-    rrule?: string;
-    active: { start: string; end: string } | null;
-    next: { start: string; end: string } | null;
-  }[];
-  approvalRules: { env: string; required: number; group: string; expiresAfter: string }[];
+  halts: Halt[];
+  freezes: (FreezeWindow & { active: Window; next: Window })[];
+  approvalRules: ApprovalRule[];
   waiting: {
     id: string;
     env: string;

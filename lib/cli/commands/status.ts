@@ -1,3 +1,4 @@
+import type { FreezeWindow, Halt } from '../../domain/gate.ts';
 import type { Release } from '../api.ts';
 import {
   BASE_HELP,
@@ -17,8 +18,8 @@ import { printJson, releaseLine } from '../format.ts';
 const NAME = 'status';
 
 interface GateSummary {
-  halts: { env: string; by: string; at: string; reason: string }[];
-  freezes: { env: string; app?: string; reason: string; active: { end: string } | null }[];
+  halts: Halt[];
+  freezes: (Pick<FreezeWindow, 'env' | 'app' | 'reason'> & { active: { end: string } | null })[];
 }
 const OPTIONS = {
   ...BASE_OPTIONS,
