@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
+import { ForbiddenError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
 import { APPROVE_ACTION, REJECT_ACTION } from '../domain/notify-templates.ts';
 import type { CallContext } from './audit.ts';
 import { type DecisionResult, decide, type GovernanceDeps } from './governance.ts';
@@ -27,7 +27,7 @@ export async function receiveSlackInteraction(
   input: SlackInteraction,
   requestId: string,
 ): Promise<DecisionResult & { text: string }> {
-  if (!secret) throw new NotFoundError('Slack interactivity is not configured (no signing secret)');
+  if (!secret) throw new UnauthenticatedError('Slack request refused: no signing secret is configured');
   const problem = slackSignatureProblem(
     input.body,
     input.timestamp,

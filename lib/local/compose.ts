@@ -149,8 +149,11 @@ const FACTORIES: Record<ApiFunction, (deps: ApiDeps, secrets: LocalSecrets) => L
   'http-health': healthHandler,
   'http-artifacts': artifactsHandler,
   'http-users': usersHandler,
-  'http-releases': (deps, secrets) =>
-    releasesHandler({ ...deps, slackSigningSecret: async () => secrets.slackSigningSecret || undefined }),
+  // Set on the shared deps, not a copy: the stack fills in fluxEventsUrl on them once the server listens.
+  'http-releases': (deps, secrets) => {
+    deps.slackSigningSecret = async () => secrets.slackSigningSecret || undefined;
+    return releasesHandler(deps);
+  },
   'http-github-webhook': (deps, secrets) =>
     webhookHandler({ ...deps, webhookSecret: async () => secrets.githubWebhookSecret || undefined }),
 };

@@ -215,7 +215,7 @@ const MATRIX: Record<string, Case> = {
     reach: 'install',
     call: (env, f) => ({ path: `/api/releases/${f.requestIn[env]}/override`, body: { reason: 'matrix' } }),
   },
-  // Signed by Slack, not by a token: without a signing secret the route is not there (404) for anyone.
+  // Signed by Slack, not by a token: without a signing secret it refuses everyone alike (401).
   'POST /api/slack/interactions': {
     need: 'open',
     reach: 'listing',
