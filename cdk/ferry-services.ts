@@ -1,6 +1,8 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { HttpApi, type HttpMethod, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaFunctionTarget } from 'aws-cdk-lib/aws-events-targets';
 import {
   FilterCriteria,
   type FunctionUrl,
@@ -30,6 +32,7 @@ import {
   grantGithubWebhookSecret,
   grantGitToken,
   grantRepositoryTokens,
+  grantSlackSigningSecret,
   grantTable,
   useFluxEventsUrl,
   useGitops,
@@ -61,7 +64,11 @@ export const API_FUNCTION_GRANTS: Readonly<
   Record<string, (fn: LambdaFunction, secrets: FerrySecrets) => void>
 > = {
   'http-github-webhook': (fn, secrets) => grantGithubWebhookSecret(fn, secrets.githubWebhookSecret),
+  'http-releases': (fn, secrets) => grantSlackSigningSecret(fn, secrets.slackSigningSecret),
 };
+
+/** Releases waiting for a freeze window to end go on when this finds it ended (every minute). */
+export const GATE_SWEEP_FUNCTION = 'schedule-gate-sweep';
 
 export interface StreamConsumer {
   spec: StreamConsumerSpec;
@@ -84,6 +91,7 @@ export class FerryServices extends Construct {
   readonly fluxEventsUrl: FunctionUrl;
   readonly writer: FerryFunction;
   readonly deadLetters: FerryFunction;
+  readonly gateSweep: FerryFunction;
   readonly streamConsumers: StreamConsumer[] = [];
   /** The table stream's one reader, which runs every consumer (lib/config/stream-routes.ts). */
   readonly streamRouter: FerryFunction;
@@ -176,6 +184,15 @@ export class FerryServices extends Construct {
     this.deadLetters.addEventSource(
       new SqsEventSource(state.writeDeadLetters, { batchSize: 10, reportBatchItemFailures: true }),
     );
+
+    // The release gate's clock: only the table; it re-queues through the outbox like every other request.
+    this.gateSweep = this.ferryFunction({ name: GATE_SWEEP_FUNCTION });
+    grantTable(this.gateSweep, state.table);
+    new Rule(this, 'GateSweepSchedule', {
+      description: 'Release waiting releases whose freeze window ended',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunctionTarget(this.gateSweep, { retryAttempts: 0 })],
+    });
   }
 
   apiFunction(name: ApiFunction): FerryFunction {

@@ -26,6 +26,7 @@ export interface FerrySecrets {
   githubToken: Secret;
   fluxHmacKey: Secret;
   githubWebhookSecret: Secret;
+  slackSigningSecret: Secret;
 }
 
 /**
@@ -94,6 +95,10 @@ export class FerryState extends Construct {
       githubToken: toFillIn('GithubToken', 'GitHub token the notifier sets commit statuses with'),
       fluxHmacKey: toFillIn('FluxHmacKey', "Key Flux's generic-hmac Provider signs events with"),
       githubWebhookSecret: toFillIn('GithubWebhookSecret', 'Secret GitHub signs webhook deliveries with'),
+      slackSigningSecret: toFillIn(
+        'SlackSigningSecret',
+        "Slack app's signing secret (Approve/Reject buttons)",
+      ),
     };
   }
 

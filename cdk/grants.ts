@@ -15,6 +15,7 @@ import {
   ENV_GITOPS_REPO_URL,
   ENV_PROMOTION_CHAIN,
   ENV_SLACK_CHANNELS,
+  ENV_SLACK_SIGNING_SECRET_ID,
   ENV_SLACK_TEMPLATES,
   ENV_SLACK_TOKEN_SECRET_ID,
   ENV_TABLE_NAME,
@@ -49,6 +50,9 @@ export const grantGitToken = secretGrant(ENV_GIT_TOKEN_SECRET_ID);
 export const grantFluxHmacKey = secretGrant(ENV_FLUX_HMAC_SECRET_ID);
 export const grantSlackToken = secretGrant(ENV_SLACK_TOKEN_SECRET_ID);
 export const grantGithubToken = secretGrant(ENV_GITHUB_TOKEN_SECRET_ID);
+
+/** Slack's signing secret, for the interactivity route (Approve/Reject buttons) in `http-releases`. */
+export const grantSlackSigningSecret = secretGrant(ENV_SLACK_SIGNING_SECRET_ID);
 
 /** The secret GitHub signs webhook deliveries with (X-Hub-Signature-256), for `http-github-webhook`. */
 export const grantGithubWebhookSecret = secretGrant(ENV_GITHUB_WEBHOOK_SECRET_ID);

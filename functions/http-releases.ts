@@ -1,4 +1,15 @@
 import type { ApiDeps } from '../lib/app/deps.ts';
+import {
+  decide,
+  deleteApprovalRule,
+  deleteFreeze,
+  governanceView,
+  haltEnvironment,
+  overrideFreeze,
+  putApprovalRule,
+  putFreeze,
+  resumeEnvironment,
+} from '../lib/app/governance.ts';
 import { applyPolicy, deletePolicy, explainPolicies, listPolicies } from '../lib/app/policies.ts';
 import {
   currentStatus,
@@ -19,6 +30,7 @@ import {
   requeueRequest,
   resumeApp,
 } from '../lib/app/releases.ts';
+import { receiveSlackInteraction } from '../lib/app/slack-interactions.ts';
 import { onColdStart } from '../lib/compose/lambda.ts';
 import { authorize } from '../lib/domain/access.ts';
 import { single } from '../lib/domain/query.ts';
@@ -26,7 +38,7 @@ import { ARTIFACT_TRACK_QUERY, DEPLOY_QUERY, RELEASE_TRACK_QUERY } from '../lib/
 import { checkQuery, type QuerySpec } from '../lib/domain/schema.ts';
 import { requiredString } from '../lib/domain/validate.ts';
 import { makeHttpHandler } from '../lib/http/handler.ts';
-import { header, pathParam, queryOrBody, queryParams, readJsonBody } from '../lib/http/request.ts';
+import { bodyBytes, header, pathParam, queryOrBody, queryParams, readJsonBody } from '../lib/http/request.ts';
 import { json, noContent } from '../lib/http/response.ts';
 
 export const makeHandler = (deps: ApiDeps) => {
@@ -36,8 +48,46 @@ export const makeHandler = (deps: ApiDeps) => {
     return requiredString(single(params, name), name);
   };
   const created = (request: { id: string }) => json(201, { id: request.id });
+  const optionalBody = (event: Parameters<typeof readJsonBody>[0]) => (event.body ? readJsonBody(event) : {});
   return makeHttpHandler(deps, {
+    open: {
+      // Signed by Slack's signing secret, not by a Ferry token.
+      'POST /api/slack/interactions': async (event) => {
+        const timestamp = header(event, 'x-slack-request-timestamp');
+        const signature = header(event, 'x-slack-signature');
+        const result = await receiveSlackInteraction(
+          deps,
+          await deps.slackSigningSecret?.(),
+          {
+            body: bodyBytes(event),
+            ...(timestamp !== undefined ? { timestamp } : {}),
+            ...(signature !== undefined ? { signature } : {}),
+          },
+          event.requestContext.requestId,
+        );
+        return json(200, result);
+      },
+    },
     routes: {
+      'GET /api/governance': async ({ call }) => json(200, await governanceView(deps, call)),
+      'POST /api/halts': async ({ event, call }) =>
+        json(201, await haltEnvironment(deps, call, readJsonBody(event))),
+      'DELETE /api/halts/{env}': async ({ event, call }) =>
+        json(200, await resumeEnvironment(deps, call, pathParam(event, 'env'))),
+      'POST /api/freezes': async ({ event, call }) =>
+        json(201, await putFreeze(deps, call, readJsonBody(event))),
+      'DELETE /api/freezes/{id}': async ({ event, call }) =>
+        json(200, await deleteFreeze(deps, call, pathParam(event, 'id'))),
+      'POST /api/approval-rules': async ({ event, call }) =>
+        json(201, await putApprovalRule(deps, call, readJsonBody(event))),
+      'DELETE /api/approval-rules/{env}': async ({ event, call }) =>
+        json(200, await deleteApprovalRule(deps, call, pathParam(event, 'env'))),
+      'POST /api/releases/{id}/approve': async ({ event, call }) =>
+        json(200, await decide(deps, call, pathParam(event, 'id'), 'approve', optionalBody(event))),
+      'POST /api/releases/{id}/reject': async ({ event, call }) =>
+        json(200, await decide(deps, call, pathParam(event, 'id'), 'reject', optionalBody(event))),
+      'POST /api/releases/{id}/override': async ({ event, call }) =>
+        json(200, await overrideFreeze(deps, call, pathParam(event, 'id'), readJsonBody(event))),
       'POST /api/releases': async ({ event, call }) => {
         const params = queryParams(event);
         checkQuery(params, DEPLOY_QUERY);

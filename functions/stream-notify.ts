@@ -1,6 +1,8 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
-import { type NotifyDeps, notifyChanges, type RequestChange } from '../lib/app/notify.ts';
+import { announce, type NotifyDeps, notifyChanges, type RequestChange } from '../lib/app/notify.ts';
+import type { Announcement } from '../lib/app/ports.ts';
+import { failureReason, isRetryable } from '../lib/domain/errors.ts';
 import type { ReleaseRequest } from '../lib/domain/release.ts';
 
 /**
@@ -12,7 +14,20 @@ export const makeHandler =
   async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const sequences: string[] = [];
     const changes: RequestChange[] = [];
+    const failedAnnouncements: string[] = [];
     for (const record of event.Records) {
+      const announcement = streamImage(record.dynamodb?.NewImage)?.announcement as Announcement | undefined;
+      if (announcement && record.eventName === 'INSERT') {
+        await announce(deps, announcement).catch((error: unknown) => {
+          if (!isRetryable(error)) {
+            deps.logger.error('could not announce; not retried', { reason: failureReason(error) });
+            return;
+          }
+          deps.logger.error('could not announce; the stream will retry', { error });
+          if (record.dynamodb?.SequenceNumber) failedAnnouncements.push(record.dynamodb.SequenceNumber);
+        });
+        continue;
+      }
       const after = requestIn(record.dynamodb?.NewImage);
       const sequence = record.dynamodb?.SequenceNumber;
       if (!after || !sequence) continue;
@@ -22,7 +37,9 @@ export const makeHandler =
     }
     const failed = await notifyChanges(deps, changes);
     return {
-      batchItemFailures: failed.flatMap((i) => sequences[i] ?? []).map((s) => ({ itemIdentifier: s })),
+      batchItemFailures: [...failedAnnouncements, ...failed.flatMap((i) => sequences[i] ?? [])].map((s) => ({
+        itemIdentifier: s,
+      })),
     };
   };
 

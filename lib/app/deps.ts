@@ -6,6 +6,7 @@ import type {
   AuditLog,
   Clock,
   FluxStore,
+  GovernanceStore,
   PolicyStore,
   ReleaseStore,
   UserStore,
@@ -18,6 +19,10 @@ export interface ApiDeps {
   releases: ReleaseStore;
   flux: FluxStore;
   policies: PolicyStore;
+  /** Halts, freeze windows, approval rules and decisions (the release gate's settings). */
+  governance: GovernanceStore;
+  /** Slack's signing secret: verifies interactive button presses (none: the route answers 404). */
+  slackSigningSecret?: () => Promise<string | undefined>;
   /** Branch restrictions fixed at install (FERRY_BRANCH_RESTRICTIONS). */
   installRestrictions: BranchRestrictionRule[];
   /** Every policy in force: install restrictions and stored policies. */

@@ -51,7 +51,12 @@ function inRecordedOrder(requests: ReleaseRequest[]): ReleaseRequest[] {
  */
 export async function dispatchRequests(deps: DispatchDeps, ids: readonly string[]): Promise<string[]> {
   // Stream shards order records per item only: restore the recording order before queueing.
-  const pending = inRecordedOrder((await deps.releases.getMany(ids)).filter((r) => r.state === 'requested'));
+  // A waiting request comes back once the gate sweep released it (a RELEASE mark on the stream).
+  const pending = inRecordedOrder(
+    (await deps.releases.getMany(ids)).filter(
+      (r) => r.state === 'requested' || (r.state === 'waiting' && r.gate?.releasedAt),
+    ),
+  );
   if (pending.length === 0) return [];
   const failed = new Set(
     await deps.queue.send(
@@ -59,13 +64,15 @@ export async function dispatchRequests(deps: DispatchDeps, ids: readonly string[
         requestId: r.id,
         groupId: messageGroup(deps.repoKeyOf?.(r.env) ?? repoKey(deps.gitopsRepo, deps.gitopsBranch)),
         orderKey: appPath(r.env, r.app),
+        // SQS drops a second message with the same deduplication id for five minutes: each release is new.
+        ...(r.state === 'waiting' ? { dedupId: `${r.id}#release-${r.gate?.parks ?? 0}` } : {}),
       })),
     ),
   );
   // The writer may already have moved a request further; advance() then leaves it alone.
   await Promise.all(
     pending
-      .filter((request) => !failed.has(request.id))
+      .filter((request) => !failed.has(request.id) && request.state === 'requested')
       .map((request) =>
         withCorrelationId(request.id, async () => {
           await deps.releases.advance(request.id, { state: 'queued', at: deps.clock.now().toISOString() });

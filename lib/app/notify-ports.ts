@@ -15,7 +15,8 @@ export interface SlackPort {
   /** False while no token is configured: the notifier then only logs what it would send. */
   enabled(): Promise<boolean>;
   post(channel: string, text: string, blocks?: SlackBlock[]): Promise<SlackMessageRef>;
-  update(channel: string, ts: string, text: string): Promise<void>;
+  /** `blocks` replace the message's blocks (Slack keeps the old ones when none are given). */
+  update(channel: string, ts: string, text: string, blocks?: SlackBlock[]): Promise<void>;
 }
 
 export type CommitState = 'pending' | 'success' | 'failure' | 'error';

@@ -4,6 +4,7 @@ import {
   type CommitUrl,
   type MessageRenderer,
   makeMessageRenderer,
+  messageBlocks,
   messageView,
 } from '../domain/notify-templates.ts';
 import type { ReleaseRequest } from '../domain/release.ts';
@@ -16,7 +17,7 @@ import type {
   NotifyConfig,
   SlackPort,
 } from './notify-ports.ts';
-import type { ArtifactStore, Clock } from './ports.ts';
+import type { Announcement, ArtifactStore, Clock } from './ports.ts';
 
 export interface NotifyDeps {
   slack: SlackPort;
@@ -143,22 +144,41 @@ async function tellSlack(deps: NotifyDeps, request: ReleaseRequest, version: Ver
     return;
   }
   const text = messageRenderer(deps.config)(messageView(request, version, deps.gitopsCommitUrl));
+  const blocks = messageBlocks(text, request);
   if (!(await deps.slack.enabled())) {
-    deps.logger.info('Slack is not configured; would send', { requestId: request.id, channel, text });
+    deps.logger.info('Slack is not configured; would send', { requestId: request.id, channel, text, blocks });
     return;
   }
   const existing = await deps.notifications.slackMessage(request.id);
   if (existing) {
-    await deps.slack.update(existing.channel, existing.ts, text);
+    await deps.slack.update(existing.channel, existing.ts, text, blocks);
     return;
   }
-  const posted = await deps.slack.post(channel, text);
+  const posted = await deps.slack.post(channel, text, blocks);
   const kept = await deps.notifications.rememberSlackMessage(request.id, posted, deps.clock.now());
   if (kept.ts !== posted.ts || kept.channel !== posted.channel) {
     // Another delivery of this change posted first: keep its message current; ours stays a duplicate.
     deps.logger.warn('a second Slack message was posted for a request', { requestId: request.id });
-    await deps.slack.update(kept.channel, kept.ts, text);
+    await deps.slack.update(kept.channel, kept.ts, text, blocks);
   }
+}
+
+/** A message about an environment itself (stopped, resumed, a freeze overridden), posted once. */
+export async function announce(deps: NotifyDeps, announcement: Announcement): Promise<void> {
+  const env = announcement.env === '*' ? '*' : announcement.env;
+  const channels =
+    announcement.env === '*'
+      ? [...new Set(Object.values(deps.config.channels))]
+      : [deps.config.channels[env] ?? deps.config.channels['*']].filter((c): c is string => c !== undefined);
+  if (channels.length === 0) {
+    deps.logger.info('no Slack channel for this announcement', { env: announcement.env });
+    return;
+  }
+  if (!(await deps.slack.enabled())) {
+    deps.logger.info('Slack is not configured; would announce', { channels, text: announcement.text });
+    return;
+  }
+  for (const channel of channels) await deps.slack.post(channel, announcement.text);
 }
 
 /** The application commit's status per state; none for the states in between. */

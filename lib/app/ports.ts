@@ -3,6 +3,7 @@ import type { Artifact } from '../domain/artifact.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import type { CommitDiff } from '../domain/diff.ts';
 import type { FluxEvent } from '../domain/flux.ts';
+import type { ApprovalRule, Decision, FreezeWindow, GateSettings, Halt, Override } from '../domain/gate.ts';
 import type { PolicyRule } from '../domain/policy-rules.ts';
 import type { ArtifactQuery } from '../domain/query.ts';
 import type { Hold, Intent, ReleaseRecord, ReleaseRequest, StateChange } from '../domain/release.ts';
@@ -43,6 +44,12 @@ export interface User {
   environments?: string[];
   /** RFC 3339; the token stops working at this instant. */
   expiresAt?: string;
+  /** Groups approval rules name (`release-approvers`). */
+  groups?: string[];
+  /** Matched against a commit's author email: nobody approves their own commit. */
+  email?: string;
+  /** The Slack member id that acts as this user from Slack's buttons. */
+  slackUserId?: string;
   createdAt: string;
   createdBy: string;
   tokenId: string;
@@ -185,6 +192,18 @@ export interface ReleaseStore {
     env: string,
     app: string,
   ): Promise<{ gitopsSha: string; files?: Record<string, string> } | undefined>;
+  /**
+   * Moves `before` (requested, queued or waiting) to `waiting` with `after.gate`, and lists it among the
+   * waiting requests of its `<env>/<app>`; false when the stored request is no longer `before`.
+   */
+  park(before: ReleaseRequest, after: ReleaseRequest): Promise<boolean>;
+  /** Waiting requests (of one `<env>/<app>`, or all), per `<env>/<app>` in sequence order. */
+  waiting(target?: { env: string; app: string }): Promise<ReleaseRequest[]>;
+  /**
+   * Marks a waiting request released (its conditions cleared) and records the release for the outbox
+   * relay, which queues it again; false when it is no longer waiting as read.
+   */
+  release(before: ReleaseRequest, at: string): Promise<boolean>;
   /** Committed requests of an environment that Flux has not settled yet, oldest first. */
   openRequests(env: string): Promise<OpenRelease[]>;
   /** Moves a committed request on from Flux's feedback; a terminal state closes it. */
@@ -198,6 +217,34 @@ export interface PolicyStore {
   put(rule: PolicyRule, audit: AuditEntry): Promise<void>;
   /** False when there was no such rule. */
   delete(id: string, audit: AuditEntry): Promise<boolean>;
+}
+
+/** Halts, freeze windows, approval rules, and the decisions and overrides on single requests. */
+export interface GovernanceStore {
+  settings(): Promise<GateSettings>;
+  /** Writes the halt, its audit entry and the announcement together. */
+  putHalt(halt: Halt, audit: AuditEntry, announcement?: Announcement): Promise<void>;
+  /** The halt lifted; undefined when `env` was not halted. */
+  deleteHalt(env: string, audit: AuditEntry, announcement?: Announcement): Promise<Halt | undefined>;
+  putFreeze(window: FreezeWindow, audit: AuditEntry): Promise<void>;
+  deleteFreeze(id: string, audit: AuditEntry): Promise<boolean>;
+  putApprovalRule(rule: ApprovalRule, audit: AuditEntry): Promise<void>;
+  deleteApprovalRule(env: string, audit: AuditEntry): Promise<boolean>;
+  /** Decisions (one per person, the latest) and any override recorded on a request. */
+  gateOf(requestId: string): Promise<{ decisions: Decision[]; override?: Override }>;
+  decide(requestId: string, decision: Decision, audit: AuditEntry): Promise<void>;
+  putOverride(
+    requestId: string,
+    override: Override,
+    audit: AuditEntry,
+    announcement?: Announcement,
+  ): Promise<void>;
+}
+
+/** A message for an environment's Slack channel about the environment itself (a halt, an override). */
+export interface Announcement {
+  env: string;
+  text: string;
 }
 
 /** A commit Ferry made that Flux has not reported as succeeded or failed yet. */
@@ -323,6 +370,8 @@ export interface QueuedMessage {
   groupId: string;
   /** What must stay in order inside the group (`<env>/<app>`); defaults to the group. */
   orderKey?: string;
+  /** SQS deduplication id when it is not the request id (a released waiting request is queued again). */
+  dedupId?: string;
 }
 
 /** The FIFO queue in front of the writer. */

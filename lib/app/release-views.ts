@@ -291,7 +291,8 @@ export function gitopsCommitStatus(request: ReleaseRequest): { status: string; d
   return { status, desc: request.state === 'failed' ? (request.reason ?? '') : '' };
 }
 
-const pending = (r: ReleaseRequest) => r.state === 'requested' || r.state === 'queued';
+const pending = (r: ReleaseRequest) =>
+  r.state === 'requested' || r.state === 'queued' || r.state === 'waiting';
 /**
  * Ended without a commit and it is no success: not `unchanged` (nothing to change) and not `superseded` (a
  * newer request of the app already wrote the folder, so CI's intent was overtaken, not refused).
@@ -335,7 +336,10 @@ export async function trackRelease(deps: ViewDeps, call: CallContext, id: string
   const request = await deps.releases.get(id);
   if (!request) throw new NotFoundError(`release request ${id} not found`);
   authorize(call.principal, 'release:read', [request.env]);
-  if (pending(request)) return { status: 'new', statusDesc: `${request.state}`, results: [] };
+  if (pending(request)) {
+    const why = request.state === 'waiting' && request.reason ? `: ${request.reason}` : '';
+    return { status: 'new', statusDesc: `${request.state}${why}`, results: [] };
+  }
   if (endedWithoutCommit(request)) {
     return { status: 'error', statusDesc: request.reason ?? request.state, results: [] };
   }

@@ -134,6 +134,9 @@ interface UserRequest {
   role: Role;
   environments?: string[];
   expiresAt?: string;
+  groups?: string[];
+  email?: string;
+  slackUserId?: string;
 }
 
 /** `POST /api/user` (GimletD's `{login, admin}`, the gimlet CLI's whole User struct, Ferry's roles). */
@@ -154,6 +157,21 @@ export const USER_SCHEMA = object(
     expiresAt: nullable({ type: 'string', format: 'date-time', description: 'the token stops working then' }),
     token: nullable({ type: 'string', maxLength: 0, description: 'issued by the server' }),
     name: nullable({ type: 'string', maxLength: 200 }),
+    groups: nullable({
+      type: 'array',
+      items: { type: 'string' },
+      description: 'groups the user belongs to (approval rules name one, e.g. release-approvers)',
+    }),
+    email: nullable({
+      type: 'string',
+      maxLength: 254,
+      description: 'matched against commit authors (no self-approval)',
+    }),
+    slackUserId: nullable({
+      type: 'string',
+      maxLength: 32,
+      description: 'Slack member id (U…) for approving from Slack',
+    }),
     // The gimlet CLI posts its whole dashboard User struct: these arrive as null.
     favoriteRepos: nullable({ type: 'array', maxItems: 0 }),
     favoriteServices: nullable({ type: 'array', maxItems: 0 }),
@@ -201,6 +219,9 @@ function parseUserRequest(body: unknown, now: Date): UserRequest {
     role,
     environments,
     expiresAt: parseExpiry(f.expiresAt, now),
+    groups: parseGroups(f.groups),
+    email: optionalString(f.email, 'email', 254),
+    slackUserId: parseSlackId(f.slackUserId),
   });
 }
 
@@ -214,6 +235,22 @@ function defaultRole(login: string, admin: boolean | undefined): Role {
 }
 
 export const FLUX_LOGIN = 'flux';
+
+function parseGroups(value: unknown): string[] | undefined {
+  const groups = optionalArray(value, 'groups');
+  if (!groups) return undefined;
+  return groups.map((g, i) => {
+    if (typeof g !== 'string' || !isDnsLabel(g)) invalid(join('groups', i), 'must be a DNS-1123 label');
+    return g as string;
+  });
+}
+
+function parseSlackId(value: unknown): string | undefined {
+  const id = optionalString(value, 'slackUserId', 32);
+  if (id !== undefined && !/^[UW][A-Z0-9]{2,}$/.test(id))
+    invalid('slackUserId', 'must be a Slack member id like U024BE7LH');
+  return id;
+}
 
 function parseEnvironments(value: unknown): string[] | undefined {
   const environments = optionalArray(value, 'environments');

@@ -17,6 +17,7 @@ import { renderTarget } from '../domain/targets.ts';
 import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';
 import { editsInPlace, withFluxEdits } from './app-kustomizations.ts';
+import type { ReleaseGate } from './gate.ts';
 import {
   type ArtifactStore,
   type Clock,
@@ -42,6 +43,8 @@ export interface WriterDeps {
   logger: Logger;
   /** Attempts at fetch → re-apply → push when someone else keeps pushing first. */
   pushTries?: number;
+  /** The release gate (freezes, halts, approvals); without one every request proceeds. */
+  gate?: ReleaseGate;
 }
 
 export interface QueuedWrite {
@@ -95,6 +98,8 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
   const seen = new Set<string>();
   // One artifact often feeds every request of a batch (a monorepo's apps): read it once.
   const artifactsOfBatch = new Map<string, Promise<Artifact | undefined>>();
+  const gateSettings = deps.gate ? await deps.gate.settings() : undefined;
+  const ahead = new Set<string>();
   for (const write of writes) {
     // FIFO: once a message of a group failed, the later ones of that group wait for it.
     if (failedGroups.has(groups.get(write.messageId) ?? write.messageId)) {
@@ -112,6 +117,20 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
     if (writerDone(request.state)) continue; // a redelivery of something already recorded
     await withCorrelationId(request.id, async () => {
       try {
+        // The gate is checked right before writing, so a halt also holds what was queued before it.
+        if (deps.gate && gateSettings) {
+          const verdict = await deps.gate.verdict(request, gateSettings, ahead);
+          if (!verdict.pass && 'conditions' in verdict) {
+            await deps.gate.park(request, verdict.conditions);
+            return;
+          }
+          if (!verdict.pass) {
+            plans.push({ write, plan: { request, failure: verdict.rejected } });
+            return;
+          }
+          if (request.state === 'waiting' && !request.gate?.releasedAt) return; // a stale copy of a parked one
+        }
+        ahead.add(request.id);
         plans.push({ write, plan: await prepare(deps, request, artifactsOfBatch) });
       } catch (error) {
         deps.logger.error('preparing a release failed for now; will retry', { requestId: request.id, error });
@@ -134,6 +153,13 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
       writeToRepo({ ...deps, repo: routing.repoFor(part[0]?.plan.request.env ?? '') }, part, fail),
     ),
   );
+  // Requests that waited behind the ones just written may go now.
+  const leftWaiting = plans.filter((p) => p.plan.request.state === 'waiting').map((p) => p.plan.request);
+  if (deps.gate && leftWaiting.length > 0) {
+    await deps.gate.sweep(leftWaiting).catch((error: unknown) => {
+      deps.logger.error('sweeping after a write failed; the scheduled sweep will do it', { error });
+    });
+  }
   return fifoFailures(writes, groups, retry);
 }
 

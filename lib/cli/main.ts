@@ -3,6 +3,17 @@ import { artifactPush } from './commands/artifact-push.ts';
 import { deleteApp } from './commands/delete.ts';
 import { deploy } from './commands/deploy.ts';
 import { envInit } from './commands/env-init.ts';
+import {
+  approvalRule,
+  approve,
+  freezeAdd,
+  freezeDelete,
+  governance,
+  override,
+  reject,
+  start,
+  stop,
+} from './commands/governance.ts';
 import { policyApply, policyDelete, policyEvaluate, policyList } from './commands/policy.ts';
 import { promote } from './commands/promote.ts';
 import { releases } from './commands/releases.ts';
@@ -29,6 +40,15 @@ const COMMANDS: readonly Command[] = [
   policyApply,
   policyDelete,
   policyEvaluate,
+  governance,
+  stop,
+  start,
+  freezeAdd,
+  freezeDelete,
+  approvalRule,
+  approve,
+  reject,
+  override,
 ];
 
 const OVERVIEW = `ferry: ship release artifacts to Ferry and follow what it releases
@@ -36,7 +56,7 @@ const OVERVIEW = `ferry: ship release artifacts to Ferry and follow what it rele
 Usage: ferry <command> [flags]        ferry <command> --help shows a command's flags
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(15)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(18)}${c.summary}`).join('\n')}
 
 Server and token: FERRY_SERVER and FERRY_TOKEN (or GIMLET_SERVER and GIMLET_TOKEN), or --server and --token.
 Exit codes: 0 ok, 1 request failed or server error, 2 usage error, 3 timed out.

@@ -53,6 +53,7 @@ export function stateLine(entry: StateEntry): string {
     committed: entry.gitopsSha && `gitops ${entry.gitopsSha.slice(0, 8)}`,
     unchanged: entry.reason,
     superseded: entry.reason,
+    waiting: entry.reason,
     failed: entry.reason,
   };
   const extra = detail[entry.state];
@@ -65,6 +66,8 @@ export function waitingFor(request: ReleaseRequest): string {
     case 'requested':
     case 'queued':
       return 'waiting for the writer to commit it to the gitops repository';
+    case 'waiting':
+      return `held at the release gate: ${request.reason ?? 'conditions unmet'}`;
     case 'committed':
     case 'reconciling':
       return `waiting for Flux in ${request.env} to report on gitops ${request.gitopsSha?.slice(0, 8) ?? '?'}`;

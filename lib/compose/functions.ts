@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { makeDynamoArtifactStore } from '../adapters/dynamodb/artifact-store.ts';
 import { makeDynamoAuditLog } from '../adapters/dynamodb/audit-log.ts';
 import { makeDynamoFluxStore } from '../adapters/dynamodb/flux-store.ts';
+import { makeDynamoGovernanceStore } from '../adapters/dynamodb/governance-store.ts';
 import { makeDynamoPolicyStore } from '../adapters/dynamodb/policy-store.ts';
 import { makeDynamoReleaseStore } from '../adapters/dynamodb/release-store.ts';
 import { makeDynamoUserStore } from '../adapters/dynamodb/user-store.ts';
@@ -14,6 +15,7 @@ import type { ApiDeps } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
+import { type GateDeps, makeReleaseGate } from '../app/gate.ts';
 import type { AdminCredential, Clock, GitopsRepo, GitopsRouting, WriteQueue } from '../app/ports.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import type { GitopsConfig, PolicyConfig } from '../config/env.ts';
@@ -46,7 +48,7 @@ export interface Platform {
   writeQueue(): WriteQueue;
   policy(): PolicyConfig;
   secret(
-    name: 'fluxHmacKey' | 'githubWebhookSecret' | 'slackToken' | 'githubToken',
+    name: 'fluxHmacKey' | 'githubWebhookSecret' | 'slackToken' | 'githubToken' | 'slackSigningSecret',
   ): SecretReader | undefined;
   /** The break-glass admin token in Secrets Manager (Lambda); locally the admin is a user in the table. */
   admin(): AdminCredential | undefined;
@@ -64,7 +66,10 @@ export function apiDeps(p: Platform): ApiDeps {
   const users = userStore(p);
   const gitops = p.gitops();
   const fluxEventsUrl = p.fluxEventsUrl();
+  const slackSigningSecret = p.secret('slackSigningSecret');
   return {
+    governance: makeDynamoGovernanceStore(p.dynamo, p.tableName),
+    ...(slackSigningSecret ? { slackSigningSecret } : {}),
     artifacts: artifactStore(p),
     users,
     releases: releaseStore(p),
@@ -120,6 +125,7 @@ export function dispatchDeps(p: Platform): DispatchDeps {
 /** sqs-write: the only function that writes to the gitops repository. */
 export function writerDeps(p: Platform): WriterDeps {
   return {
+    gate: makeReleaseGate(gateDeps(p)),
     releases: releaseStore(p),
     artifacts: artifactStore(p),
     ...routedRepos(p, 'writer'),
@@ -144,6 +150,16 @@ export function policyDeps(p: Platform): AutoReleaseDeps {
     artifacts: artifactStore(p),
     releases: releaseStore(p),
     rules: policySettings(makeDynamoPolicyStore(p.dynamo, p.tableName), p.policy()).rules,
+    clock: p.clock,
+    logger: p.logger,
+  };
+}
+
+/** The release gate: the writer checks it; schedule-gate-sweep (and a local timer) releases what waited. */
+export function gateDeps(p: Platform): GateDeps {
+  return {
+    releases: releaseStore(p),
+    governance: makeDynamoGovernanceStore(p.dynamo, p.tableName),
     clock: p.clock,
     logger: p.logger,
   };

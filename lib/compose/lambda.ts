@@ -12,6 +12,7 @@ import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
+import type { GateDeps } from '../app/gate.ts';
 import type { AdminCredential, Clock } from '../app/ports.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import {
@@ -37,6 +38,7 @@ import {
   dispatchDeps,
   fluxIntakeDeps,
   fluxStatusDeps,
+  gateDeps,
   once,
   type Platform,
   policyDeps,
@@ -152,6 +154,7 @@ export const lambdaDispatchDeps = (env: Env = process.env): DispatchDeps =>
   dispatchDeps(lambdaPlatform(env, { writeQueue: sqsQueue }));
 export const lambdaWriterDeps = (env: Env = process.env): WriterDeps =>
   writerDeps(lambdaPlatform(env, { ...lambdaSecrets, gitopsRepo: gitRemote }));
+export const lambdaGateDeps = (env: Env = process.env): GateDeps => gateDeps(lambdaPlatform(env));
 export const lambdaDeadLetterDeps = (env: Env = process.env): DeadLetterDeps =>
   deadLetterDeps(lambdaPlatform(env));
 

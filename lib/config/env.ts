@@ -40,6 +40,8 @@ export const ENV_SLACK_API_URL = 'FERRY_SLACK_API_URL';
 export const ENV_GITHUB_TOKEN_SECRET_ID = 'FERRY_GITHUB_TOKEN_SECRET_ID';
 /** Secrets Manager id of the secret GitHub signs webhook deliveries with (X-Hub-Signature-256). */
 export const ENV_GITHUB_WEBHOOK_SECRET_ID = 'FERRY_GITHUB_WEBHOOK_SECRET_ID';
+/** Secrets Manager id of Slack's signing secret, which verifies Approve/Reject button presses. */
+export const ENV_SLACK_SIGNING_SECRET_ID = 'FERRY_SLACK_SIGNING_SECRET_ID';
 /** JSON `[{ "env": "production", "app"?: "web", "branch": "^main$" }]`: restrictions fixed at install. */
 export const ENV_BRANCH_RESTRICTIONS = 'FERRY_BRANCH_RESTRICTIONS';
 /** Comma-separated environments in promotion order, e.g. `dev,staging,production`. */
@@ -57,6 +59,8 @@ export const ENV_FLUX_HMAC_KEY = 'FERRY_FLUX_HMAC_KEY';
 export const ENV_SLACK_TOKEN = 'FERRY_SLACK_TOKEN';
 export const ENV_GITHUB_TOKEN = 'FERRY_GITHUB_TOKEN';
 export const ENV_GITHUB_WEBHOOK_SECRET = 'FERRY_GITHUB_WEBHOOK_SECRET';
+/** `npm start`: what Slack signs interactive button presses with (FERRY_SLACK_SIGNING_SECRET_ID on Lambda). */
+export const ENV_SLACK_SIGNING_SECRET = 'FERRY_SLACK_SIGNING_SECRET';
 
 export { ConfigError, publicRepoUrl };
 
@@ -113,6 +117,7 @@ export interface SecretIds {
   slackToken?: string;
   githubToken?: string;
   githubWebhookSecret?: string;
+  slackSigningSecret?: string;
 }
 
 export function loadSecretIds(env: Env = process.env): SecretIds {
@@ -123,6 +128,7 @@ export function loadSecretIds(env: Env = process.env): SecretIds {
     ['slackToken', ENV_SLACK_TOKEN_SECRET_ID],
     ['githubToken', ENV_GITHUB_TOKEN_SECRET_ID],
     ['githubWebhookSecret', ENV_GITHUB_WEBHOOK_SECRET_ID],
+    ['slackSigningSecret', ENV_SLACK_SIGNING_SECRET_ID],
   ];
   return Object.fromEntries(
     ids.flatMap(([key, name]) => {
@@ -145,6 +151,7 @@ export interface LocalSettings {
   remote?: { url: string; branch?: string; token?: string };
   fluxHmacKey?: string;
   githubWebhookSecret?: string;
+  slackSigningSecret?: string;
   slackToken?: string;
   githubToken?: string;
   policy: PolicyConfig;
@@ -162,6 +169,7 @@ export function loadLocalSettings(env: Env = process.env): LocalSettings {
   const values = {
     fluxHmacKey: optionalEnv(ENV_FLUX_HMAC_KEY, env),
     githubWebhookSecret: optionalEnv(ENV_GITHUB_WEBHOOK_SECRET, env),
+    slackSigningSecret: optionalEnv(ENV_SLACK_SIGNING_SECRET, env),
     slackToken: optionalEnv(ENV_SLACK_TOKEN, env),
     githubToken: optionalEnv(ENV_GITHUB_TOKEN, env),
   };

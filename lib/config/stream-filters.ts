@@ -1,4 +1,5 @@
 import { FLUX_EVENT_PREFIX } from '../adapters/dynamodb/flux-store.ts';
+import { ANNOUNCE_PREFIX } from '../adapters/dynamodb/governance-store.ts';
 import { REQUEST_PREFIX } from '../adapters/dynamodb/release-store.ts';
 import { KEY } from '../adapters/dynamodb/schema.ts';
 
@@ -26,10 +27,14 @@ export const POLICY_FILTER: FilterPattern = {
   dynamodb: { Keys: { [KEY.partition]: { S: [{ prefix: 'ARTIFACT#' }] }, [KEY.sort]: { S: ['META'] } } },
 };
 
-/** Request state changes after creation: the notifier tells Slack and GitHub about them. */
+/**
+ * Request state changes after creation, and announcements (a halted environment, a freeze override): the
+ * notifier tells Slack and GitHub about them. New REQUEST items pass too (one pattern cannot say "MODIFY
+ * of these, INSERT of those"); the notifier finds nothing to tell in a request's first state.
+ */
 export const NOTIFY_FILTER: FilterPattern = {
-  eventName: ['MODIFY'],
-  dynamodb: { Keys: { [KEY.partition]: { S: [{ prefix: REQUEST_PREFIX }] } } },
+  eventName: ['MODIFY', 'INSERT'],
+  dynamodb: { Keys: { [KEY.partition]: { S: [{ prefix: REQUEST_PREFIX }, { prefix: ANNOUNCE_PREFIX }] } } },
 };
 
 /** The subset of EventBridge-style matching these patterns use: exact values and prefixes. */

@@ -30,7 +30,7 @@ export interface MessageView {
   automatic: boolean;
   /** Automatic requests: the policy decision behind them. */
   cause?: string;
-  /** Only for failed and unchanged: why. */
+  /** Only for failed, unchanged, superseded and waiting (every unmet condition): why. */
   reason?: string;
   target?: CommitView;
   version?: {
@@ -56,6 +56,7 @@ export type CommitUrl = (sha: string) => string | undefined;
 const STATE_LINES: Record<ReleaseState, { emoji: string; text: string }> = {
   requested: { emoji: ':inbox_tray:', text: 'is requested' },
   queued: { emoji: ':inbox_tray:', text: 'is queued' },
+  waiting: { emoji: ':double_vertical_bar:', text: 'is waiting' },
   committed: { emoji: ':hourglass_flowing_sand:', text: 'is committed; waiting for Flux' },
   reconciling: { emoji: ':arrows_counterclockwise:', text: 'is being applied by Flux' },
   succeeded: { emoji: ':white_check_mark:', text: 'succeeded' },
@@ -110,7 +111,10 @@ const commit = (sha: string | undefined, url: CommitUrl | undefined): CommitView
 export function messageView(request: ReleaseRequest, version?: Version, commitUrl?: CommitUrl): MessageView {
   const line = STATE_LINES[request.state];
   const explains =
-    request.state === 'failed' || request.state === 'unchanged' || request.state === 'superseded';
+    request.state === 'failed' ||
+    request.state === 'unchanged' ||
+    request.state === 'superseded' ||
+    request.state === 'waiting';
   const message = version?.message?.split('\n')[0]?.trim();
   const ref = version?.tag || version?.branch || version?.sourceBranch;
   return {
@@ -206,4 +210,35 @@ export function makeMessageRenderer(overrides: Partial<Record<string, string>> =
       .replace(/\n{3,}/g, '\n\n')
       .trim();
   };
+}
+
+/** The action ids of the Approve and Reject buttons (the interactivity route reads them back). */
+export const APPROVE_ACTION = 'ferry-approve';
+export const REJECT_ACTION = 'ferry-reject';
+
+/**
+ * Block Kit for a release message: the text as a section and, while the request waits for approvals,
+ * Approve and Reject buttons carrying the request id (Slack posts them to `/api/slack/interactions`).
+ * Once nothing is left to approve the same call replaces the blocks, so the buttons go away.
+ */
+export function messageBlocks(text: string, request: ReleaseRequest): Record<string, unknown>[] {
+  const section = { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } };
+  const approvable =
+    request.state === 'waiting' && (request.gate?.conditions ?? []).some((c) => c.kind === 'approval');
+  if (!approvable) return [section];
+  const button = (actionId: string, label: string, style: 'primary' | 'danger') => ({
+    type: 'button',
+    action_id: actionId,
+    text: { type: 'plain_text', text: label },
+    style,
+    value: request.id,
+  });
+  return [
+    section,
+    {
+      type: 'actions',
+      block_id: `ferry-decide-${request.id}`.slice(0, 255),
+      elements: [button(APPROVE_ACTION, 'Approve', 'primary'), button(REJECT_ACTION, 'Reject', 'danger')],
+    },
+  ];
 }

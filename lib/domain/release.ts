@@ -1,10 +1,17 @@
 import type { Version } from './artifact.ts';
 import type { Scaffold } from './flux-scaffold.ts';
+import type { GateState, Override } from './gate.ts';
 
 /**
  * A release request and its state machine (DESIGN.md §4):
- *   requested → queued → committed(sha) | unchanged | superseded(reason) | failed(reason)
+ *   requested → queued → [waiting(conditions)] → committed(sha) | unchanged | superseded(reason) | failed(reason)
  *   committed → reconciling → succeeded | failed(reason)
+ * `waiting`: the writer found the release gate closed (a freeze, a halted environment, missing approvals,
+ * an older request of the same app still waiting) and parked it; `gate` lists each unmet condition in
+ * words. A waiting request is never moved back: when its conditions clear it is queued again *as it is*
+ * and leaves `waiting` only for the writer's outcome. It sits after `queued` because stop-the-line must
+ * also hold requests already queued, and a state machine that went queued → waiting → queued would move
+ * back.
  * States only move forward, so a redelivered message or a late event can never move a request back.
  * `superseded`: a newer request for the same `<env>/<app>` was written first (a redelivery, a DLQ redrive
  * or a relay out of order), so this older one must not overwrite it.
@@ -15,6 +22,7 @@ export type Intent = (typeof INTENTS)[number];
 export const STATES = [
   'requested',
   'queued',
+  'waiting',
   'committed',
   'unchanged',
   'superseded',
@@ -58,11 +66,16 @@ export interface ReleaseRequest {
   reason?: string;
   gitopsSha?: string;
   states: StateChange[];
+  /** Set once the writer parked it: the unmet conditions (while `waiting`) and how often it was parked. */
+  gate?: GateState;
+  /** An admin's freeze override (audited and announced). */
+  override?: Override;
 }
 
 const NEXT: Record<ReleaseState, readonly ReleaseState[]> = {
-  requested: ['queued', 'committed', 'unchanged', 'superseded', 'failed'],
-  queued: ['committed', 'unchanged', 'superseded', 'failed'],
+  requested: ['queued', 'waiting', 'committed', 'unchanged', 'superseded', 'failed'],
+  queued: ['waiting', 'committed', 'unchanged', 'superseded', 'failed'],
+  waiting: ['committed', 'unchanged', 'superseded', 'failed'],
   committed: ['reconciling', 'succeeded', 'failed'],
   reconciling: ['succeeded', 'failed'],
   unchanged: [],
@@ -86,7 +99,7 @@ export function advance(request: ReleaseRequest, change: StateChange): ReleaseRe
 
 /** Nothing more will happen to the request unless Flux reports on its commit. */
 export function writerDone(state: ReleaseState): boolean {
-  return state !== 'requested' && state !== 'queued';
+  return state !== 'requested' && state !== 'queued' && state !== 'waiting';
 }
 
 export function isTerminal(state: ReleaseState): boolean {

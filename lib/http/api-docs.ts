@@ -1,6 +1,13 @@
 import { EVALUATE_SCHEMA } from '../app/policies.ts';
 import { AUDIT_QUERY, USER_QUERY, USER_SCHEMA } from '../app/users.ts';
 import { ARTIFACT_SCHEMA } from '../domain/artifact.ts';
+import {
+  APPROVAL_RULE_SCHEMA,
+  DECISION_SCHEMA,
+  FREEZE_SCHEMA,
+  HALT_SCHEMA,
+  OVERRIDE_SCHEMA,
+} from '../domain/gate.ts';
 import { POLICY_SCHEMA } from '../domain/policy-rules.ts';
 import { ARTIFACT_QUERY } from '../domain/query.ts';
 import {
@@ -27,7 +34,7 @@ export interface RouteDoc {
   summary: string;
   tag: 'gimlet' | 'ferry' | 'users' | 'hooks';
   /** `token` (Bearer or access_token), `none`, `hmac` (Flux: X-Signature or a flux token), `github`. */
-  auth: 'token' | 'none' | 'hmac' | 'github';
+  auth: 'token' | 'none' | 'hmac' | 'github' | 'slack';
   query?: QuerySpec;
   /** Parameters read from the query string or, equally, from a JSON body (GimletD's rollback/delete). */
   queryOrBody?: JsonSchema;
@@ -115,7 +122,17 @@ const TRACK: JsonSchema = {
 
 const STATE = {
   type: 'string',
-  enum: ['requested', 'queued', 'committed', 'unchanged', 'reconciling', 'succeeded', 'failed', 'superseded'],
+  enum: [
+    'requested',
+    'queued',
+    'waiting',
+    'committed',
+    'unchanged',
+    'reconciling',
+    'succeeded',
+    'failed',
+    'superseded',
+  ],
 } as const;
 
 /** Answer bodies, by name (components.schemas). */
@@ -197,7 +214,93 @@ export const RESPONSES: Record<string, JsonSchema> = {
       gitopsSha: str,
       reason: str,
       gitopsRepo: str,
+      gate: {
+        type: 'object',
+        description: 'waiting: each unmet condition (halt, freeze with until, approval, order) in words',
+        properties: {
+          conditions: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['kind', 'reason'],
+              properties: {
+                kind: { type: 'string', enum: ['halt', 'freeze', 'approval', 'order'] },
+                reason: str,
+                until: str,
+              },
+            },
+          },
+          parks: int,
+          releasedAt: str,
+        },
+      },
     },
+  },
+  Governance: {
+    type: 'object',
+    required: ['now', 'halts', 'freezes', 'approvalRules', 'waiting'],
+    properties: {
+      now: str,
+      halts: { type: 'array', items: ref('Halt') },
+      freezes: { type: 'array', items: ref('Freeze') },
+      approvalRules: { type: 'array', items: ref('ApprovalRule') },
+      waiting: { type: 'array', items: { type: 'object', required: ['id', 'env', 'app', 'conditions'] } },
+    },
+  },
+  Halt: {
+    type: 'object',
+    required: ['env', 'by', 'at', 'reason'],
+    properties: { env: str, by: str, at: str, reason: str },
+  },
+  Freeze: {
+    type: 'object',
+    required: ['id', 'env', 'reason', 'timeZone', 'start', 'duration'],
+    properties: {
+      id: str,
+      env: str,
+      app: str,
+      reason: str,
+      timeZone: str,
+      start: str,
+      duration: str,
+      rrule: str,
+    },
+  },
+  ApprovalRule: {
+    type: 'object',
+    required: ['env', 'required', 'group', 'expiresAfter'],
+    properties: { env: str, required: int, group: str, expiresAfter: str },
+  },
+  Resumed: {
+    type: 'object',
+    required: ['env', 'resumed'],
+    properties: { env: str, resumed: ref('Halt'), sweep: ref('Sweep') },
+  },
+  Sweep: {
+    type: 'object',
+    required: ['released', 'rejected', 'waiting'],
+    properties: {
+      released: { type: 'array', items: str },
+      rejected: { type: 'array', items: str },
+      waiting: int,
+    },
+  },
+  Decision: {
+    type: 'object',
+    required: ['id', 'decision', 'state', 'approvals', 'required'],
+    properties: {
+      id: str,
+      decision: { type: 'string', enum: ['approve', 'reject'] },
+      state: STATE,
+      approvals: int,
+      required: int,
+      text: str,
+    },
+  },
+  Override: {
+    type: 'object',
+    required: ['id', 'override', 'sweep'],
+    properties: { id: str, override: { type: 'object' }, sweep: ref('Sweep') },
   },
   DeployPreview: {
     type: 'object',
@@ -231,7 +334,7 @@ export const RESPONSES: Record<string, JsonSchema> = {
       truncated: { type: 'boolean' },
     },
   },
-  Resumed: {
+  AppResumed: {
     type: 'object',
     required: ['env', 'app', 'resumed'],
     properties: { env: str, app: str, resumed: { const: true } },
@@ -427,7 +530,80 @@ export const ROUTE_DOCS: Record<RouteKey, RouteDoc> = {
     tag: 'ferry',
     auth: 'token',
     queryOrBody: TARGET_SCHEMA,
+    responses: { 200: 'AppResumed', ...errors, 404: 'Error' },
+  },
+  'GET /api/governance': {
+    summary: 'Halts, freeze windows (active and next), approval rules and the requests waiting at the gate',
+    tag: 'ferry',
+    auth: 'token',
+    responses: { 200: 'Governance', ...errors },
+  },
+  'POST /api/halts': {
+    summary: 'Stop the line: hold every release to an environment (or * for all), queued ones included',
+    tag: 'ferry',
+    auth: 'token',
+    body: HALT_SCHEMA,
+    responses: { 201: 'Halt', ...errors },
+  },
+  'DELETE /api/halts/{env}': {
+    summary: 'Resume a stopped environment; waiting releases proceed in their original order',
+    tag: 'ferry',
+    auth: 'token',
     responses: { 200: 'Resumed', ...errors, 404: 'Error' },
+  },
+  'POST /api/freezes': {
+    summary: 'Create or replace a freeze window (one-off or RRULE-recurring, in a time zone) (admin)',
+    tag: 'ferry',
+    auth: 'token',
+    body: FREEZE_SCHEMA,
+    responses: { 201: 'Freeze', ...errors },
+  },
+  'DELETE /api/freezes/{id}': {
+    summary: 'Delete a freeze window (admin); releases it held proceed',
+    tag: 'ferry',
+    auth: 'token',
+    responses: { 200: 'Sweep', ...errors, 404: 'Error' },
+  },
+  'POST /api/approval-rules': {
+    summary: 'Require N approvals from a group for releases to an environment (admin)',
+    tag: 'ferry',
+    auth: 'token',
+    body: APPROVAL_RULE_SCHEMA,
+    responses: { 201: 'ApprovalRule', ...errors },
+  },
+  'DELETE /api/approval-rules/{env}': {
+    summary: 'Drop an environment’s approval rule (admin)',
+    tag: 'ferry',
+    auth: 'token',
+    responses: { 200: 'Sweep', ...errors, 404: 'Error' },
+  },
+  'POST /api/releases/{id}/approve': {
+    summary: 'Approve a pending release (members of the rule’s group; never the requester or commit author)',
+    tag: 'ferry',
+    auth: 'token',
+    body: DECISION_SCHEMA,
+    responses: { 200: 'Decision', ...errors, 404: 'Error', 409: 'Error' },
+  },
+  'POST /api/releases/{id}/reject': {
+    summary: 'Reject a pending release: it fails, whatever approvals it has',
+    tag: 'ferry',
+    auth: 'token',
+    body: DECISION_SCHEMA,
+    responses: { 200: 'Decision', ...errors, 404: 'Error', 409: 'Error' },
+  },
+  'POST /api/releases/{id}/override': {
+    summary: 'Let one release through a freeze window, with a reason (admin; audited and announced)',
+    tag: 'ferry',
+    auth: 'token',
+    body: OVERRIDE_SCHEMA,
+    responses: { 200: 'Override', ...errors, 404: 'Error', 409: 'Error' },
+  },
+  'POST /api/slack/interactions': {
+    summary: 'Slack interactivity: Approve/Reject buttons (X-Slack-Signature v0, timestamp within 5 min)',
+    tag: 'hooks',
+    auth: 'slack',
+    body: { type: 'object', description: 'form-encoded payload=<block_actions JSON>' },
+    responses: { 200: 'Decision', 400: 'Error', 401: 'Error', 403: 'Error', 404: 'Error', 409: 'Error' },
   },
   'GET /api/status': {
     summary: 'What each app of an environment runs now',

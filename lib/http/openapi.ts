@@ -54,6 +54,12 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
           name: 'X-Hub-Signature-256',
           description: 'GitHub webhook secret',
         },
+        slackSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Slack-Signature',
+          description: 'Slack signing secret: v0 HMAC-SHA256 over v0:<X-Slack-Request-Timestamp>:<body>',
+        },
       },
     },
   };
@@ -64,6 +70,7 @@ const SECURITY: Record<RouteDoc['auth'], unknown[]> = {
   token: [{ bearer: [] }, { accessToken: [] }],
   hmac: [{ fluxSignature: [] }, { bearer: [] }, { accessToken: [] }],
   github: [{ githubSignature: [] }],
+  slack: [{ slackSignature: [] }],
 };
 
 function operation(routeKey: string, path: string, doc: RouteDoc): Record<string, unknown> {

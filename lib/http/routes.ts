@@ -52,6 +52,17 @@ export const ROUTES = [
   { routeKey: 'POST /api/policies', fn: 'http-releases' },
   { routeKey: 'POST /api/policies/evaluate', fn: 'http-releases' },
   { routeKey: 'DELETE /api/policies/{id}', fn: 'http-releases' },
+  { routeKey: 'GET /api/governance', fn: 'http-releases' },
+  { routeKey: 'POST /api/halts', fn: 'http-releases' },
+  { routeKey: 'DELETE /api/halts/{env}', fn: 'http-releases' },
+  { routeKey: 'POST /api/freezes', fn: 'http-releases' },
+  { routeKey: 'DELETE /api/freezes/{id}', fn: 'http-releases' },
+  { routeKey: 'POST /api/approval-rules', fn: 'http-releases' },
+  { routeKey: 'DELETE /api/approval-rules/{env}', fn: 'http-releases' },
+  { routeKey: 'POST /api/releases/{id}/approve', fn: 'http-releases' },
+  { routeKey: 'POST /api/releases/{id}/reject', fn: 'http-releases' },
+  { routeKey: 'POST /api/releases/{id}/override', fn: 'http-releases' },
+  { routeKey: 'POST /api/slack/interactions', fn: 'http-releases' },
   { routeKey: 'POST /api/github-webhook', fn: 'http-github-webhook' },
 ] as const satisfies readonly RouteSpec[];
 

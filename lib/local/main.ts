@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       ...(process.env[ENV_PROMOTION_CHAIN] ? { promotionChain: process.env[ENV_PROMOTION_CHAIN] } : {}),
     },
     ...(settings.githubWebhookSecret ? { githubWebhookSecret: settings.githubWebhookSecret } : {}),
+    ...(settings.slackSigningSecret ? { slackSigningSecret: settings.slackSigningSecret } : {}),
   });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -33,17 +33,22 @@ export async function resendUnfinished(deps: {
       new ScanCommand({
         TableName: deps.tableName,
         ConsistentRead: true,
-        FilterExpression: 'begins_with(#pk, :prefix) AND #state IN (:requested, :queued)',
+        FilterExpression: 'begins_with(#pk, :prefix) AND #state IN (:requested, :queued, :waiting)',
         ExpressionAttributeNames: { '#pk': KEY.partition, '#state': 'state' },
         ExpressionAttributeValues: {
           ':prefix': { S: REQUEST_PREFIX },
           ':requested': { S: 'requested' },
           ':queued': { S: 'queued' },
+          ':waiting': { S: 'waiting' },
         },
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    for (const item of out.Items ?? []) unfinished.push(unmarshall(item).request as ReleaseRequest);
+    for (const item of out.Items ?? []) {
+      const request = unmarshall(item).request as ReleaseRequest;
+      // A parked request stays parked; one the gate sweep released was on its way to the writer.
+      if (request.state !== 'waiting' || request.gate?.releasedAt) unfinished.push(request);
+    }
     start = out.LastEvaluatedKey;
   } while (start);
   if (unfinished.length === 0) return 0;
@@ -54,6 +59,7 @@ export async function resendUnfinished(deps: {
         requestId: r.id,
         groupId: messageGroup(deps.repoKeyOf?.(r.env) ?? repoKey(deps.gitops.url, deps.gitops.branch)),
         orderKey: appPath(r.env, r.app),
+        ...(r.state === 'waiting' ? { dedupId: `${r.id}#release-${r.gate?.parks ?? 0}` } : {}),
       })),
     ),
   );

@@ -13,11 +13,13 @@ import { makeHandler as routerHandler } from '../../functions/stream-router.ts';
 import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import type { ApiDeps } from '../app/deps.ts';
+import { sweepWaiting } from '../app/gate.ts';
 import {
   apiDeps,
   dispatchDeps,
   fluxIntakeDeps,
   fluxStatusDeps,
+  gateDeps,
   policyDeps,
   writerDeps,
 } from '../compose/functions.ts';
@@ -127,6 +129,10 @@ export async function startLocalStack(options: {
   policy?: { branchRestrictions?: string; promotionChain?: string };
   /** FERRY_GITHUB_WEBHOOK_SECRET: what GitHub signs webhook deliveries with. */
   githubWebhookSecret?: string;
+  /** FERRY_SLACK_SIGNING_SECRET: what Slack signs interactive button presses with. */
+  slackSigningSecret?: string;
+  /** How often the gate sweep releases waiting requests whose freeze ended (EventBridge's minute on AWS). */
+  sweepEveryMs?: number;
   /** Slack and GitHub: without tokens the notifier logs what it would send. */
   notify?: Pick<NotifyWiring, 'slack' | 'github'>;
   /** Answer 503 until `http.ready()` (npm start creates the admin first, so its token works at once). */
@@ -204,6 +210,7 @@ export async function startLocalStack(options: {
       secrets: {
         ...(options.fluxHmacKey ? { fluxHmacKey: options.fluxHmacKey } : {}),
         ...(options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {}),
+        ...(options.slackSigningSecret ? { slackSigningSecret: options.slackSigningSecret } : {}),
       },
     });
     const deps = apiDeps(platform);
@@ -304,6 +311,13 @@ export async function startLocalStack(options: {
         ),
     );
     stops.push(queuePoller.stop);
+    // The scheduled sweep (an EventBridge rule on AWS): freeze windows end without anyone calling.
+    const gate = gateDeps(platform);
+    const sweeper = setInterval(() => {
+      sweepWaiting(gate).catch((error: unknown) => options.logger.error('gate sweep failed', { error }));
+    }, options.sweepEveryMs ?? 30_000);
+    sweeper.unref();
+    stops.push(async () => clearInterval(sweeper));
 
     const http = await startLocalHttpServer({
       port: options.port,

@@ -280,6 +280,9 @@ beforeAll(async () => {
   expect(parked).toHaveLength(1);
   const drained = await handler(functionName(parked[0]))({ Records: [] }, {} as never);
   expect(drained).toEqual({ batchItemFailures: [] });
+  // The release gate's sweep, as its EventBridge schedule invokes it: nothing waits yet.
+  const swept = await handler('schedule-gate-sweep')({ source: 'aws.events' }, {} as never);
+  expect(swept).toEqual({ released: [], rejected: [], waiting: 0 });
 }, 300_000);
 
 afterAll(async () => {

@@ -15,6 +15,7 @@ import {
   ENV_ADMIN_SECRET_ID,
   ENV_GIT_TOKEN_SECRET_ID,
   ENV_GITOPS_REPO_URL,
+  ENV_SLACK_SIGNING_SECRET_ID,
   ENV_TABLE_NAME,
 } from '../../lib/config/env.ts';
 import { DISPATCH_FILTER } from '../../lib/config/stream-filters.ts';
@@ -73,8 +74,9 @@ describe('FerryStack', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: RUNTIME.name, Architectures: ['arm64'] },
     });
-    // The API functions, the dashboard's, flux-events, the stream router, the writer and the dead-letter drain.
-    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + 5);
+    // The API functions, the dashboard's, flux-events, the stream router, the writer, the dead-letter
+    // drain and the release gate's scheduled sweep.
+    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + 6);
     const apiFunctions = Object.values(functions).filter(
       (fn) => fn.Properties.Environment.Variables[ENV_ADMIN_SECRET_ID] !== undefined,
     );
@@ -129,6 +131,23 @@ describe('FerryStack', () => {
       FilterCriteria: { Filters: Match.arrayWith([{ Pattern: JSON.stringify(DISPATCH_FILTER) }]) },
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
+  });
+
+  it('sweeps the release gate every minute, and lets only http-releases read the Slack signing secret', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('schedulegatesweep'), 'Arn'] } }),
+      ],
+    });
+    const withSecret = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: {
+          Environment: { Variables: Match.objectLike({ [ENV_SLACK_SIGNING_SECRET_ID]: Match.anyValue() }) },
+        },
+      }),
+    );
+    expect(withSecret).toHaveLength(1);
   });
 });
 
@@ -227,7 +246,7 @@ describe('cdk synth (the pinned CLI, offline)', () => {
       });
       const synthesized = JSON.parse(readFileSync(join(out, 'Ferry.template.json'), 'utf8'));
       const types = Object.values(synthesized.Resources).map((r: any) => r.Type);
-      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(API_FUNCTIONS.length + 5);
+      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(API_FUNCTIONS.length + 6);
       expect(types).toContain('AWS::ApiGatewayV2::Api');
     } finally {
       rmSync(out, { recursive: true, force: true });

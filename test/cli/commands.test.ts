@@ -34,6 +34,10 @@ describe('ferry commands against a server', () => {
         const hold = { by: 'bob', at: '2026-11-22T09:00:00Z', reason: 'incident 42' };
         return { status: 200, body: { web: null, shop: { ...RELEASE, hold } } };
       }
+      if (req.url === '/api/governance') {
+        const halt = { env: 'staging', by: 'dora', at: '2026-11-22T10:00:00Z', reason: 'incident 43' };
+        return { status: 200, body: { halts: [halt], freezes: [], approvalRules: [], waiting: [] } };
+      }
       if (req.url.startsWith('/api/releases?')) {
         const tagged = { ...RELEASE, version: { ...VERSION, event: 'tag', tag: 'v1.2.0' }, rolledBack: true };
         return { status: 200, body: [RELEASE, tagged] };
@@ -91,10 +95,11 @@ describe('ferry commands against a server', () => {
     ]);
   });
 
-  it('status prints one line per app, sorted, with holds and apps not deployed', async () => {
+  it('status prints a stopped environment, then one line per app, sorted, with holds and apps not deployed', async () => {
     const run = await runCli(['status', '--env', 'staging'], { env });
     expect(run.stdout).toBe(
-      'shop  1a2b3c4d  9f2c1e4b main  by policy  2025-11-22T08:26:40.000Z  ON HOLD (by bob: incident 42)\n' +
+      'STOPPED by dora at 2026-11-22T10:00:00Z: incident 43\n' +
+        'shop  1a2b3c4d  9f2c1e4b main  by policy  2025-11-22T08:26:40.000Z  ON HOLD (by bob: incident 42)\n' +
         'web  not deployed\n',
     );
     const json = await runCli(['status', '--env', 'staging', '-o', 'json'], { env });

@@ -166,6 +166,66 @@ const MATRIX: Record<string, Case> = {
     reach: 'env',
     call: (env) => ({ path: `/api/policies/auto-release.api.${env}` }),
   },
+  'GET /api/governance': {
+    need: 'release:read',
+    reach: 'listing',
+    call: () => ({ path: '/api/governance' }),
+  },
+  'POST /api/halts': {
+    need: 'release:write',
+    reach: 'env',
+    call: (env) => ({ path: '/api/halts', body: { env, reason: 'matrix' } }),
+  },
+  'DELETE /api/halts/{env}': {
+    need: 'release:write',
+    reach: 'env',
+    call: (env) => ({ path: `/api/halts/${env}` }),
+  },
+  'POST /api/freezes': {
+    need: 'admin',
+    reach: 'install',
+    call: (env) => ({
+      path: '/api/freezes',
+      body: { id: 'matrix', env, reason: 'matrix', start: '2020-01-01T00:00', duration: 'PT1M' },
+    }),
+  },
+  'DELETE /api/freezes/{id}': {
+    need: 'admin',
+    reach: 'install',
+    call: () => ({ path: '/api/freezes/none' }),
+  },
+  'POST /api/approval-rules': {
+    need: 'admin',
+    reach: 'install',
+    call: () => ({ path: '/api/approval-rules', body: { env: 'elsewhere', required: 1, group: 'g' } }),
+  },
+  'DELETE /api/approval-rules/{env}': {
+    need: 'admin',
+    reach: 'install',
+    call: () => ({ path: '/api/approval-rules/nowhere' }),
+  },
+  // No approval rule governs these environments: an allowed call is a 409, never a 403.
+  'POST /api/releases/{id}/approve': {
+    need: 'release:read',
+    reach: 'env',
+    call: (env, f) => ({ path: `/api/releases/${f.requestIn[env]}/approve`, body: {} }),
+  },
+  'POST /api/releases/{id}/reject': {
+    need: 'release:read',
+    reach: 'env',
+    call: (env, f) => ({ path: `/api/releases/${f.requestIn[env]}/reject`, body: {} }),
+  },
+  'POST /api/releases/{id}/override': {
+    need: 'admin',
+    reach: 'install',
+    call: (env, f) => ({ path: `/api/releases/${f.requestIn[env]}/override`, body: { reason: 'matrix' } }),
+  },
+  // Signed by Slack, not by a token: without a signing secret it refuses everyone alike (401).
+  'POST /api/slack/interactions': {
+    need: 'open',
+    reach: 'listing',
+    call: () => ({ path: '/api/slack/interactions', body: {} }),
+  },
   'POST /api/github-webhook': {
     need: 'open',
     reach: 'listing',

@@ -18,12 +18,17 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
  */
 const FLUX_KEY = 'openapi-flux-key';
 const WEBHOOK_SECRET = 'openapi-webhook-secret';
+const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: oa\n';
 let t: TestStack;
 let doc: any;
 const checked = new Map<RouteKey, number[]>();
 
 beforeAll(async () => {
-  t = await startTestStack({ fluxHmacKey: FLUX_KEY, githubWebhookSecret: WEBHOOK_SECRET });
+  t = await startTestStack({
+    fluxHmacKey: FLUX_KEY,
+    githubWebhookSecret: WEBHOOK_SECRET,
+    slackSigningSecret: 'openapi-slack-secret',
+  });
   doc = (await fetch(`${t.url}/api/openapi.json`).then((r) => r.json())) as any;
 }, 90_000);
 afterAll(async () => t?.close());
@@ -220,6 +225,64 @@ describe('the OpenAPI document', () => {
     await call('GET /api/audit', '/api/audit?limit=5');
     await call('DELETE /api/user/{login}', '/api/user/oa-viewer');
     await call('DELETE /api/user/{login}', '/api/user/oa-viewer');
+    // Governance
+    await call('POST /api/user', '/api/user', {
+      body: { login: 'oa-approver', role: 'viewer', groups: ['approvers'], slackUserId: 'UOAAPPR' },
+    });
+    const approver = await t.request('GET', '/api/user/oa-approver?withToken=true');
+    await call('POST /api/halts', '/api/halts', { body: { env: 'gov', reason: 'incident' } });
+    await call('POST /api/halts', '/api/halts', { body: { env: 'gov' } });
+    await call('POST /api/freezes', '/api/freezes', {
+      body: {
+        id: 'fr',
+        env: 'gov',
+        reason: 'r',
+        timeZone: 'Europe/Berlin',
+        start: '2026-01-02T16:00',
+        duration: 'P2DT16H',
+        rrule: 'FREQ=WEEKLY;BYDAY=FR',
+      },
+    });
+    await call('POST /api/freezes', '/api/freezes', { body: { env: 'gov', reason: 'r', start: 'friday' } });
+    await call('POST /api/approval-rules', '/api/approval-rules', {
+      body: { env: 'gov', required: 1, group: 'approvers' },
+    });
+    await call('POST /api/approval-rules', '/api/approval-rules', {
+      body: { env: 'gov', required: 0, group: 'x' },
+    });
+    const govShipped = await t.ship(artifact({}, [{ app: 'oa', env: 'gov', manifests: CM }]));
+    const waiting = await t.request('POST', '/api/releases', {
+      body: { env: 'gov', app: 'oa', artifactId: govShipped.id },
+    });
+    await t.waitFor(waiting.body.id, (r) => r.state === 'waiting');
+    await call('GET /api/releases/{id}', `/api/releases/${waiting.body.id}`);
+    await call('GET /api/governance', '/api/governance');
+    await call('POST /api/releases/{id}/override', `/api/releases/${waiting.body.id}/override`, {
+      body: { reason: 'hotfix' },
+    });
+    await call('POST /api/releases/{id}/override', `/api/releases/${waiting.body.id}/override`, { body: {} });
+    await call('POST /api/releases/{id}/approve', `/api/releases/${waiting.body.id}/approve`, {
+      token: approver.body.token,
+      body: { comment: 'ok' },
+    });
+    await call('POST /api/releases/{id}/approve', '/api/releases/nope/approve', { body: {} });
+    await call('DELETE /api/halts/{env}', '/api/halts/gov');
+    await call('DELETE /api/halts/{env}', '/api/halts/gov');
+    await t.settle(waiting.body.id);
+    await call('POST /api/releases/{id}/reject', `/api/releases/${waiting.body.id}/reject`, {
+      token: approver.body.token,
+      body: {},
+    });
+    await call('DELETE /api/freezes/{id}', '/api/freezes/fr');
+    await call('DELETE /api/freezes/{id}', '/api/freezes/fr');
+    await call('DELETE /api/approval-rules/{env}', '/api/approval-rules/gov');
+    await call('DELETE /api/approval-rules/{env}', '/api/approval-rules/gov');
+    const slack = await fetch(`${t.url}/api/slack/interactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-signature': 'v0=00' },
+      body: 'payload=%7B%7D',
+    });
+    conforms('POST /api/slack/interactions', slack.status, await slack.json());
     // GitHub webhook
     const hook = JSON.stringify({
       ref: 'feature/x',

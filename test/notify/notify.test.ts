@@ -532,4 +532,65 @@ describe('the notifier', () => {
     expect(await deps.slack.enabled()).toBe(false);
     expect(await deps.commitStatus.enabled()).toBe(false);
   });
+
+  it('puts Approve and Reject buttons on a release waiting for approvals, and takes them away after', async () => {
+    const waiting = request({ state: 'queued', states: [] });
+    const parked: ReleaseRequest = {
+      ...waiting,
+      state: 'waiting',
+      reason: 'approvals 0 of 2 from release-approvers',
+      gate: {
+        conditions: [{ kind: 'approval', reason: 'approvals 0 of 2 from release-approvers' }],
+        parks: 1,
+      },
+      states: [{ state: 'waiting', at: clock.now().toISOString() }],
+    };
+    const committed = advance(parked, {
+      state: 'committed',
+      at: clock.now().toISOString(),
+      gitopsSha: gitopsSha(),
+    });
+    const handle = notifier();
+    expect((await handle(streamEvent([{ before: waiting, after: parked }]))).batchItemFailures).toEqual([]);
+    const posted = posts()[0]?.fields as Record<string, string>;
+    expect(posted.text).toContain('is waiting');
+    expect(posted.text).toContain('*Reason:* approvals 0 of 2 from release-approvers');
+    const blocks = JSON.parse(posted.blocks ?? '[]');
+    expect(blocks[1]).toMatchObject({
+      type: 'actions',
+      elements: [
+        { type: 'button', action_id: 'ferry-approve', value: parked.id, style: 'primary' },
+        { type: 'button', action_id: 'ferry-reject', value: parked.id, style: 'danger' },
+      ],
+    });
+    await handle(streamEvent([{ before: parked, after: committed as ReleaseRequest }]));
+    const updated = JSON.parse(updates()[0]?.fields.blocks ?? '[]');
+    expect(updated.map((b: { type: string }) => b.type)).toEqual(['section']);
+  });
+
+  it('announces a stopped environment in its channel, from an ANNOUNCE item on the stream', async () => {
+    const record = {
+      eventID: 'announce-1',
+      eventName: 'INSERT',
+      eventSource: 'aws:dynamodb',
+      dynamodb: {
+        Keys: marshall({ pk: 'ANNOUNCE#x', sk: 'ANNOUNCE' }),
+        NewImage: marshall({
+          pk: 'ANNOUNCE#x',
+          sk: 'ANNOUNCE',
+          announcement: { env: 'staging', text: 'staging stopped by dora: incident' },
+        }),
+        SequenceNumber: '9'.repeat(21),
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+    };
+    expect(matchesFilter(NOTIFY_FILTER, record)).toBe(true);
+    const out = await notifier()({ Records: [record] } as unknown as DynamoDBStreamEvent);
+    expect(out.batchItemFailures).toEqual([]);
+    expect(posts()).toHaveLength(1);
+    expect(posts()[0]?.fields).toMatchObject({
+      channel: '#staging',
+      text: 'staging stopped by dora: incident',
+    });
+  });
 });

@@ -47,7 +47,14 @@ export async function startTestStack(
   options: Partial<
     Pick<
       LocalStackOptions,
-      'remote' | 'gitopsRepos' | 'fluxHmacKey' | 'notify' | 'policy' | 'githubWebhookSecret'
+      | 'remote'
+      | 'gitopsRepos'
+      | 'fluxHmacKey'
+      | 'notify'
+      | 'policy'
+      | 'githubWebhookSecret'
+      | 'slackSigningSecret'
+      | 'sweepEveryMs'
     >
   > & { flux?: FluxApplyOptions } = {},
 ): Promise<TestStack> {

@@ -40,6 +40,8 @@ import { mustNotExist, transact, transactIfConditions } from './transact.ts';
  *   HISTORY#<env>#<app>      / <time>#<id>             commits per app
  *   COMMIT#<sha>             / <env>/<app>             a Ferry commit by sha (rollback targets) and its diff (gzipped)
  *   OPEN#<env>               / <time>#<id>             commits Flux has not settled yet (expire after OPEN_DAYS)
+ *   WAITING                  / <env>/<app>#<seq>#<id>  requests parked at the release gate, in order
+ *   REQUEST#<id>             / RELEASE#<parks>         a waiting request's release: the outbox relay queues it
  * REQUEST items are listed newest first on the `byKind` index (kind `request`, sorted by creation time),
  * and ENV items once committed to (kind `app`, sorted `<env>/<app>`): the dashboard's activity and matrix.
  * Only REQUEST items feed the dispatcher: its stream filter matches the `REQUEST#` prefix.
@@ -58,6 +60,10 @@ const pad = (ms: number) => String(ms).padStart(13, '0');
 const key = (pk: string, sk: string) => marshall({ [KEY.partition]: pk, [KEY.sort]: sk });
 const requestKey = (id: string) => key(`${REQUEST_PREFIX}${id}`, 'REQUEST');
 const appKey = (env: string, app: string) => key(`ENV#${env}`, `APP#${app}`);
+const waitingKey = (r: ReleaseRequest) =>
+  key('WAITING', `${r.env}/${r.app}#${String(r.sequence ?? 0).padStart(12, '0')}#${r.id}`);
+/** Release marks only need to live until the relay has read them from the stream (24 h). */
+const RELEASE_MARK_SECONDS = 2 * 86_400;
 const openKey = (open: Pick<OpenRelease, 'env' | 'committedAt' | 'requestId'>) =>
   key(`OPEN#${open.env}`, `${pad(Date.parse(open.committedAt))}#${open.requestId}`);
 
@@ -80,6 +86,7 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
   /** The writes that store one outcome: the request's new state and, for a commit, the repository mirror. */
   const outcomeItems = ({ before, after, commit }: WriteOutcome): TransactWriteItem[] => {
     const items: TransactWriteItem[] = [{ Update: stateUpdate(before, after) }];
+    if (before.state === 'waiting') items.push({ Delete: { TableName: tableName, Key: waitingKey(before) } });
     // What the folder holds now came from this request: an older one redelivered later is superseded.
     const written = after.state === 'committed' || after.state === 'unchanged' ? after.sequence : undefined;
     if (commit) items.push(...commitItems(tableName, commit, written));
@@ -278,6 +285,14 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
         if (!current) return undefined;
         const next = advance(current, change);
         if (!next) return undefined;
+        if (current.state === 'waiting') {
+          const items: TransactWriteItem[] = [
+            { Update: stateUpdate(current, next) },
+            { Delete: { TableName: tableName, Key: waitingKey(current) } },
+          ];
+          if (await transactIfConditions(client, items)) return next;
+          continue;
+        }
         try {
           await client.send(new UpdateItemCommand(stateUpdate(current, next)));
           return next;
@@ -297,7 +312,10 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
       // One transaction: at most 100 actions, and no item twice (two requests of one app in a batch).
       // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
       const keys = items.map((item) =>
-        JSON.stringify(item.Update?.Key ?? [item.Put?.Item?.[KEY.partition], item.Put?.Item?.[KEY.sort]]),
+        JSON.stringify(
+          item.Update?.Key ??
+            item.Delete?.Key ?? [item.Put?.Item?.[KEY.partition], item.Put?.Item?.[KEY.sort]],
+        ),
       );
       if (items.length > TRANSACTION_LIMIT || new Set(keys).size !== keys.length) return false;
       return transactIfConditions(client, items);
@@ -460,6 +478,72 @@ export function makeDynamoReleaseStore(client: DynamoDBClient, tableName: string
       if (!release?.gitopsSha) return undefined;
       const files = unpackFiles(release.filesGz);
       return { gitopsSha: release.gitopsSha, ...(files ? { files } : {}) };
+    },
+
+    async park(before, after) {
+      return transactIfConditions(client, [
+        { Update: stateUpdate(before, after) },
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...waitingKey(after), ...marshall({ requestId: after.id }) },
+          },
+        },
+      ]);
+    },
+
+    async waiting(target) {
+      const items = await queryAll({
+        KeyConditionExpression: target ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': KEY.partition, ...(target ? { '#sk': KEY.sort } : {}) },
+        ExpressionAttributeValues: marshall({
+          ':pk': 'WAITING',
+          ...(target ? { ':prefix': `${target.env}/${target.app}#` } : {}),
+        }),
+        ConsistentRead: true,
+      });
+      const requests = await getMany(items.map((item) => item.requestId as string));
+      return requests.filter((r) => r.state === 'waiting');
+    },
+
+    async release(before, at) {
+      if (before.state !== 'waiting' || !before.gate) return false;
+      const after: ReleaseRequest = { ...before, gate: { ...before.gate, releasedAt: at } };
+      const expires = Math.floor(Date.parse(at) / 1000) + RELEASE_MARK_SECONDS;
+      return transactIfConditions(client, [
+        {
+          Update: {
+            ...stateUpdate(before, after),
+            ConditionExpression: '#state = :before AND #request.#gate.#parks = :parks',
+            ExpressionAttributeNames: {
+              '#request': 'request',
+              '#state': 'state',
+              '#gate': 'gate',
+              '#parks': 'parks',
+            },
+            ExpressionAttributeValues: marshall(
+              {
+                ':request': after,
+                ':state': after.state,
+                ':before': before.state,
+                ':parks': before.gate.parks,
+              },
+              { removeUndefinedValues: true },
+            ),
+          },
+        },
+        {
+          Put: {
+            TableName: tableName,
+            // The relay reads `request.id` from new REQUEST# items (DISPATCH_FILTER): this is one.
+            Item: {
+              ...key(`${REQUEST_PREFIX}${before.id}`, `RELEASE#${before.gate.parks}`),
+              ...marshall({ request: { id: before.id }, releasedAt: at, [TTL_ATTRIBUTE]: expires }),
+            },
+            ...mustNotExist,
+          },
+        },
+      ]);
     },
 
     async openRequests(env) {

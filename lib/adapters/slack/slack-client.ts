@@ -84,8 +84,15 @@ export function makeSlackPort(options: SlackPortOptions): SlackPort {
         });
       return { channel: out.channel, ts: out.ts };
     },
-    async update(channel, ts, text) {
-      await call('chat.update', (client) => client.chat.update({ channel, ts, text }));
+    async update(channel, ts, text, blocks) {
+      await call('chat.update', (client) =>
+        client.chat.update({
+          channel,
+          ts,
+          text,
+          ...(blocks ? { blocks: blocks as unknown as KnownBlock[] } : {}),
+        }),
+      );
     },
   };
 }

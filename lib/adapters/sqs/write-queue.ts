@@ -49,7 +49,7 @@ export function makeSqsWriteQueue(client: SQSClient, queueUrl: string): WriteQue
                 Id: String(n),
                 MessageBody: JSON.stringify({ requestId: m.requestId } satisfies WriteMessage),
                 MessageGroupId: sqsId(m.groupId),
-                MessageDeduplicationId: sqsId(m.requestId),
+                MessageDeduplicationId: sqsId(m.dedupId ?? m.requestId),
               })),
             }),
           );
