@@ -16,6 +16,7 @@ import { ALARMS } from '../../cdk/ferry-alarms.ts';
 import { BUNDLE_TARGET, RUNTIME } from '../../cdk/ferry-function.ts';
 import {
   DEAD_LETTERS_FUNCTION,
+  GATE_SWEEP_FUNCTION,
   HEALTH_FUNCTION,
   UNRESERVED_WRITER_MAX_CONCURRENCY,
   WRITER_FUNCTION,
@@ -35,6 +36,7 @@ import {
   ENV_GITOPS_REPO_URL,
   ENV_PROMOTION_CHAIN,
   ENV_SLACK_CHANNELS,
+  ENV_SLACK_SIGNING_SECRET_ID,
   ENV_SLACK_TEMPLATES,
   ENV_SLACK_TOKEN_SECRET_ID,
   ENV_TABLE_NAME,
@@ -197,6 +199,12 @@ describe('the only unauthenticated entry', () => {
       if (p.Principal === 'apigateway.amazonaws.com') {
         // Scoped to this API's routes, so no other API can invoke the functions.
         expect(JSON.stringify(p.SourceArn), logicalId).toContain(apiId);
+        continue;
+      }
+      if (p.Principal === 'events.amazonaws.com') {
+        // Only the gate sweep's schedule, and only from its own rule.
+        expect(p.FunctionName, logicalId).toEqual({ 'Fn::GetAtt': [fnId(GATE_SWEEP_FUNCTION), 'Arn'] });
+        expect(p.SourceArn?.['Fn::GetAtt']?.[1], logicalId).toBe('Arn');
         continue;
       }
       expect(p.Principal, logicalId).toBe('*');
@@ -442,7 +450,11 @@ describe('least privilege', () => {
       ],
       [WRITER_FUNCTION]: [ENV_TABLE_NAME, ENV_GIT_TOKEN_SECRET_ID, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
       [DEAD_LETTERS_FUNCTION]: [ENV_TABLE_NAME],
+      // The release gate's scheduled sweep: the table only.
+      [GATE_SWEEP_FUNCTION]: [ENV_TABLE_NAME],
     };
+    // Slack's interactive buttons reach http-releases, which verifies their signature.
+    expected['http-releases'] = [...api, ENV_SLACK_SIGNING_SECRET_ID];
     if ((API_FUNCTIONS as readonly string[]).includes('http-github-webhook')) {
       expected['http-github-webhook'] = [...api, ENV_GITHUB_WEBHOOK_SECRET_ID];
     }

@@ -29,13 +29,18 @@ async function outsideWriter(url: string, until: () => boolean): Promise<string[
       await git('add', '-A');
       const subject = `outside change ${n}`;
       await git('commit', '-q', '-m', subject);
+      // A careful script backs off with jitter after a lost race: Ferry's writer pushes a batch every few
+      // hundred milliseconds while it drains, so retrying at once can lose every time.
       for (let attempt = 0; ; attempt++) {
         try {
           await git('pull', '-q', '--rebase', 'origin', 'main');
           await git('push', '-q', 'origin', 'HEAD:main');
           break;
         } catch (error) {
-          if (attempt > 20) throw error;
+          if (attempt > 60) throw error;
+          await new Promise((resolve) =>
+            setTimeout(resolve, 50 + Math.random() * 100 * Math.min(attempt + 1, 8)),
+          );
         }
       }
       subjects.push(subject);
