@@ -30,6 +30,9 @@ import {
   ENV_GIT_CACHE_DIR,
   ENV_GIT_TOKEN_SECRET_ID,
   ENV_GITHUB_WEBHOOK_SECRET_ID,
+  ENV_OIDC_AUDIENCE,
+  ENV_OIDC_ISSUER,
+  ENV_OIDC_RULES,
   ENV_PROMOTION_CHAIN,
   ENV_TABLE_NAME,
   ENV_WRITE_QUEUE_URL,
@@ -42,6 +45,7 @@ import type { HttpDeps } from '../http/handler.ts';
 import { instrument } from '../log/instrument.ts';
 import { makeLogger } from '../log/logger.ts';
 import { gitopsRouting } from './gitops-routing.ts';
+import { oidcSettings } from './oidc.ts';
 import { policySettings } from './policies.ts';
 
 /** Lambda composition roots: adapters built once per cold start from the environment. */
@@ -66,6 +70,10 @@ export function lambdaApiDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
       promotionChain: env[ENV_PROMOTION_CHAIN],
     }),
     audit: makeDynamoAuditLog(dynamo, tableName),
+    oidc: oidcSettings(
+      { rules: env[ENV_OIDC_RULES], audience: env[ENV_OIDC_AUDIENCE], issuer: env[ENV_OIDC_ISSUER] },
+      clock,
+    ),
     authenticator: makeAuthenticator(users, clock, admin),
     gitopsRepo: publicRepoUrl(loadGitopsConfig(env).repoUrl),
     gitopsBranch: loadGitopsConfig(env).branch,

@@ -24,6 +24,7 @@ import type { FluxStatusDeps } from '../app/flux-status.ts';
 import type { Clock, GitopsRepo, GitopsRouting } from '../app/ports.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import { gitopsRouting } from '../compose/gitops-routing.ts';
+import { type OidcConfig, oidcSettings } from '../compose/oidc.ts';
 import { policySettings } from '../compose/policies.ts';
 import { ENV_GITOPS_BRANCH, ENV_GITOPS_REPO_URL, publicRepoUrl } from '../config/env.ts';
 import { ENV_GITOPS_REPOS, type GitopsRepos, loadGitopsRepos, repoKeyOf } from '../config/gitops-repos.ts';
@@ -46,6 +47,8 @@ export interface LocalGitops {
 export interface LocalWiring {
   /** FERRY_BRANCH_RESTRICTIONS and FERRY_PROMOTION_CHAIN, as on Lambda. */
   policy?: { branchRestrictions?: string; promotionChain?: string };
+  /** FERRY_OIDC_RULES, FERRY_OIDC_AUDIENCE and FERRY_OIDC_ISSUER, as on Lambda. */
+  oidc?: OidcConfig;
   dynamo: DynamoDBClient;
   tableName: string;
   logger: Logger;
@@ -67,6 +70,7 @@ export function localApiDeps(options: LocalWiring): ApiDeps {
     flux: makeDynamoFluxStore(options.dynamo, options.tableName),
     ...policySettings(makeDynamoPolicyStore(options.dynamo, options.tableName), options.policy ?? {}),
     audit: makeDynamoAuditLog(options.dynamo, options.tableName),
+    oidc: oidcSettings(options.oidc ?? {}, clock),
     authenticator: makeAuthenticator(users, clock),
     gitopsRepo: publicRepoUrl(options.gitops.url),
     gitopsBranch: options.gitops.branch,

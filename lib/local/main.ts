@@ -79,6 +79,7 @@ async function main(): Promise<void> {
       ...(env.FERRY_BRANCH_RESTRICTIONS ? { branchRestrictions: env.FERRY_BRANCH_RESTRICTIONS } : {}),
       ...(env.FERRY_PROMOTION_CHAIN ? { promotionChain: env.FERRY_PROMOTION_CHAIN } : {}),
     },
+    oidc: { rules: env.FERRY_OIDC_RULES, audience: env.FERRY_OIDC_AUDIENCE, issuer: env.FERRY_OIDC_ISSUER },
     ...(env.FERRY_GITHUB_WEBHOOK_SECRET ? { githubWebhookSecret: env.FERRY_GITHUB_WEBHOOK_SECRET } : {}),
   });
   let stopping = false;

@@ -14,6 +14,7 @@ import { ensureTable } from '../adapters/dynamodb/create-table.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import type { ApiDeps } from '../app/deps.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
+import type { OidcConfig } from '../compose/oidc.ts';
 import { ROUTE_ATTEMPTS, ROUTE_RETRY_MS, streamRoutes } from '../compose/stream-router.ts';
 import { repoKeyOf } from '../config/gitops-repos.ts';
 import { STREAM_ROUTER_FUNCTION, STREAM_ROUTES } from '../config/stream-routes.ts';
@@ -128,6 +129,8 @@ export async function startLocalStack(options: {
   fluxHmacKey?: string;
   /** FERRY_BRANCH_RESTRICTIONS and FERRY_PROMOTION_CHAIN, as on Lambda. */
   policy?: { branchRestrictions?: string; promotionChain?: string };
+  /** FERRY_OIDC_RULES, FERRY_OIDC_AUDIENCE and FERRY_OIDC_ISSUER, as on Lambda. */
+  oidc?: OidcConfig;
   /** FERRY_GITHUB_WEBHOOK_SECRET: what GitHub signs webhook deliveries with. */
   githubWebhookSecret?: string;
   /** Slack and GitHub: without tokens the notifier logs what it would send. */
@@ -198,6 +201,7 @@ export async function startLocalStack(options: {
       logger: options.logger,
       gitops,
       ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.oidc ? { oidc: options.oidc } : {}),
     };
     const deps = localApiDeps(wiring);
     const sqs = new SQSClient({

@@ -47,7 +47,7 @@ export async function startTestStack(
   options: Partial<
     Pick<
       LocalStackOptions,
-      'remote' | 'gitopsRepos' | 'fluxHmacKey' | 'notify' | 'policy' | 'githubWebhookSecret'
+      'remote' | 'gitopsRepos' | 'fluxHmacKey' | 'notify' | 'policy' | 'githubWebhookSecret' | 'oidc'
     >
   > & { flux?: FluxApplyOptions } = {},
 ): Promise<TestStack> {
