@@ -4,6 +4,7 @@ import { ENV_GITOPS_BRANCH, ENV_GITOPS_REPO_URL, publicRepoUrl } from '../lib/co
 import { ENV_GITOPS_REPOS, loadGitopsRepos } from '../lib/config/gitops-repos.ts';
 import { isDnsLabel } from '../lib/domain/names.ts';
 import { makeMessageRenderer } from '../lib/domain/notify-templates.ts';
+import { type OidcRule, parseOidcRules } from '../lib/domain/oidc-rules.ts';
 import { parseInstallRestrictions, parsePromotionChain } from '../lib/domain/policy-rules.ts';
 
 /**
@@ -26,6 +27,9 @@ export const CONTEXT_KEYS = [
   'reservedConcurrency',
   'fluxEventsConcurrency',
   'tracing',
+  'oidcRules',
+  'oidcAudience',
+  'oidcIssuer',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -59,6 +63,15 @@ export interface InstallConfig {
   concurrency: { reserve: boolean; fluxEvents: number };
   /** X-Ray active tracing on every function (Lambda's own segments; off by default: traces cost). */
   tracing: boolean;
+  /** GitHub Actions OIDC exchange (FERRY_OIDC_*); absent: every exchange is refused. */
+  oidc?: OidcSetting;
+}
+
+/** `oidcRules` (as FERRY_OIDC_RULES), the audience tokens must carry and, for GHES, the issuer. */
+export interface OidcSetting {
+  rules: OidcRule[];
+  audience?: string;
+  issuer?: string;
 }
 
 export const DEFAULT_CONFIG: InstallConfig = {
@@ -85,6 +98,7 @@ export function withDefaults(settings: Partial<InstallConfig> & { gitops: Gitops
     throttle: settings.throttle ?? DEFAULT_CONFIG.throttle,
     concurrency: settings.concurrency ?? DEFAULT_CONFIG.concurrency,
     tracing: settings.tracing ?? DEFAULT_CONFIG.tracing,
+    ...(settings.oidc ? { oidc: settings.oidc } : {}),
   };
 }
 
@@ -139,6 +153,9 @@ export function readInstallConfig(context: (key: string) => unknown): InstallCon
     },
     tracing: booleanValue('tracing', value('tracing')) ?? DEFAULT_CONFIG.tracing,
   };
+  const oidc = oidcSetting(value('oidcRules'), value('oidcAudience'), value('oidcIssuer'));
+  if (oidc) config.oidc = oidc;
+  withinBudget('oidcRules', [oidc ?? '', config.branchRestrictions, config.promotionChain]);
   const repos = gitopsRepos(config.gitops, value('gitopsRepos'));
   if (repos) config.gitops.repos = repos;
   withinBudget('gitopsRepos', [repos ?? '']);
@@ -264,6 +281,29 @@ function branchRestrictions(raw: unknown): BranchRestrictionSetting[] {
   } catch (error) {
     throw new InstallConfigError('branchRestrictions', (error as Error).message, { cause: error });
   }
+}
+
+/** Checked by the parser http-users runs at cold start; the issuer must be https (as GitHub's is). */
+function oidcSetting(rules: unknown, audience: unknown, issuer: unknown): OidcSetting | undefined {
+  const parsed = jsonValue('oidcRules', rules ?? []);
+  let checked: OidcRule[];
+  try {
+    checked = parseOidcRules(JSON.stringify(parsed));
+  } catch (error) {
+    throw new InstallConfigError('oidcRules', (error as Error).message, { cause: error });
+  }
+  if (audience !== undefined && (typeof audience !== 'string' || audience.length > 200)) {
+    throw new InstallConfigError('oidcAudience', 'must be a string of at most 200 characters');
+  }
+  if (issuer !== undefined && (typeof issuer !== 'string' || !/^https:\/\/[^\s/]+(\/\S*)?$/.test(issuer))) {
+    throw new InstallConfigError('oidcIssuer', `must be an https URL, got ${JSON.stringify(issuer)}`);
+  }
+  if (checked.length === 0) return undefined;
+  return {
+    rules: checked,
+    ...(audience !== undefined ? { audience: audience as string } : {}),
+    ...(issuer !== undefined ? { issuer: issuer as string } : {}),
+  };
 }
 
 /** A JSON array, or the comma list `dev,staging,production` that is easier to type after `-c`. */

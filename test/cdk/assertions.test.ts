@@ -760,6 +760,16 @@ describe('CDK context', () => {
     expect(read({ reservedConcurrency: false }).concurrency.reserve).toBe(false);
     expect(read({ reservedConcurrency: 'TRUE' }).concurrency.reserve).toBe(true);
     expect(read({ promotionChain: '["dev","production"]' }).promotionChain).toEqual(['dev', 'production']);
+    expect(
+      read({
+        oidcRules: '[{"repository":"acme/web","ref":"refs/heads/main","role":"deployer","envs":["staging"]}]',
+        oidcAudience: 'https://ferry.example.com',
+      }).oidc,
+    ).toEqual({
+      rules: [{ repository: 'acme/web', ref: 'refs/heads/main', role: 'deployer', envs: ['staging'] }],
+      audience: 'https://ferry.example.com',
+    });
+    expect(read({ oidcRules: [] }).oidc).toBeUndefined();
   });
 
   it.each([
@@ -770,6 +780,9 @@ describe('CDK context', () => {
     ['branchRestrictions', '{"env":"production"}', /^context branchRestrictions: .*must be a JSON array/],
     ['branchRestrictions', '[{"env":"production","branch":"main"}]', /^context branchRestrictions: .*\^/],
     ['promotionChain', 'dev,Staging', /^context promotionChain: .*"Staging"/],
+    ['oidcRules', '[{"repository":"acme/web","role":"admin","envs":["x"]}]', /^context oidcRules: .*role/],
+    ['oidcRules', '{"repository":"acme/web"}', /^context oidcRules: .*JSON array/],
+    ['oidcIssuer', 'http://issuer.example.com', /^context oidcIssuer: must be an https URL/],
     ['gitopsRepoUrl', 'http://git.example.com/gitops.git', /^context gitopsRepoUrl: must be an https/],
     [
       'gitopsRepoUrl',
