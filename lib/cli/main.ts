@@ -3,6 +3,7 @@ import { artifactPush } from './commands/artifact-push.ts';
 import { deleteApp } from './commands/delete.ts';
 import { deploy } from './commands/deploy.ts';
 import { envInit } from './commands/env-init.ts';
+import { login } from './commands/login.ts';
 import { policyApply, policyDelete, policyEvaluate, policyList } from './commands/policy.ts';
 import { promote } from './commands/promote.ts';
 import { releases } from './commands/releases.ts';
@@ -25,6 +26,7 @@ const COMMANDS: readonly Command[] = [
   status,
   track,
   envInit,
+  login,
   policyList,
   policyApply,
   policyDelete,
