@@ -128,6 +128,15 @@ describe('POST /api/token/oidc', () => {
     expect(res.body).toMatchObject({ role: 'ci', environments: ['staging'] });
   });
 
+  it('lives 15 minutes at most, even when the OIDC token lives longer', async () => {
+    const before = Date.now();
+    const res = await exchange(await sign(GOOD, { expiresIn: 3600 }));
+    expect(res.status).toBe(201);
+    const ttl = Date.parse(res.body.expiresAt) - before;
+    expect(ttl).toBeGreaterThan(14 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(15 * 60_000 + 1000);
+  });
+
   it('the issued token stops working when the OIDC token would have expired', async () => {
     const res = await exchange(await sign(GOOD, { expiresIn: 2 }));
     expect(res.status).toBe(201);
