@@ -33,6 +33,8 @@ import {
   ENV_GITHUB_WEBHOOK_SECRET_ID,
   ENV_GITOPS_BRANCH,
   ENV_GITOPS_REPO_URL,
+  ENV_OIDC_AUDIENCE,
+  ENV_OIDC_RULES,
   ENV_PROMOTION_CHAIN,
   ENV_SLACK_CHANNELS,
   ENV_SLACK_TEMPLATES,
@@ -65,6 +67,10 @@ const CONFIGURED: Partial<InstallConfig> = {
   alarms: { email: ALARM_EMAIL },
   throttle: { rateLimit: 20, burstLimit: 40 },
   concurrency: { reserve: true, fluxEvents: 25 },
+  oidc: {
+    rules: [{ repository: 'acme/web', ref: 'refs/heads/main', role: 'ci', envs: ['staging'] }],
+    audience: 'https://ferry.example.com',
+  },
 };
 
 /**
@@ -443,6 +449,8 @@ describe('least privilege', () => {
       [WRITER_FUNCTION]: [ENV_TABLE_NAME, ENV_GIT_TOKEN_SECRET_ID, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
       [DEAD_LETTERS_FUNCTION]: [ENV_TABLE_NAME],
     };
+    // Only the exchange reads the OIDC rules and audience (no issuer configured: GitHub's).
+    expected['http-users'] = [...api, ENV_OIDC_RULES, ENV_OIDC_AUDIENCE];
     if ((API_FUNCTIONS as readonly string[]).includes('http-github-webhook')) {
       expected['http-github-webhook'] = [...api, ENV_GITHUB_WEBHOOK_SECRET_ID];
     }
