@@ -46,7 +46,7 @@ describe('ferry login --oidc', () => {
     const runnerUrl = new URL(calls[0]?.url ?? '');
     expect(runnerUrl.searchParams.get('api-version')).toBe('2.0');
     expect(runnerUrl.searchParams.get('audience')).toBe('https://ferry.example.com');
-    expect((calls[0]?.init.headers as Record<string, string>).authorization).toBe('bearer runner-bearer');
+    expect(calls[0]?.init.headers).toMatchObject({ authorization: 'bearer runner-bearer' });
     expect(calls[1]?.url).toBe('https://ferry.example.com/api/token/oidc');
     expect(JSON.parse(String(calls[1]?.init.body))).toEqual({ token: 'the.oidc.jwt' });
     expect(calls[1]?.init.headers).not.toHaveProperty('authorization');
