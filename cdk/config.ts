@@ -9,6 +9,7 @@ import {
   fail,
   fromContext,
   installRestrictions,
+  jsonValue,
   positiveNumber,
   promotionChain,
   repoUrl,
@@ -16,6 +17,7 @@ import {
   slackChannels,
   stringValue,
 } from '../lib/config/settings.ts';
+import { type OidcRule, parseOidcRules } from '../lib/domain/oidc-rules.ts';
 
 /**
  * An install's settings, from CDK context: cdk.json's `context` holds the defaults, `cdk deploy -c key=value`
@@ -38,6 +40,9 @@ export const CONTEXT_KEYS = [
   'reservedConcurrency',
   'fluxEventsConcurrency',
   'tracing',
+  'oidcRules',
+  'oidcAudience',
+  'oidcIssuer',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -71,6 +76,15 @@ export interface InstallConfig {
   concurrency: { reserve: boolean; fluxEvents: number };
   /** X-Ray active tracing on every function (Lambda's own segments; off by default: traces cost). */
   tracing: boolean;
+  /** GitHub Actions OIDC exchange (FERRY_OIDC_*); absent: every exchange is refused. */
+  oidc?: OidcSetting;
+}
+
+/** `oidcRules` (as FERRY_OIDC_RULES), the audience tokens must carry and, for GHES, the issuer. */
+export interface OidcSetting {
+  rules: OidcRule[];
+  audience?: string;
+  issuer?: string;
 }
 
 export const DEFAULT_CONFIG: InstallConfig = {
@@ -97,6 +111,7 @@ export function withDefaults(settings: Partial<InstallConfig> & { gitops: Gitops
     throttle: settings.throttle ?? DEFAULT_CONFIG.throttle,
     concurrency: settings.concurrency ?? DEFAULT_CONFIG.concurrency,
     tracing: settings.tracing ?? DEFAULT_CONFIG.tracing,
+    ...(settings.oidc ? { oidc: settings.oidc } : {}),
   };
 }
 
@@ -147,6 +162,9 @@ export function readInstallConfig(context: (key: string) => unknown): InstallCon
     },
     tracing: booleanValue(at('tracing'), value('tracing')) ?? DEFAULT_CONFIG.tracing,
   };
+  const oidc = oidcSetting(value('oidcRules'), value('oidcAudience'), value('oidcIssuer'));
+  if (oidc) config.oidc = oidc;
+  withinBudget('oidcRules', [oidc ?? '', config.branchRestrictions, config.promotionChain]);
   const repos = gitopsRepos(config.gitops, value('gitopsRepos'));
   if (repos) config.gitops.repos = repos;
   withinBudget('gitopsRepos', [repos ?? '']);
@@ -196,6 +214,29 @@ export function repositoryTokenSecrets(gitops: GitopsConfig): string[] {
     [ENV_GITOPS_REPOS]: gitops.repos,
   });
   return [...new Set(repos.all().flatMap((t) => (t.tokenSecretId ? [t.tokenSecretId] : [])))];
+}
+
+/** Checked by the parser http-users runs at cold start; the issuer must be https (as GitHub's is). */
+function oidcSetting(rules: unknown, audience: unknown, issuer: unknown): OidcSetting | undefined {
+  const parsed = jsonValue(at('oidcRules'), rules ?? []);
+  let checked: OidcRule[] = [];
+  try {
+    checked = parseOidcRules(JSON.stringify(parsed));
+  } catch (error) {
+    fail(at('oidcRules'), (error as Error).message, error);
+  }
+  if (audience !== undefined && (typeof audience !== 'string' || audience.length > 200)) {
+    fail(at('oidcAudience'), 'must be a string of at most 200 characters');
+  }
+  if (issuer !== undefined && (typeof issuer !== 'string' || !/^https:\/\/[^\s/]+(\/\S*)?$/.test(issuer))) {
+    fail(at('oidcIssuer'), `must be an https URL, got ${JSON.stringify(issuer)}`);
+  }
+  if (checked.length === 0) return undefined;
+  return {
+    rules: checked,
+    ...(audience !== undefined ? { audience: audience as string } : {}),
+    ...(issuer !== undefined ? { issuer: issuer as string } : {}),
+  };
 }
 
 function alarmTarget(email: unknown, topicArn: unknown): InstallConfig['alarms'] {

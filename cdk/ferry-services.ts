@@ -36,6 +36,7 @@ import {
   grantTable,
   useFluxEventsUrl,
   useGitops,
+  useOidcSettings,
   useReleaseRules,
   writeOwnLogsOnly,
 } from './grants.ts';
@@ -135,6 +136,7 @@ export class FerryServices extends Construct {
       useGitops(fn, config.gitops);
       useFluxEventsUrl(fn, this.fluxEventsUrl.url);
       useReleaseRules(fn, config);
+      if (name === 'http-users') useOidcSettings(fn, config);
       API_FUNCTION_GRANTS[name]?.(fn, secrets);
     }
 

@@ -13,6 +13,9 @@ import {
   ENV_GITHUB_WEBHOOK_SECRET_ID,
   ENV_GITOPS_BRANCH,
   ENV_GITOPS_REPO_URL,
+  ENV_OIDC_AUDIENCE,
+  ENV_OIDC_ISSUER,
+  ENV_OIDC_RULES,
   ENV_PROMOTION_CHAIN,
   ENV_SLACK_CHANNELS,
   ENV_SLACK_SIGNING_SECRET_ID,
@@ -86,6 +89,14 @@ export function useReleaseRules(
   }
   if (config.promotionChain.length > 0)
     fn.addEnvironment(ENV_PROMOTION_CHAIN, config.promotionChain.join(','));
+}
+
+/** The OIDC exchange's rules, audience and issuer (http-users only); unset: every exchange is refused. */
+export function useOidcSettings(fn: LambdaFunction, config: Pick<InstallConfig, 'oidc'>): void {
+  if (!config.oidc) return;
+  fn.addEnvironment(ENV_OIDC_RULES, JSON.stringify(config.oidc.rules));
+  if (config.oidc.audience) fn.addEnvironment(ENV_OIDC_AUDIENCE, config.oidc.audience);
+  if (config.oidc.issuer) fn.addEnvironment(ENV_OIDC_ISSUER, config.oidc.issuer);
 }
 
 /** Where and how the notifier posts to Slack; unset settings keep the handler's defaults. */

@@ -1,4 +1,5 @@
 import type { ApiDeps } from '../lib/app/deps.ts';
+import { exchangeOidcToken } from '../lib/app/oidc.ts';
 import { AUDIT_QUERY, createUser, deleteUser, getUser, listUsers, USER_QUERY } from '../lib/app/users.ts';
 import { onColdStart } from '../lib/compose/lambda.ts';
 import { authorize, grantsOf } from '../lib/domain/access.ts';
@@ -9,8 +10,20 @@ import { makeHttpHandler } from '../lib/http/handler.ts';
 import { pathParam, queryParams, readJsonBody } from '../lib/http/request.ts';
 import { json, noContent } from '../lib/http/response.ts';
 
-export const makeHandler = ({ users, audit, ...deps }: ApiDeps) =>
+export const makeHandler = ({ users, audit, oidc, ...deps }: ApiDeps) =>
   makeHttpHandler(deps, {
+    // Authenticated by the GitHub Actions OIDC token in the body, not by a Ferry token.
+    open: {
+      'POST /api/token/oidc': async (event) =>
+        json(
+          201,
+          await exchangeOidcToken(
+            { users, audit, clock: deps.clock, ...(oidc ? { oidc } : {}) },
+            event.requestContext.requestId,
+            readJsonBody(event),
+          ),
+        ),
+    },
     routes: {
       'POST /api/user': async ({ event, call }) =>
         json(201, await createUser(users, call, readJsonBody(event))),

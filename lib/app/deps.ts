@@ -1,6 +1,7 @@
 import type { BranchRestrictionRule, PolicyRule } from '../domain/policy-rules.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Authenticator } from './authenticate.ts';
+import type { OidcSettings } from './oidc.ts';
 import type {
   ArtifactStore,
   AuditLog,
@@ -38,6 +39,8 @@ export interface ApiDeps {
   /** How long `POST /api/delete` waits for the writer before answering (default 20 s); 0 answers at once. */
   deleteWaitMs?: number;
   audit: AuditLog;
+  /** GitHub Actions OIDC exchange (FERRY_OIDC_RULES, FERRY_OIDC_AUDIENCE, FERRY_OIDC_ISSUER). */
+  oidc?: OidcSettings;
   authenticator: Authenticator;
   clock: Clock;
   logger: Logger;

@@ -4,6 +4,7 @@ import type { AuditEntry } from '../domain/audit.ts';
 import type { CommitDiff } from '../domain/diff.ts';
 import type { FluxEvent } from '../domain/flux.ts';
 import type { ApprovalRule, Decision, FreezeWindow, GateSettings, Halt, Override } from '../domain/gate.ts';
+import type { GithubClaims } from '../domain/oidc-rules.ts';
 import type { PolicyRule } from '../domain/policy-rules.ts';
 import type { ArtifactQuery } from '../domain/query.ts';
 import type { Hold, Intent, ReleaseRecord, ReleaseRequest, StateChange } from '../domain/release.ts';
@@ -74,10 +75,19 @@ export interface UserStore {
   /** Replaces the user's token; the old one stops working in the same write. Throws NotFoundError. */
   replaceToken(login: string, tokenId: string, tokenHash: string, audit: AuditEntry): Promise<User>;
   findGrant(tokenHash: string): Promise<TokenGrant | undefined>;
+  /** Stores a token that belongs to no user (an OIDC exchange's); it must carry `expiresAt`. */
+  createGrant(tokenHash: string, grant: TokenGrant, audit: AuditEntry): Promise<void>;
+}
+
+/** Checks a CI identity token (GitHub Actions OIDC); throws UnauthenticatedError naming what failed. */
+export interface OidcVerifier {
+  verify(jwt: string): Promise<{ claims: GithubClaims; expiresAt: Date }>;
 }
 
 export interface AuditLog {
   list(limit: number): Promise<AuditEntry[]>;
+  /** An entry that goes with no change (a refused OIDC exchange). */
+  record(entry: AuditEntry): Promise<void>;
 }
 
 /** The admin credential kept outside the user table (Secrets Manager on Lambda). */

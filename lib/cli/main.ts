@@ -14,6 +14,7 @@ import {
   start,
   stop,
 } from './commands/governance.ts';
+import { login } from './commands/login.ts';
 import { policyApply, policyDelete, policyEvaluate, policyList } from './commands/policy.ts';
 import { promote } from './commands/promote.ts';
 import { releases } from './commands/releases.ts';
@@ -36,6 +37,7 @@ const COMMANDS: readonly Command[] = [
   status,
   track,
   envInit,
+  login,
   policyList,
   policyApply,
   policyDelete,

@@ -24,6 +24,7 @@ import { publicRepoUrl } from '../config/settings.ts';
 import type { HttpDeps } from '../http/handler.ts';
 import type { Logger } from '../log/logger.ts';
 import { gitopsRouting } from './gitops-routing.ts';
+import { type OidcConfig, oidcSettings } from './oidc.ts';
 import { policySettings } from './policies.ts';
 
 /** A secret's current value (Secrets Manager, re-read every few minutes, on Lambda; a plain value locally). */
@@ -54,6 +55,8 @@ export interface Platform {
   admin(): AdminCredential | undefined;
   /** The flux-events Function URL, when the platform knows it. */
   fluxEventsUrl(): string | undefined;
+  /** The GitHub OIDC exchange's rules, audience and issuer (FERRY_OIDC_*), unparsed. */
+  oidc(): OidcConfig;
 }
 
 // One store per call, not a bundle of them: a function's bundle then carries only the stores it uses.
@@ -76,6 +79,7 @@ export function apiDeps(p: Platform): ApiDeps {
     flux: makeDynamoFluxStore(p.dynamo, p.tableName),
     ...policySettings(makeDynamoPolicyStore(p.dynamo, p.tableName), p.policy()),
     audit: makeDynamoAuditLog(p.dynamo, p.tableName),
+    oidc: oidcSettings(p.oidc(), p.clock),
     authenticator: makeAuthenticator(users, p.clock, p.admin()),
     gitopsRepo: publicRepoUrl(gitops.repoUrl),
     gitopsBranch: gitops.branch,

@@ -19,6 +19,9 @@ import {
   ENV_ADMIN_SECRET_ID,
   ENV_FLUX_EVENTS_URL,
   ENV_GIT_CACHE_DIR,
+  ENV_OIDC_AUDIENCE,
+  ENV_OIDC_ISSUER,
+  ENV_OIDC_RULES,
   ENV_TABLE_NAME,
   ENV_WRITE_QUEUE_URL,
   type GitopsConfig,
@@ -134,6 +137,11 @@ export function lambdaPlatform(env: NodeJS.ProcessEnv = process.env, parts: Part
     secret: (name) => secret(ids[name]),
     admin: once(() => parts.admin?.(tools)),
     fluxEventsUrl: () => optionalEnv(ENV_FLUX_EVENTS_URL, env),
+    oidc: () => ({
+      rules: optionalEnv(ENV_OIDC_RULES, env),
+      audience: optionalEnv(ENV_OIDC_AUDIENCE, env),
+      issuer: optionalEnv(ENV_OIDC_ISSUER, env),
+    }),
   };
 }
 

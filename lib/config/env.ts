@@ -44,6 +44,12 @@ export const ENV_GITHUB_WEBHOOK_SECRET_ID = 'FERRY_GITHUB_WEBHOOK_SECRET_ID';
 export const ENV_SLACK_SIGNING_SECRET_ID = 'FERRY_SLACK_SIGNING_SECRET_ID';
 /** JSON `[{ "env": "production", "app"?: "web", "branch": "^main$" }]`: restrictions fixed at install. */
 export const ENV_BRANCH_RESTRICTIONS = 'FERRY_BRANCH_RESTRICTIONS';
+/** JSON `[{ "repository": "acme/web", "ref"?: "refs/heads/main", "workflow"?, "job_workflow_ref"?, "environment"?, "role": "deployer", "envs": ["staging"] }]`. */
+export const ENV_OIDC_RULES = 'FERRY_OIDC_RULES';
+/** The `aud` a GitHub Actions OIDC token must carry; default `ferry`. */
+export const ENV_OIDC_AUDIENCE = 'FERRY_OIDC_AUDIENCE';
+/** The OIDC issuer (tests, GitHub Enterprise Server); GitHub Actions' own when unset. */
+export const ENV_OIDC_ISSUER = 'FERRY_OIDC_ISSUER';
 /** Comma-separated environments in promotion order, e.g. `dev,staging,production`. */
 export const ENV_PROMOTION_CHAIN = 'FERRY_PROMOTION_CHAIN';
 /** Base URL of GitHub's REST API (GitHub Enterprise, tests); api.github.com when unset. */

@@ -1,3 +1,4 @@
+import { OIDC_EXCHANGE_SCHEMA } from '../app/oidc.ts';
 import { EVALUATE_SCHEMA } from '../app/policies.ts';
 import { AUDIT_QUERY, USER_QUERY, USER_SCHEMA } from '../app/users.ts';
 import { ARTIFACT_SCHEMA } from '../domain/artifact.ts';
@@ -351,6 +352,18 @@ export const RESPONSES: Record<string, JsonSchema> = {
     },
   },
   Users: { type: 'array', items: ref('User') },
+  OidcToken: {
+    type: 'object',
+    required: ['token', 'tokenId', 'login', 'role', 'environments', 'expiresAt'],
+    properties: {
+      token: { type: 'string', description: 'a Ferry token; send it as Authorization: Bearer' },
+      tokenId: str,
+      login: { type: 'string', description: 'github:<owner>/<repository>' },
+      role: { type: 'string', enum: ['deployer', 'ci', 'viewer'] },
+      environments: { type: 'array', items: str },
+      expiresAt: { type: 'string', format: 'date-time', description: 'at most 15 minutes away' },
+    },
+  },
   Me: {
     type: 'object',
     required: ['login', 'role', 'may'],
@@ -437,6 +450,14 @@ export const ROUTE_DOCS: Record<RouteKey, RouteDoc> = {
     tag: 'users',
     auth: 'token',
     responses: { 200: 'Me', 401: 'Error' },
+  },
+  'POST /api/token/oidc': {
+    summary:
+      'Exchange a GitHub Actions OIDC token for a short-lived Ferry token scoped by FERRY_OIDC_RULES (401: token refused, 403: no rule grants its claims)',
+    tag: 'users',
+    auth: 'none',
+    body: OIDC_EXCHANGE_SCHEMA,
+    responses: { 201: 'OidcToken', 400: 'Error', 401: 'Error', 403: 'Error' },
   },
   'GET /api/environments': {
     summary: 'Every environment × app with its running release and the state of the request behind it',

@@ -33,6 +33,7 @@ export const ROUTES = [
   { routeKey: 'DELETE /api/user/{login}', fn: 'http-users' },
   { routeKey: 'GET /api/audit', fn: 'http-users' },
   { routeKey: 'GET /api/me', fn: 'http-users' },
+  { routeKey: 'POST /api/token/oidc', fn: 'http-users' },
   { routeKey: 'POST /api/releases', fn: 'http-releases' },
   { routeKey: 'GET /api/releases', fn: 'http-releases' },
   { routeKey: 'GET /api/releases/{id}', fn: 'http-releases' },

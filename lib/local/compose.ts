@@ -11,6 +11,7 @@ import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { Clock } from '../app/ports.ts';
 import { apiDeps, once, type Platform } from '../compose/functions.ts';
+import type { OidcConfig } from '../compose/oidc.ts';
 import { ENV_BRANCH_RESTRICTIONS, ENV_PROMOTION_CHAIN, loadPolicyConfig } from '../config/env.ts';
 import { API_FUNCTIONS, type ApiFunction } from '../http/routes.ts';
 import type { LambdaHttpHandler } from '../http/types.ts';
@@ -36,6 +37,8 @@ export interface LocalWiring {
   clock?: Clock;
   /** FERRY_BRANCH_RESTRICTIONS and FERRY_PROMOTION_CHAIN as on Lambda, validated by the same loader. */
   policy?: { branchRestrictions?: string; promotionChain?: string };
+  /** FERRY_OIDC_RULES, FERRY_OIDC_AUDIENCE and FERRY_OIDC_ISSUER, as on Lambda. */
+  oidc?: OidcConfig;
   /** fauxqs: the writer's queue, for the dispatcher. */
   queue?: { sqs: SQSClient; url: string };
   /** Secrets as values (FERRY_FLUX_HMAC_KEY, FERRY_GITHUB_WEBHOOK_SECRET…); Secrets Manager ids on Lambda. */
@@ -88,6 +91,7 @@ export function localPlatform(options: LocalWiring): Platform {
     },
     admin: () => undefined,
     fluxEventsUrl: () => undefined,
+    oidc: () => options.oidc ?? {},
   };
 }
 

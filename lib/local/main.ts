@@ -5,6 +5,9 @@ import {
   ConfigError,
   ENV_BRANCH_RESTRICTIONS,
   ENV_GITOPS_REPOS,
+  ENV_OIDC_AUDIENCE,
+  ENV_OIDC_ISSUER,
+  ENV_OIDC_RULES,
   ENV_PROMOTION_CHAIN,
   loadLocalSettings,
 } from '../config/env.ts';
@@ -50,6 +53,11 @@ async function main(): Promise<void> {
     },
     ...(settings.githubWebhookSecret ? { githubWebhookSecret: settings.githubWebhookSecret } : {}),
     ...(settings.slackSigningSecret ? { slackSigningSecret: settings.slackSigningSecret } : {}),
+    oidc: {
+      rules: process.env[ENV_OIDC_RULES],
+      audience: process.env[ENV_OIDC_AUDIENCE],
+      issuer: process.env[ENV_OIDC_ISSUER],
+    },
   });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -24,6 +24,7 @@ import {
   writerDeps,
 } from '../compose/functions.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
+import type { OidcConfig } from '../compose/oidc.ts';
 import { ROUTE_ATTEMPTS, ROUTE_RETRY_MS, streamRoutes } from '../compose/stream-router.ts';
 import { gitopsReposOf, repoKeyOf } from '../config/gitops-repos.ts';
 import { STREAM_ROUTER_FUNCTION, STREAM_ROUTES } from '../config/stream-routes.ts';
@@ -127,6 +128,8 @@ export async function startLocalStack(options: {
   fluxHmacKey?: string;
   /** FERRY_BRANCH_RESTRICTIONS and FERRY_PROMOTION_CHAIN, as on Lambda. */
   policy?: { branchRestrictions?: string; promotionChain?: string };
+  /** FERRY_OIDC_RULES, FERRY_OIDC_AUDIENCE and FERRY_OIDC_ISSUER, as on Lambda. */
+  oidc?: OidcConfig;
   /** FERRY_GITHUB_WEBHOOK_SECRET: what GitHub signs webhook deliveries with. */
   githubWebhookSecret?: string;
   /** FERRY_SLACK_SIGNING_SECRET: what Slack signs interactive button presses with. */
@@ -207,6 +210,7 @@ export async function startLocalStack(options: {
       gitops,
       queue: { sqs, url: queues.writeQueueUrl },
       ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.oidc ? { oidc: options.oidc } : {}),
       secrets: {
         ...(options.fluxHmacKey ? { fluxHmacKey: options.fluxHmacKey } : {}),
         ...(options.githubWebhookSecret ? { githubWebhookSecret: options.githubWebhookSecret } : {}),

@@ -34,6 +34,8 @@ import {
   ENV_GITHUB_WEBHOOK_SECRET_ID,
   ENV_GITOPS_BRANCH,
   ENV_GITOPS_REPO_URL,
+  ENV_OIDC_AUDIENCE,
+  ENV_OIDC_RULES,
   ENV_PROMOTION_CHAIN,
   ENV_SLACK_CHANNELS,
   ENV_SLACK_SIGNING_SECRET_ID,
@@ -67,6 +69,10 @@ const CONFIGURED: Partial<InstallConfig> = {
   alarms: { email: ALARM_EMAIL },
   throttle: { rateLimit: 20, burstLimit: 40 },
   concurrency: { reserve: true, fluxEvents: 25 },
+  oidc: {
+    rules: [{ repository: 'acme/web', ref: 'refs/heads/main', role: 'ci', envs: ['staging'] }],
+    audience: 'https://ferry.example.com',
+  },
 };
 
 /**
@@ -455,6 +461,8 @@ describe('least privilege', () => {
     };
     // Slack's interactive buttons reach http-releases, which verifies their signature.
     expected['http-releases'] = [...api, ENV_SLACK_SIGNING_SECRET_ID];
+    // Only the exchange reads the OIDC rules and audience (no issuer configured: GitHub's).
+    expected['http-users'] = [...api, ENV_OIDC_RULES, ENV_OIDC_AUDIENCE];
     if ((API_FUNCTIONS as readonly string[]).includes('http-github-webhook')) {
       expected['http-github-webhook'] = [...api, ENV_GITHUB_WEBHOOK_SECRET_ID];
     }
@@ -772,6 +780,16 @@ describe('CDK context', () => {
     expect(read({ reservedConcurrency: false }).concurrency.reserve).toBe(false);
     expect(read({ reservedConcurrency: 'TRUE' }).concurrency.reserve).toBe(true);
     expect(read({ promotionChain: '["dev","production"]' }).promotionChain).toEqual(['dev', 'production']);
+    expect(
+      read({
+        oidcRules: '[{"repository":"acme/web","ref":"refs/heads/main","role":"deployer","envs":["staging"]}]',
+        oidcAudience: 'https://ferry.example.com',
+      }).oidc,
+    ).toEqual({
+      rules: [{ repository: 'acme/web', ref: 'refs/heads/main', role: 'deployer', envs: ['staging'] }],
+      audience: 'https://ferry.example.com',
+    });
+    expect(read({ oidcRules: [] }).oidc).toBeUndefined();
   });
 
   it.each([
@@ -782,6 +800,9 @@ describe('CDK context', () => {
     ['branchRestrictions', '{"env":"production"}', /^context branchRestrictions: .*must be a JSON array/],
     ['branchRestrictions', '[{"env":"production","branch":"main"}]', /^context branchRestrictions: .*\^/],
     ['promotionChain', 'dev,Staging', /^context promotionChain: .*"Staging"/],
+    ['oidcRules', '[{"repository":"acme/web","role":"admin","envs":["x"]}]', /^context oidcRules: .*role/],
+    ['oidcRules', '{"repository":"acme/web"}', /^context oidcRules: .*JSON array/],
+    ['oidcIssuer', 'http://issuer.example.com', /^context oidcIssuer: must be an https URL/],
     ['gitopsRepoUrl', 'http://git.example.com/gitops.git', /^context gitopsRepoUrl: must be an https/],
     [
       'gitopsRepoUrl',

@@ -226,6 +226,12 @@ const MATRIX: Record<string, Case> = {
     reach: 'listing',
     call: () => ({ path: '/api/slack/interactions', body: {} }),
   },
+  // Authenticated by the OIDC token in the body: a Ferry token changes nothing (test/http/oidc.test.ts).
+  'POST /api/token/oidc': {
+    need: 'open',
+    reach: 'listing',
+    call: () => ({ path: '/api/token/oidc', body: { token: 'a.b.c' } }),
+  },
   'POST /api/github-webhook': {
     need: 'open',
     reach: 'listing',

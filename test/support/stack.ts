@@ -55,6 +55,7 @@ export async function startTestStack(
       | 'githubWebhookSecret'
       | 'slackSigningSecret'
       | 'sweepEveryMs'
+      | 'oidc'
     >
   > & { flux?: FluxApplyOptions } = {},
 ): Promise<TestStack> {

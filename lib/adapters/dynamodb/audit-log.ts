@@ -1,6 +1,6 @@
-import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { AuditLog } from '../../app/ports.ts';
-import { auditFromItem } from './audit-items.ts';
+import { auditFromItem, auditPut } from './audit-items.ts';
 import { INDEX } from './schema.ts';
 
 export function makeDynamoAuditLog(client: DynamoDBClient, tableName: string): AuditLog {
@@ -18,6 +18,11 @@ export function makeDynamoAuditLog(client: DynamoDBClient, tableName: string): A
         }),
       );
       return (out.Items ?? []).map(auditFromItem);
+    },
+    async record(entry) {
+      const put = auditPut(tableName, entry).Put;
+      if (!put) throw new Error('auditPut must build a Put');
+      await client.send(new PutItemCommand({ TableName: tableName, Item: put.Item }));
     },
   };
 }

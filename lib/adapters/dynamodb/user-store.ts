@@ -135,6 +135,33 @@ export function makeDynamoUserStore(client: DynamoDBClient, tableName: string): 
       return user;
     },
 
+    async createGrant(tokenHash, grant, audit) {
+      if (!grant.expiresAt) throw new Error('a grant without a user must expire');
+      await transact(
+        client,
+        [
+          {
+            Put: {
+              TableName: tableName,
+              Item: marshall(
+                {
+                  [KEY.partition]: `TOKEN#${tokenHash}`,
+                  [KEY.sort]: 'TOKEN',
+                  grant,
+                  // DynamoDB removes it some time after; the authenticator refuses it from expiresAt on.
+                  [TTL_ATTRIBUTE]: Math.ceil(Date.parse(grant.expiresAt) / 1000),
+                },
+                { removeUndefinedValues: true },
+              ),
+              ...mustNotExist,
+            },
+          },
+          auditPut(tableName, audit),
+        ],
+        () => new ConflictError('token collision; retry'),
+      );
+    },
+
     async findGrant(tokenHash) {
       const out = await client.send(
         new GetItemCommand({ TableName: tableName, Key: tokenKey(tokenHash), ConsistentRead: true }),
