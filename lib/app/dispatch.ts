@@ -15,6 +15,8 @@ export interface DispatchDeps {
   gitopsBranch: string;
   /** The repository key of an environment when there are several (FERRY_GITOPS_REPOS). */
   repoKeyOf?: (env: string) => string;
+  /** One group per app instead of per repository: see groupOf. */
+  groupPerApp?: boolean;
 }
 
 /**
@@ -27,6 +29,15 @@ export interface DispatchDeps {
  */
 export function messageGroup(repoKey: string): string {
   return `repo-${createHash('sha256').update(repoKey).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * The group of a request. On AWS it is the repository. The local queue (fauxqs 1.9.2) hands out one message
+ * per group per ReceiveMessage (SQS returns up to ten of one group, in order), which would make every local
+ * batch a batch of one; locally the group is the app and the writer serialises per repository in process.
+ */
+export function groupOf(repoKeyValue: string, env: string, app: string, perApp = false): string {
+  return messageGroup(perApp ? `${repoKeyValue}#${appPath(env, app)}` : repoKeyValue);
 }
 
 /** The key the writer serialises on: repository URL and branch. */
@@ -62,7 +73,12 @@ export async function dispatchRequests(deps: DispatchDeps, ids: readonly string[
     await deps.queue.send(
       pending.map((r: ReleaseRequest) => ({
         requestId: r.id,
-        groupId: messageGroup(deps.repoKeyOf?.(r.env) ?? repoKey(deps.gitopsRepo, deps.gitopsBranch)),
+        groupId: groupOf(
+          deps.repoKeyOf?.(r.env) ?? repoKey(deps.gitopsRepo, deps.gitopsBranch),
+          r.env,
+          r.app,
+          deps.groupPerApp,
+        ),
         orderKey: appPath(r.env, r.app),
         // SQS drops a second message with the same deduplication id for five minutes: each release is new.
         ...(r.state === 'waiting' ? { dedupId: `${r.id}#release-${r.gate?.parks ?? 0}` } : {}),

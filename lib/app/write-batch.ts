@@ -150,7 +150,9 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
   }
   await Promise.all(
     [...parts.values()].map((part) =>
-      writeToRepo({ ...deps, repo: routing.repoFor(part[0]?.plan.request.env ?? '') }, part, fail),
+      oneAtATime(routing.repoFor(part[0]?.plan.request.env ?? ''), (repo) =>
+        writeToRepo({ ...deps, repo }, part, fail),
+      ),
     ),
   );
   // Requests that waited behind the ones just written may go now.
@@ -161,6 +163,26 @@ export async function writeBatch(deps: WriterDeps, writes: readonly QueuedWrite[
     });
   }
   return fifoFailures(writes, groups, retry);
+}
+
+/** The write in progress per repository in this process. */
+const inProgress = new WeakMap<GitopsRepo, Promise<unknown>>();
+
+/**
+ * One batch part at a time per repository in this process. On AWS the FIFO group (the repository) already
+ * gives each repository one writer; the local stack groups per app (see groupOf) and relies on this.
+ */
+async function oneAtATime<T>(repo: GitopsRepo, work: (repo: GitopsRepo) => Promise<T>): Promise<T> {
+  const before = inProgress.get(repo) ?? Promise.resolve();
+  const run = before.then(
+    () => work(repo),
+    () => work(repo),
+  );
+  inProgress.set(
+    repo,
+    run.catch(() => undefined),
+  );
+  return run;
 }
 
 /** Writes one repository's part of a batch: apply, push (re-applying after lost races), record. */

@@ -57,6 +57,8 @@ export interface Platform {
   fluxEventsUrl(): string | undefined;
   /** The GitHub OIDC exchange's rules, audience and issuer (FERRY_OIDC_*), unparsed. */
   oidc(): OidcConfig;
+  /** FIFO groups per app rather than per repository (the local queue's batching; lib/app/dispatch.ts). */
+  groupPerApp?: boolean;
 }
 
 // One store per call, not a bundle of them: a function's bundle then carries only the stores it uses.
@@ -121,6 +123,7 @@ export function dispatchDeps(p: Platform): DispatchDeps {
     gitopsRepo: gitops.repoUrl,
     gitopsBranch: gitops.branch,
     repoKeyOf: repoKeyOf(gitopsReposOf(gitops)),
+    ...(p.groupPerApp ? { groupPerApp: true } : {}),
     clock: p.clock,
     logger: p.logger,
   };

@@ -92,6 +92,7 @@ export function localPlatform(options: LocalWiring): Platform {
     admin: () => undefined,
     fluxEventsUrl: () => undefined,
     oidc: () => options.oidc ?? {},
+    groupPerApp: true,
   };
 }
 

@@ -2,7 +2,7 @@ import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { REQUEST_PREFIX } from '../adapters/dynamodb/release-store.ts';
 import { KEY } from '../adapters/dynamodb/schema.ts';
-import { messageGroup, repoKey } from '../app/dispatch.ts';
+import { groupOf, repoKey } from '../app/dispatch.ts';
 import type { Clock, ReleaseStore, WriteQueue } from '../app/ports.ts';
 import { appPath } from '../domain/gitops.ts';
 import type { ReleaseRequest } from '../domain/release.ts';
@@ -57,7 +57,13 @@ export async function resendUnfinished(deps: {
     await deps.queue.send(
       unfinished.map((r) => ({
         requestId: r.id,
-        groupId: messageGroup(deps.repoKeyOf?.(r.env) ?? repoKey(deps.gitops.url, deps.gitops.branch)),
+        // Per app, as the local dispatcher groups (lib/app/dispatch.ts groupOf).
+        groupId: groupOf(
+          deps.repoKeyOf?.(r.env) ?? repoKey(deps.gitops.url, deps.gitops.branch),
+          r.env,
+          r.app,
+          true,
+        ),
         orderKey: appPath(r.env, r.app),
         ...(r.state === 'waiting' ? { dedupId: `${r.id}#release-${r.gate?.parks ?? 0}` } : {}),
       })),
