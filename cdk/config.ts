@@ -1,7 +1,6 @@
 import { gitopsRouting } from '../lib/compose/gitops-routing.ts';
 import type { GitopsConfig } from '../lib/config/env.ts';
-import { ENV_GITOPS_BRANCH, ENV_GITOPS_REPO_URL, ENV_GITOPS_REPOS } from '../lib/config/env.ts';
-import { loadGitopsRepos } from '../lib/config/gitops-repos.ts';
+import { gitopsReposOf } from '../lib/config/gitops-repos.ts';
 import { slackTemplates } from '../lib/config/notify-settings.ts';
 import {
   booleanValue,
@@ -181,12 +180,8 @@ function gitopsRepos(gitops: GitopsConfig, raw: unknown): string | undefined {
   if (raw === undefined) return undefined;
   const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
   try {
-    const repos = loadGitopsRepos({
-      [ENV_GITOPS_REPO_URL]: gitops.repoUrl,
-      [ENV_GITOPS_BRANCH]: gitops.branch,
-      [ENV_GITOPS_REPOS]: text,
-    });
-    gitopsRouting(repos, () => {
+    // The routing refuses what the functions would refuse at cold start (a folder inside a repository).
+    gitopsRouting(gitopsReposOf({ ...gitops, repos: text }), () => {
       throw new Error('not opened at synth');
     });
   } catch (error) {
@@ -197,23 +192,13 @@ function gitopsRepos(gitops: GitopsConfig, raw: unknown): string | undefined {
 
 /** How many repositories the install writes to: the writer's concurrency. */
 export function repositoryCount(gitops: GitopsConfig): number {
-  if (!gitops.repos) return 1;
-  return loadGitopsRepos({
-    [ENV_GITOPS_REPO_URL]: gitops.repoUrl,
-    [ENV_GITOPS_BRANCH]: gitops.branch,
-    [ENV_GITOPS_REPOS]: gitops.repos,
-  }).all().length;
+  return gitopsReposOf(gitops).all().length;
 }
 
 /** The Secrets Manager ids of the extra repositories' tokens. */
 export function repositoryTokenSecrets(gitops: GitopsConfig): string[] {
-  if (!gitops.repos) return [];
-  const repos = loadGitopsRepos({
-    [ENV_GITOPS_REPO_URL]: gitops.repoUrl,
-    [ENV_GITOPS_BRANCH]: gitops.branch,
-    [ENV_GITOPS_REPOS]: gitops.repos,
-  });
-  return [...new Set(repos.all().flatMap((t) => (t.tokenSecretId ? [t.tokenSecretId] : [])))];
+  const targets = gitopsReposOf(gitops).all();
+  return [...new Set(targets.flatMap((t) => (t.tokenSecretId ? [t.tokenSecretId] : [])))];
 }
 
 /** Checked by the parser http-users runs at cold start; the issuer must be https (as GitHub's is). */

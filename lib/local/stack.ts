@@ -218,6 +218,7 @@ export async function startLocalStack(options: {
       },
     });
     const deps = apiDeps(platform);
+    const repos = gitopsReposOf(platform.gitops());
     const streams = new DynamoDBStreamsClient({
       endpoint: dynamo.endpoint,
       region: LOCAL_REGION,
@@ -276,13 +277,7 @@ export async function startLocalStack(options: {
       tableName,
       gitops,
       logger: options.logger,
-      repoKeyOf: repoKeyOf(
-        gitopsReposOf({
-          repoUrl: gitops.url,
-          branch: gitops.branch,
-          ...(gitops.repos ? { repos: gitops.repos } : {}),
-        }),
-      ),
+      repoKeyOf: repoKeyOf(repos),
       releases: deps.releases,
       queue: makeSqsWriteQueue(sqs, queues.writeQueueUrl),
       clock: deps.clock,
@@ -299,20 +294,14 @@ export async function startLocalStack(options: {
     // the repositories, so each poller holds at most one repository's batch at a time.
     const writer = writerDeps(platform);
     const queuePoller = allOf(
-      gitopsReposOf({
-        repoUrl: gitops.url,
-        branch: gitops.branch,
-        ...(gitops.repos ? { repos: gitops.repos } : {}),
-      })
-        .all()
-        .map(() =>
-          startQueuePoller({
-            sqs,
-            queueUrl: queues.writeQueueUrl,
-            handler: asFunction('sqs-write', writeHandler(writer)),
-            logger: options.logger,
-          }),
-        ),
+      repos.all().map(() =>
+        startQueuePoller({
+          sqs,
+          queueUrl: queues.writeQueueUrl,
+          handler: asFunction('sqs-write', writeHandler(writer)),
+          logger: options.logger,
+        }),
+      ),
     );
     stops.push(queuePoller.stop);
     // The scheduled sweep (an EventBridge rule on AWS): freeze windows end without anyone calling.
