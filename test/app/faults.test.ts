@@ -17,7 +17,7 @@ import { advance, type ReleaseRequest } from '../../lib/domain/release.ts';
 import { localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { createBareRepo, type GitServer, startGitServer } from '../../lib/local/git/git-server.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
-import { artifact as artifactBody, storeArtifact } from '../fixtures/artifacts.ts';
+import { artifact as artifactBody, recordRequest, storeArtifact } from '../fixtures/artifacts.ts';
 import { testClock } from '../support/api.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
 import { type FaultyProxy, startFaultyProxy } from '../support/faulty-proxy.ts';
@@ -96,29 +96,7 @@ describe('faults: the writer', () => {
       clock,
       artifactBody({}, [{ app, env: 'staging', manifests: configMap(app, randomUUID()) }]),
     );
-    const at = clock.now().toISOString();
-    const request: ReleaseRequest = {
-      id: randomUUID(),
-      intent: 'deploy',
-      env: 'staging',
-      app,
-      artifactId: shipped.id,
-      triggeredBy: 'alice',
-      createdAt: at,
-      state: 'requested',
-      states: [{ state: 'requested', at }],
-    };
-    return releases.create({
-      request,
-      audit: {
-        id: randomUUID(),
-        at,
-        actor: 'alice',
-        tokenId: 'tok',
-        action: 'release.deploy',
-        target: request.id,
-      },
-    });
+    return recordRequest(releases, clock, 'deploy', app, { artifactId: shipped.id });
   }
 
   beforeAll(async () => {
@@ -189,28 +167,7 @@ describe('faults: the writer', () => {
     execFileSync('sh', ['-c', `printf 'a: 2\n' > ${join(work, 'staging/rb/config.json')}`]);
     run(['commit', '-qam', 'rb v2'], identity);
     run(['push', '-q', 'origin', 'HEAD:main']);
-    const at = clock.now().toISOString();
-    const request = await releases.create({
-      request: {
-        id: randomUUID(),
-        intent: 'rollback',
-        env: 'staging',
-        app: 'rb',
-        targetSha: target,
-        triggeredBy: 'alice',
-        createdAt: at,
-        state: 'requested',
-        states: [{ state: 'requested', at }],
-      },
-      audit: {
-        id: randomUUID(),
-        at,
-        actor: 'alice',
-        tokenId: 'tok',
-        action: 'release.rollback',
-        target: 'rb',
-      },
-    });
+    const request = await recordRequest(releases, clock, 'rollback', 'rb', { targetSha: target });
     proxy.failMatching(/deepen 64/, 503);
     // Act
     const first = await writeBatch(writer(), [{ messageId: 'a', requestId: request.id }]);

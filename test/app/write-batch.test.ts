@@ -15,7 +15,11 @@ import type { ReleaseRequest } from '../../lib/domain/release.ts';
 import { localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { createBareRepo, type GitServer, startGitServer } from '../../lib/local/git/git-server.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
-import { artifact as artifactBody, storeArtifact as storeArtifactIn } from '../fixtures/artifacts.ts';
+import {
+  artifact as artifactBody,
+  recordRequest,
+  storeArtifact as storeArtifactIn,
+} from '../fixtures/artifacts.ts';
 import { testClock } from '../support/api.ts';
 
 const configMap = (name: string, value: string) =>
@@ -51,29 +55,7 @@ describe('the writer', () => {
 
   async function deployRequest(app: string, value: string): Promise<ReleaseRequest> {
     const shipped = await storeArtifact([{ app, env: 'staging', manifests: configMap(app, value) }]);
-    const at = clock.now().toISOString();
-    const request: ReleaseRequest = {
-      id: randomUUID(),
-      intent: 'deploy',
-      env: 'staging',
-      app,
-      artifactId: shipped.id,
-      triggeredBy: 'alice',
-      createdAt: at,
-      state: 'requested',
-      states: [{ state: 'requested', at }],
-    };
-    return releases.create({
-      request,
-      audit: {
-        id: randomUUID(),
-        at,
-        actor: 'alice',
-        tokenId: 'tok_test',
-        action: 'release.deploy',
-        target: request.id,
-      },
-    });
+    return recordRequest(releases, clock, 'deploy', app, { artifactId: shipped.id });
   }
 
   beforeAll(async () => {
@@ -145,27 +127,8 @@ describe('the writer', () => {
     const second = await deployRequest('diffed', 'v2');
     await writeBatch(writer(), [{ messageId: 'd2', requestId: second.id }]);
     const shaOf = async (id: string) => (await releases.get(id))?.gitopsSha as string;
-    const at = clock.now().toISOString();
-    const rollback = await releases.create({
-      request: {
-        id: randomUUID(),
-        intent: 'rollback',
-        env: 'staging',
-        app: 'diffed',
-        targetSha: await shaOf(first.id),
-        triggeredBy: 'alice',
-        createdAt: at,
-        state: 'requested',
-        states: [{ state: 'requested', at }],
-      },
-      audit: {
-        id: randomUUID(),
-        at,
-        actor: 'alice',
-        tokenId: 'tok_test',
-        action: 'release.rollback',
-        target: 'x',
-      },
+    const rollback = await recordRequest(releases, clock, 'rollback', 'diffed', {
+      targetSha: await shaOf(first.id),
     });
     await writeBatch(writer(), [{ messageId: 'd3', requestId: rollback.id }]);
     for (const [request, removed, added] of [

@@ -18,7 +18,7 @@ import type { Intent, ReleaseRequest } from '../../lib/domain/release.ts';
 import { localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { createBareRepo, type GitServer, startGitServer } from '../../lib/local/git/git-server.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
-import { artifact as artifactBody, storeArtifact } from '../fixtures/artifacts.ts';
+import { artifact as artifactBody, recordRequest, storeArtifact } from '../fixtures/artifacts.ts';
 import { testClock } from '../support/api.ts';
 
 const configMap = (name: string, value: string) =>
@@ -62,33 +62,8 @@ describe('per-app order under faults', () => {
     groupId: `staging/${request.app}`,
   });
 
-  async function request(
-    intent: Intent,
-    app: string,
-    extra: Partial<ReleaseRequest> = {},
-  ): Promise<ReleaseRequest> {
-    const at = clock.now().toISOString();
-    const asked: ReleaseRequest = {
-      id: randomUUID(),
-      intent,
-      env: 'staging',
-      app,
-      triggeredBy: 'alice',
-      createdAt: at,
-      state: 'requested',
-      states: [{ state: 'requested', at }],
-      ...extra,
-    };
-    const audit = {
-      id: randomUUID(),
-      at,
-      actor: 'alice',
-      tokenId: 't',
-      action: `release.${intent}`,
-      target: asked.id,
-    };
-    return releases.create({ request: asked, audit });
-  }
+  const request = (intent: Intent, app: string, extra: Partial<ReleaseRequest> = {}) =>
+    recordRequest(releases, clock, intent, app, extra);
 
   async function deploy(app: string, value: string): Promise<ReleaseRequest> {
     const shipped = await storeArtifact(
