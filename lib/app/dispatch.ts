@@ -32,8 +32,10 @@ export function messageGroup(repoKey: string): string {
 }
 
 /**
- * The group of a request. On AWS it is the repository. The local queue (fauxqs 1.9.2) hands out one message
- * per group per ReceiveMessage (SQS returns up to ten of one group, in order), which would make every local
+ * The group of a request. On AWS it is the repository: SQS "attempts to return as many messages with the
+ * same message group ID as possible" in one ReceiveMessage, up to ten, in order
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html).
+ * The local queue (fauxqs 1.9.2) hands out one message per group per call, which would make every local
  * batch a batch of one; locally the group is the app and the writer serialises per repository in process.
  */
 export function groupOf(repoKeyValue: string, env: string, app: string, perApp = false): string {
