@@ -1,7 +1,7 @@
 import type { ApiDeps } from '../lib/app/deps.ts';
 import { exchangeOidcToken } from '../lib/app/oidc.ts';
 import { AUDIT_QUERY, createUser, deleteUser, getUser, listUsers, USER_QUERY } from '../lib/app/users.ts';
-import { onColdStart } from '../lib/compose/lambda.ts';
+import { lambdaUsersDeps, lazy } from '../lib/compose/lambda.ts';
 import { authorize, grantsOf } from '../lib/domain/access.ts';
 import { single } from '../lib/domain/query.ts';
 import { checkQuery } from '../lib/domain/schema.ts';
@@ -55,4 +55,4 @@ export const makeHandler = ({ users, audit, oidc, ...deps }: ApiDeps) =>
     },
   });
 
-export const handler = onColdStart(makeHandler);
+export const handler = lazy(() => lambdaUsersDeps(), makeHandler);

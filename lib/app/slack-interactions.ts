@@ -1,5 +1,5 @@
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
-import { APPROVE_ACTION, REJECT_ACTION } from '../domain/notify-templates.ts';
+import { APPROVE_ACTION, REJECT_ACTION } from '../domain/slack-actions.ts';
 import type { CallContext } from './audit.ts';
 import { type DecisionResult, decide, type GovernanceDeps } from './governance.ts';
 import { slackSignatureProblem } from './signature.ts';

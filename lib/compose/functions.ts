@@ -66,7 +66,7 @@ const artifactStore = (p: Platform) => makeDynamoArtifactStore(p.dynamo, p.table
 const releaseStore = (p: Platform) => makeDynamoReleaseStore(p.dynamo, p.tableName);
 const userStore = (p: Platform) => makeDynamoUserStore(p.dynamo, p.tableName);
 
-/** The API functions (http-artifacts, http-releases, http-users, http-health, http-ui). */
+/** The API functions (http-artifacts, http-releases, http-health, http-ui; http-users adds OIDC below). */
 export function apiDeps(p: Platform): ApiDeps {
   const users = userStore(p);
   const gitops = p.gitops();
@@ -81,7 +81,6 @@ export function apiDeps(p: Platform): ApiDeps {
     flux: makeDynamoFluxStore(p.dynamo, p.tableName),
     ...policySettings(makeDynamoPolicyStore(p.dynamo, p.tableName), p.policy()),
     audit: makeDynamoAuditLog(p.dynamo, p.tableName),
-    oidc: oidcSettings(p.oidc(), p.clock),
     authenticator: makeAuthenticator(users, p.clock, p.admin()),
     gitopsRepo: publicRepoUrl(gitops.repoUrl),
     gitopsBranch: gitops.branch,
@@ -89,6 +88,14 @@ export function apiDeps(p: Platform): ApiDeps {
     clock: p.clock,
     logger: p.logger,
   };
+}
+
+/**
+ * http-users, which also serves the GitHub OIDC exchange: the API's dependencies and the OIDC verifier
+ * (jose), which no other function's bundle needs to carry.
+ */
+export function usersDeps(p: Platform): ApiDeps {
+  return { ...apiDeps(p), oidc: oidcSettings(p.oidc(), p.clock) };
 }
 
 /** http-github-webhook: branch deletes and closed pull requests → cleanup requests. */

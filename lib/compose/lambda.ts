@@ -46,6 +46,7 @@ import {
   type Platform,
   policyDeps,
   type SecretReader,
+  usersDeps,
   writerDeps,
 } from './functions.ts';
 
@@ -150,6 +151,8 @@ type Env = NodeJS.ProcessEnv;
 /** The Lambda composition roots, one per function: the shared builders on the Lambda platform. */
 export const lambdaApiDeps = (env: Env = process.env): ApiDeps =>
   apiDeps(lambdaPlatform(env, { ...lambdaSecrets, policy: policyConfig }));
+export const lambdaUsersDeps = (env: Env = process.env): ApiDeps =>
+  usersDeps(lambdaPlatform(env, { ...lambdaSecrets, policy: policyConfig }));
 export const lambdaFluxIntakeDeps = (env: Env = process.env): FluxIntakeDeps =>
   fluxIntakeDeps(lambdaPlatform(env, lambdaSecrets));
 export const lambdaFluxStatusDeps = (env: Env = process.env): FluxStatusDeps =>

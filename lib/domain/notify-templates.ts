@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import type { Version } from './artifact.ts';
 import { ValidationError } from './errors.ts';
 import { INTENTS, type Intent, type ReleaseRequest, type ReleaseState, STATES } from './release.ts';
+import { APPROVE_ACTION, REJECT_ACTION } from './slack-actions.ts';
 
 /**
  * The Slack message of a release, rendered from Handlebars templates. Every value a user or CI supplied
@@ -211,10 +212,6 @@ export function makeMessageRenderer(overrides: Partial<Record<string, string>> =
       .trim();
   };
 }
-
-/** The action ids of the Approve and Reject buttons (the interactivity route reads them back). */
-export const APPROVE_ACTION = 'ferry-approve';
-export const REJECT_ACTION = 'ferry-reject';
 
 /**
  * Block Kit for a release message: the text as a section and, while the request waits for approvals,

@@ -10,7 +10,7 @@ import { makeGitopsRepo } from '../adapters/git/gitops-repo.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import { type ApiDeps, systemClock } from '../app/deps.ts';
 import type { Clock } from '../app/ports.ts';
-import { apiDeps, once, type Platform } from '../compose/functions.ts';
+import { once, type Platform, usersDeps } from '../compose/functions.ts';
 import type { OidcConfig } from '../compose/oidc.ts';
 import { ENV_BRANCH_RESTRICTIONS, ENV_PROMOTION_CHAIN, loadPolicyConfig } from '../config/env.ts';
 import { API_FUNCTIONS, type ApiFunction } from '../http/routes.ts';
@@ -96,9 +96,12 @@ export function localPlatform(options: LocalWiring): Platform {
   };
 }
 
-/** The API functions' dependencies on the local platform (tests start the API alone with it). */
+/**
+ * The API functions' dependencies on the local platform (tests start the API alone with it): one set
+ * for every API function, http-users' (the API's and the OIDC exchange's), as one process serves them all.
+ */
 export function localApiDeps(options: LocalWiring): ApiDeps {
-  return apiDeps(localPlatform(options));
+  return usersDeps(localPlatform(options));
 }
 
 /** Settings only some functions read (Secrets Manager values on Lambda). */

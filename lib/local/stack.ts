@@ -15,12 +15,12 @@ import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import type { ApiDeps } from '../app/deps.ts';
 import { sweepWaiting } from '../app/gate.ts';
 import {
-  apiDeps,
   dispatchDeps,
   fluxIntakeDeps,
   fluxStatusDeps,
   gateDeps,
   policyDeps,
+  usersDeps,
   writerDeps,
 } from '../compose/functions.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
@@ -217,7 +217,8 @@ export async function startLocalStack(options: {
         ...(options.slackSigningSecret ? { slackSigningSecret: options.slackSigningSecret } : {}),
       },
     });
-    const deps = apiDeps(platform);
+    // Every API function from one set of dependencies: http-users' (the API's and the OIDC exchange's).
+    const deps = usersDeps(platform);
     const repos = gitopsReposOf(platform.gitops());
     const streams = new DynamoDBStreamsClient({
       endpoint: dynamo.endpoint,
