@@ -1,4 +1,5 @@
 import { parseAllDocuments, stringify } from 'yaml';
+import { appPath, repoPath } from './gitops.ts';
 
 /**
  * How a cluster applies an environment: one Flux Kustomization per app, so one broken app never stops
@@ -13,6 +14,10 @@ import { parseAllDocuments, stringify } from 'yaml';
  *
  * The entry Kustomization applies `./<env>/flux` only, so it never depends on an app folder: deleting the
  * last app removes `<env>/<app>/` and its `apps/<app>.yaml`, and `<env>/flux/` stays for the entry to read.
+ *
+ * An environment may live in a folder of its repository (FERRY_GITOPS_REPOS `path`, e.g. `clusters/prod`):
+ * every path above is then under `<folder>/`, and so is every spec.path, which Flux reads from the
+ * repository root.
  */
 
 /** The folder `<env>/flux/` (an app name no release may use). */
@@ -130,7 +135,8 @@ export function helmReleasesIn(files: Iterable<{ name: string; content: string }
 }
 
 /**
- * `<env>/flux/apps/<app>.yaml`: the app's Kustomization and, when a Provider exists, its Alert.
+ * `<env>/flux/apps/<app>.yaml`: the app's Kustomization and, when a Provider exists, its Alert. `folder` is
+ * where the environment lives in the repository ('' for the root).
  * - `prune: true`: objects removed from `<env>/<app>/` are deleted, and deleting this Kustomization (its
  *   file leaves `<env>/flux/`, the entry Kustomization prunes it) garbage-collects everything it applied
  *   (kustomize-controller docs/spec/v1/kustomizations.md "Prune", default deletionPolicy MirrorPrune).
@@ -146,6 +152,7 @@ export function appFluxFile(
   app: string,
   settings: FluxSettings,
   helmReleases: ObjectRef[],
+  folder = '',
 ): string {
   const name = appKustomizationName(env, app);
   const kustomization = {
@@ -156,7 +163,7 @@ export function appFluxFile(
       interval: '10m',
       retryInterval: '1m',
       timeout: '10m',
-      path: `./${env}/${app}`,
+      path: `./${repoPath(folder, appPath(env, app))}`,
       prune: true,
       wait: true,
       sourceRef: { kind: 'GitRepository', name: settings.source },
