@@ -9,8 +9,9 @@ import {
   ReleaseFailedError,
   ValidationError,
 } from '../domain/errors.ts';
+import { repoPath } from '../domain/flux-apps.ts';
 import { parseScaffold, SCAFFOLD_APP } from '../domain/flux-scaffold.ts';
-import { appPath, repoPath } from '../domain/gitops.ts';
+import { appPath } from '../domain/gitops.ts';
 import { type PolicyRule, restrictionBlocking } from '../domain/policy-rules.ts';
 import { type Intent, type ReleaseRequest, writerDone } from '../domain/release.ts';
 import {

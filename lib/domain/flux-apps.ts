@@ -1,5 +1,4 @@
 import { parseAllDocuments, stringify } from 'yaml';
-import { appPath, repoPath } from './gitops.ts';
 
 /**
  * How a cluster applies an environment: one Flux Kustomization per app, so one broken app never stops
@@ -19,6 +18,14 @@ import { appPath, repoPath } from './gitops.ts';
  * every path above is then under `<folder>/`, and so is every spec.path, which Flux reads from the
  * repository root.
  */
+
+/**
+ * Where `path` (`<env>/…`) lies in the repository when the environment lives in `folder` (FERRY_GITOPS_REPOS
+ * `path`, '' for the root): Flux's spec.path values are relative to the repository root.
+ */
+export function repoPath(folder: string, path: string): string {
+  return folder ? `${folder}/${path}` : path;
+}
 
 /** The folder `<env>/flux/` (an app name no release may use). */
 export const FLUX_DIR = 'flux';
@@ -163,7 +170,7 @@ export function appFluxFile(
       interval: '10m',
       retryInterval: '1m',
       timeout: '10m',
-      path: `./${repoPath(folder, appPath(env, app))}`,
+      path: `./${repoPath(folder, `${env}/${app}`)}`,
       prune: true,
       wait: true,
       sourceRef: { kind: 'GitRepository', name: settings.source },

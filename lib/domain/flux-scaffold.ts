@@ -1,7 +1,6 @@
 import { stringify } from 'yaml';
 import { ValidationError } from './errors.ts';
-import { FLUX_DIR, type FluxSettings, fluxName } from './flux-apps.ts';
-import { repoPath } from './gitops.ts';
+import { FLUX_DIR, type FluxSettings, fluxName, repoPath } from './flux-apps.ts';
 import { isDnsLabel } from './names.ts';
 
 /** The folder `<env>/flux/`: an app name no release may use. */

@@ -27,14 +27,6 @@ export function appPath(env: string, app: string): string {
 }
 
 /**
- * Where `path` (`<env>/…`) lies in the repository when the environment lives in `folder` (FERRY_GITOPS_REPOS
- * `path`, '' for the root): Flux's spec.path values are relative to the repository root.
- */
-export function repoPath(folder: string, path: string): string {
-  return folder ? `${folder}/${path}` : path;
-}
-
-/**
  * Artifact text (a branch or tag name, a commit message) reaches the subject: a line break in it would
  * start a paragraph of its own, and a `Ferry-Request-Id: …` line there would be read back as a trailer.
  * Every control and line-separator character becomes a space, so the subject stays one line.
