@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,9 @@ import { buildLikeFlux, objectId } from '../support/flux-oracle.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const KEY = 'flux-hmac-key-repo-path';
+const WEBHOOK_SECRET = 'github-webhook-secret-repo-path';
+/** Where the default repository's environments live. */
+const FOLDERS = ['', 'clusters/prod', 'clusters/preview'];
 const configMap = (app: string, value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${app}\n  namespace: default\ndata:\n  value: "${value}"\n`;
 const objects = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
@@ -34,9 +38,11 @@ describe('an environment in a folder of its gitops repository', () => {
       remote: { url: server.repoUrl('gitops.git') },
       gitopsRepos: JSON.stringify([
         { envs: ['production'], url: server.repoUrl('gitops.git'), path: 'clusters/prod' },
+        { envs: ['preview'], url: server.repoUrl('gitops.git'), path: 'clusters/preview' },
         { envs: ['eu'], url: otherUrl, path: 'fleet' },
       ]),
       fluxHmacKey: KEY,
+      githubWebhookSecret: WEBHOOK_SECRET,
     });
   }, 60_000);
   afterAll(async () => {
@@ -95,13 +101,13 @@ describe('an environment in a folder of its gitops repository', () => {
     );
 
     // Assess: production lives under clusters/prod only; staging stays at the root.
-    const repo = t.clone({ folders: ['', 'clusters/prod'] });
+    const repo = t.clone({ folders: FOLDERS });
     const show = (path: string, at = 'HEAD') => repo.git('show', `${at}:${path}`);
     expect(repo.git('ls-tree', '-d', '--name-only', 'HEAD').trim().split('\n')).toEqual([
       'clusters',
       'staging',
     ]);
-    expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD', 'clusters').trim().split('\n')).toEqual([
+    expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD', 'clusters/prod').trim().split('\n')).toEqual([
       'clusters/prod/production/flux/alert.yaml',
       'clusters/prod/production/flux/apps/web.yaml',
       'clusters/prod/production/flux/ferry.json',
@@ -155,8 +161,8 @@ describe('an environment in a folder of its gitops repository', () => {
       await t.request('POST', '/api/delete', { body: { env: 'production', app: 'web' } }),
     );
     // Assess: the app's folder and its Kustomization left the folder; the environment's Flux stays; staging untouched.
-    const after = t.clone({ folders: ['', 'clusters/prod'] });
-    expect(after.git('ls-tree', '-r', '--name-only', gone.sha, 'clusters').trim().split('\n')).toEqual([
+    const after = t.clone({ folders: FOLDERS });
+    expect(after.git('ls-tree', '-r', '--name-only', gone.sha, 'clusters/prod').trim().split('\n')).toEqual([
       'clusters/prod/production/flux/alert.yaml',
       'clusters/prod/production/flux/ferry.json',
       'clusters/prod/production/flux/provider.yaml',
@@ -184,12 +190,57 @@ describe('an environment in a folder of its gitops repository', () => {
     expect(source.spec.url).toBe(otherUrl);
     expect(entry.spec.path).toBe('./fleet/eu/flux');
     expect(objects(repo.git('show', 'HEAD:fleet/eu/flux/apps/web.yaml'))[0].spec.path).toBe('./fleet/eu/web');
-    const main = t.clone({ folders: ['', 'clusters/prod'] });
+    const main = t.clone({ folders: FOLDERS });
     expect(main.git('ls-tree', '-r', '--name-only', 'HEAD')).not.toMatch(/(^|\/)eu\//m);
     // Act: Flux reports the app's Kustomization.
     await flux('eu', 'eu.web', deployed.sha, 'web');
     // Assess
     await t.waitFor(deployed.id, (r) => r.state === 'succeeded');
     expect((await t.request('GET', `/api/releases/${setUp.id}`)).body.state).toBe('committed');
+  }, 60_000);
+
+  it('writes a preview under its folder and cleans it up there when the branch goes away', async () => {
+    // Prepare: a pull request's artifact, released to its preview by policy.
+    const pr = await t.ship(
+      artifact({ repositoryName: 'acme/shop', branch: 'feature/x', event: 'pr', sourceBranch: 'main' }, [
+        { app: 'shop', env: 'preview', preview: true, manifests: configMap('shop', 'pr') },
+      ]),
+    );
+    let requests: { id: string }[] = [];
+    for (const deadline = Date.now() + 20_000; requests.length === 0 && Date.now() < deadline; ) {
+      requests = await t.stack.deps.releases.forArtifact(pr.id);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const released = await t.settle(requests[0]?.id as string);
+    expect(released).toMatchObject({ env: 'preview', app: 'shop-feature-x', state: 'committed' });
+    const files = (sha: string) =>
+      t.clone({ folders: FOLDERS }).git('ls-tree', '-r', '--name-only', sha, 'clusters/preview').trim();
+    expect(files(released.gitopsSha).split('\n')).toEqual([
+      'clusters/preview/preview/flux/apps/shop-feature-x.yaml',
+      'clusters/preview/preview/shop-feature-x/configmap-shop.yaml',
+      'clusters/preview/preview/shop-feature-x/release.json',
+    ]);
+    // Act: GitHub says the branch was deleted.
+    const body = JSON.stringify({
+      ref: 'feature/x',
+      ref_type: 'branch',
+      repository: { full_name: 'acme/shop' },
+    });
+    const res = await fetch(`${t.url}/api/github-webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'delete',
+        'x-github-delivery': 'repo-path-1',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
+      },
+      body,
+    });
+    // Assess: the preview left its folder, its Kustomization with it.
+    expect(res.status).toBe(200);
+    const { deletes } = (await res.json()) as { deletes: { requestId: string }[] };
+    const deleted = await t.settle(deletes[0]?.requestId as string);
+    expect(deleted).toMatchObject({ intent: 'delete', state: 'committed' });
+    expect(files(deleted.gitopsSha)).toBe('');
   }, 60_000);
 });
