@@ -1,4 +1,3 @@
-import { gitopsRouting } from '../lib/compose/gitops-routing.ts';
 import type { GitopsConfig } from '../lib/config/env.ts';
 import { gitopsReposOf } from '../lib/config/gitops-repos.ts';
 import { slackTemplates } from '../lib/config/notify-settings.ts';
@@ -180,10 +179,7 @@ function gitopsRepos(gitops: GitopsConfig, raw: unknown): string | undefined {
   if (raw === undefined) return undefined;
   const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
   try {
-    // The routing refuses what the functions would refuse at cold start (a folder inside a repository).
-    gitopsRouting(gitopsReposOf({ ...gitops, repos: text }), () => {
-      throw new Error('not opened at synth');
-    });
+    gitopsReposOf({ ...gitops, repos: text });
   } catch (error) {
     fail(at('gitopsRepos'), (error as Error).message.replace(/^FERRY_GITOPS_REPOS: /, ''), error);
   }

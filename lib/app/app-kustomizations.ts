@@ -12,10 +12,12 @@ import type { FileEdit, FolderChange, GitopsRepo } from './ports.ts';
 /**
  * The Flux side of a change, in the same commit (lib/domain/flux-apps.ts has the layout): a deploy or
  * rollback writes `<env>/flux/apps/<app>.yaml` beside `<env>/<app>/`, a delete removes both, and
- * `env init` rewrites every app's file with the settings it records (a new source or Provider).
+ * `env init` rewrites every app's file with the settings it records (a new source or Provider). `repo` is
+ * the environment's view (lib/app/gitops-folder.ts); `folder`, where it lives, goes into the Flux paths.
  */
 export async function withFluxEdits(
   repo: GitopsRepo,
+  folder: string,
   parent: string | undefined,
   request: ReleaseRequest,
   change: FolderChange,
@@ -36,12 +38,12 @@ export async function withFluxEdits(
     }
     for (const name of parent ? await repo.listFolders(parent, env) : []) {
       if (name === FLUX_DIR) continue;
-      const folder = await repo.readFolder(parent as string, `${env}/${name}`);
+      const appFolder = await repo.readFolder(parent as string, `${env}/${name}`);
       // Only Ferry's app folders (flux bootstrap's `flux-system/` has no release.json).
-      if (!folder?.has('release.json')) continue;
+      if (!appFolder?.has('release.json')) continue;
       edits.push({
         path: appFluxPath(env, name),
-        content: appFluxFile(env, name, settings, helmReleasesIn(files(folder))),
+        content: appFluxFile(env, name, settings, helmReleasesIn(files(appFolder)), folder),
       });
     }
     return { ...change, edits: [...(change.edits ?? []), ...edits] };
@@ -55,7 +57,7 @@ export async function withFluxEdits(
       change.kind === 'replace'
         ? change.files
         : files((await repo.readFolder(change.from, change.dir)) ?? new Map());
-    edits.push({ path, content: appFluxFile(env, app, settings, helmReleasesIn(rendered)) });
+    edits.push({ path, content: appFluxFile(env, app, settings, helmReleasesIn(rendered), folder) });
   }
   return { ...change, edits: [...(change.edits ?? []), ...edits] };
 }

@@ -12,6 +12,7 @@ import type {
   ReleaseStore,
   UserStore,
 } from './ports.ts';
+import type { GitopsPlace } from './releases.ts';
 
 /** Everything the API functions need; built by a composition root (Lambda or local) and handed in. */
 export interface ApiDeps {
@@ -36,6 +37,8 @@ export interface ApiDeps {
   gitopsRepo: string;
   /** The gitops branch (FERRY_GITOPS_BRANCH), the branch `ferry env init` points the GitRepository at. */
   gitopsBranch?: string;
+  /** Where each environment's folders live (FERRY_GITOPS_REPOS): repository, branch and folder. */
+  gitopsOf?: (env: string) => GitopsPlace;
   /** How long `POST /api/delete` waits for the writer before answering (default 20 s); 0 answers at once. */
   deleteWaitMs?: number;
   audit: AuditLog;

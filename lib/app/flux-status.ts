@@ -4,6 +4,7 @@ import { appFluxPath, parseSettings, settingsPath } from '../domain/flux-apps.ts
 import { requestIdOf } from '../domain/gitops.ts';
 import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';
+import { inFolder } from './gitops-folder.ts';
 import type {
   Clock,
   GitopsRepo,
@@ -60,7 +61,9 @@ export async function applyFluxEvents(
   for (const stored of events) {
     try {
       const repo = deps.routing?.repoFor(stored.env) ?? deps.repo;
-      await applyOne({ ...deps, repo }, stored, ancestry(repo));
+      // Ancestry is the repository's; the environment's files are read in its folder.
+      const view = inFolder(repo, deps.routing?.folderOf(stored.env) ?? '');
+      await applyOne({ ...deps, repo: view }, stored, ancestry(repo));
     } catch (error) {
       if (!isRetryable(error)) {
         // The same event fails the same way every time: retrying it would only hold back the ones after.

@@ -366,12 +366,18 @@ export interface GitopsRepo {
 export interface GitopsRouting {
   /** Writes with the same key go to one repository branch and are serialised; others may run in parallel. */
   keyOf(env: string): string;
+  /** The clone of the environment's repository branch, one for every environment in it. */
   repoFor(env: string): GitopsRepo;
+  /**
+   * The folder of the repository the environment's `<env>/` lives in (FERRY_GITOPS_REPOS `path`, no leading
+   * or trailing slash); '' for the root. lib/app/gitops-folder.ts gives the environment's view.
+   */
+  folderOf(env: string): string;
 }
 
-/** One repository for every environment. */
+/** One repository for every environment, at its root. */
 export function singleRepo(repo: GitopsRepo, key = repo.url): GitopsRouting {
-  return { keyOf: () => key, repoFor: () => repo };
+  return { keyOf: () => key, repoFor: () => repo, folderOf: () => '' };
 }
 
 export interface QueuedMessage {

@@ -9,6 +9,7 @@ import {
   ReleaseFailedError,
   ValidationError,
 } from '../domain/errors.ts';
+import { repoPath } from '../domain/flux-apps.ts';
 import { parseScaffold, SCAFFOLD_APP } from '../domain/flux-scaffold.ts';
 import { appPath } from '../domain/gitops.ts';
 import { type PolicyRule, restrictionBlocking } from '../domain/policy-rules.ts';
@@ -38,6 +39,15 @@ export interface ReleaseDeps {
   /** Policies in force (branch restrictions apply to deliberate deploys too). */
   rules?: () => Promise<PolicyRule[]>;
   promotionChain?: readonly string[];
+  /** Where an environment's folders live (FERRY_GITOPS_REPOS); without it, the root of one repository. */
+  gitopsOf?: (env: string) => GitopsPlace;
+}
+
+/** An environment's repository (its address without credentials), branch, and folder in it ('' for the root). */
+export interface GitopsPlace {
+  url: string;
+  branch: string;
+  folder: string;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -180,7 +190,9 @@ async function preview(
   const after = new Map(files.map((f) => [f.name, f.content]));
   // release.json names the request, which a dry run does not make: compare the rest.
   before.delete('release.json');
-  const { changes, diff } = diffFolders(appPath(env, app), before, after);
+  // Paths as the commit will show them: under the environment's folder of its repository.
+  const folder = deps.gitopsOf?.(env).folder ?? '';
+  const { changes, diff } = diffFolders(repoPath(folder, appPath(env, app)), before, after);
   const view: DeployPreview = {
     dryRun: true,
     env,
@@ -279,6 +291,8 @@ export async function requestEnvInit(
   >(ENV_INIT_SCHEMA, fields, '');
   const name = requiredLabel(env, 'env');
   const source = optionalString(f.source, 'source');
+  // The GitRepository points at the environment's own repository and branch unless told otherwise.
+  const place = deps.gitopsOf?.(name);
   const scaffold = parseScaffold({
     env: name,
     eventsUrl: optionalString(f.url, 'url', 2048) ?? deps.fluxEventsUrl,
@@ -286,8 +300,10 @@ export async function requestEnvInit(
     namespace: optionalString(f.namespace, 'namespace'),
     secretName: optionalString(f.secretName, 'secretName'),
     source,
-    repoUrl: source ? undefined : (optionalString(f.repoUrl, 'repoUrl', 2048) ?? deps.gitopsRepo),
-    branch: optionalString(f.branch, 'branch') ?? deps.gitopsBranch,
+    repoUrl: source
+      ? undefined
+      : (optionalString(f.repoUrl, 'repoUrl', 2048) ?? place?.url ?? deps.gitopsRepo),
+    branch: optionalString(f.branch, 'branch') ?? place?.branch ?? deps.gitopsBranch,
     gitSecret: optionalString(f.gitSecret, 'gitSecret'),
   });
   const request = { ...newRequest(call, 'init', name, SCAFFOLD_APP), scaffold };

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Artifact } from '../domain/artifact.ts';
 import { boundDiff, type CommitDiff, diffFolders, unifiedDiff } from '../domain/diff.ts';
 import { FerryError, failureReason, isRetryable, ReleaseFailedError } from '../domain/errors.ts';
+import { repoPath } from '../domain/flux-apps.ts';
 import { scaffoldFiles } from '../domain/flux-scaffold.ts';
 import { appPath, commitMessage, requestIdOf } from '../domain/gitops.ts';
 import {
@@ -18,6 +19,7 @@ import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';
 import { editsInPlace, withFluxEdits } from './app-kustomizations.ts';
 import type { ReleaseGate } from './gate.ts';
+import { inFolder } from './gitops-folder.ts';
 import {
   type ArtifactStore,
   type Clock,
@@ -354,7 +356,11 @@ async function prepare(
         if (!request.scaffold) throw new ReleaseFailedError('init request without its Flux settings');
         return {
           request,
-          change: { kind: 'merge', dir, files: scaffoldFiles(request.env, request.scaffold) },
+          change: {
+            kind: 'merge',
+            dir,
+            files: scaffoldFiles(request.env, request.scaffold, folderOf(deps, request.env)),
+          },
         };
       }
       case 'rollback': {
@@ -431,11 +437,14 @@ async function applyAndPush(
       at: at.toISOString(),
       ...extra,
     });
+    // The environment's view: its `<env>/<app>` may live in a folder of the repository.
+    const folder = folderOf(deps, request.env);
+    const view = inFolder(repo, folder);
     const already = landed.get(request.id);
     if (already) {
       // Pushed by an earlier attempt that crashed before acknowledging: record it, never commit twice.
-      const record = 'change' in plan ? await recordAfter(repo, plan, already) : undefined;
-      const files = 'change' in plan ? await filesAfter(repo, plan.change, already) : undefined;
+      const record = 'change' in plan ? await recordAfter(view, plan, already) : undefined;
+      const files = 'change' in plan ? await filesAfter(view, plan.change, already) : undefined;
       outcomes.set(request.id, {
         request,
         change: state('committed', { gitopsSha: already }),
@@ -444,7 +453,7 @@ async function applyAndPush(
       continue;
     }
     const dir = appPath(request.env, request.app);
-    const stale = supersededBy(request, await appliedSequence(repo, parent, dir, written));
+    const stale = supersededBy(request, await appliedSequence(view, parent, dir, written));
     if (stale) {
       outcomes.set(request.id, { request, change: state('superseded', { reason: stale }) });
       continue;
@@ -455,18 +464,18 @@ async function applyAndPush(
     }
     // Before anything reads the target: changedDir deepens a shallow clone to an old rollback target.
     const wanted = plan.change;
-    if (wanted.kind === 'restore' && !(await repo.changedDir(wanted.from, wanted.dir))) {
+    if (wanted.kind === 'restore' && !(await view.changedDir(wanted.from, wanted.dir))) {
       outcomes.set(request.id, {
         request,
         change: state('failed', { reason: `commit ${wanted.from} never changed ${wanted.dir}` }),
       });
       continue;
     }
-    const change = await withFluxEdits(repo, parent, request, wanted);
+    const change = await withFluxEdits(view, folder, parent, request, wanted);
     const sha =
-      change.kind === 'replace' && (await alreadyDeployed(repo, parent, change, plan.record))
+      change.kind === 'replace' && (await alreadyDeployed(view, parent, change, plan.record))
         ? undefined
-        : await repo.commit(parent, change, commitMessage(request, plan.detail), at);
+        : await view.commit(parent, change, commitMessage(request, plan.detail), at);
     // Later requests of this batch compare with this one (the table learns it once the batch is recorded).
     if (request.sequence !== undefined) written.set(dir, request.sequence);
     if (!sha) {
@@ -475,11 +484,11 @@ async function applyAndPush(
     }
     const before = parent;
     parent = sha;
-    const record = await recordAfter(repo, plan, sha);
-    const commit = historyEntry(request, sha, at, record, await filesAfter(repo, change, sha));
+    const record = await recordAfter(view, plan, sha);
+    const commit = historyEntry(request, sha, at, record, await filesAfter(view, change, sha));
     // The diff is for people reading history: worked out after the push, outside the race window.
     diffs.push(async () => {
-      commit.diff = await commitDiff(repo, before, sha, change);
+      commit.diff = await commitDiff(view, folder, before, sha, change);
     });
     outcomes.set(request.id, { request, change: state('committed', { gitopsSha: sha }), commit });
   }
@@ -495,6 +504,11 @@ async function applyAndPush(
   if (!push.pushed) return undefined;
   for (const diff of diffs) await diff();
   return outcomes;
+}
+
+/** The folder of its repository an environment lives in ('' for the root, and with one repository). */
+function folderOf(deps: WriterDeps, env: string): string {
+  return deps.routing?.folderOf(env) ?? '';
 }
 
 /**
@@ -569,29 +583,31 @@ async function filesAfter(
   return folder ? Object.fromEntries(folder) : undefined;
 }
 
-/** What the commit changed in the app's folder and the files beside it it edited, as `git diff` shows it. */
+/**
+ * What the commit changed in the app's folder and the files beside it it edited, as `git diff` shows it:
+ * with the paths of the repository (under the environment's `folder`).
+ */
 async function commitDiff(
   repo: GitopsRepo,
+  folder: string,
   before: string | undefined,
   after: string,
   change: FolderChange,
 ): Promise<CommitDiff> {
-  const folder = async (sha: string | undefined) =>
+  const filesOf = async (sha: string | undefined) =>
     (sha ? await repo.readFolder(sha, change.dir) : undefined) ?? new Map<string, string>();
   // A replace wrote exactly its files: only the parent's side is read from git.
   const written =
-    change.kind === 'replace' ? new Map(change.files.map((f) => [f.name, f.content])) : await folder(after);
-  const { changes, diff } = diffFolders(change.dir, await folder(before), written);
+    change.kind === 'replace' ? new Map(change.files.map((f) => [f.name, f.content])) : await filesOf(after);
+  const { changes, diff } = diffFolders(repoPath(folder, change.dir), await filesOf(before), written);
   let text = diff;
   for (const edit of change.edits ?? []) {
     const a = before ? await repo.readFile(before, edit.path) : undefined;
     const b = edit.content;
     if (a === b) continue;
-    changes.push({
-      path: edit.path,
-      change: a === undefined ? 'added' : b === undefined ? 'removed' : 'modified',
-    });
-    text += unifiedDiff(edit.path, a, b);
+    const path = repoPath(folder, edit.path);
+    changes.push({ path, change: a === undefined ? 'added' : b === undefined ? 'removed' : 'modified' });
+    text += unifiedDiff(path, a, b);
   }
   return boundDiff({ changes, diff: text });
 }

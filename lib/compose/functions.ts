@@ -17,6 +17,7 @@ import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
 import { type GateDeps, makeReleaseGate } from '../app/gate.ts';
 import type { AdminCredential, Clock, GitopsRepo, GitopsRouting, WriteQueue } from '../app/ports.ts';
+import type { GitopsPlace } from '../app/releases.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import type { GitopsConfig, PolicyConfig } from '../config/env.ts';
 import { type GitopsTarget, gitopsReposOf, repoKeyOf } from '../config/gitops-repos.ts';
@@ -84,6 +85,7 @@ export function apiDeps(p: Platform): ApiDeps {
     authenticator: makeAuthenticator(users, p.clock, p.admin()),
     gitopsRepo: publicRepoUrl(gitops.repoUrl),
     gitopsBranch: gitops.branch,
+    gitopsOf: gitopsPlaces(gitops),
     ...(fluxEventsUrl ? { fluxEventsUrl } : {}),
     clock: p.clock,
     logger: p.logger,
@@ -202,6 +204,15 @@ function routedRepos(
     ),
   );
   return { repo: routing.repoFor(''), routing };
+}
+
+/** Where each environment's folders live, as the API tells clients and `env init` points Flux at. */
+function gitopsPlaces(gitops: GitopsConfig): (env: string) => GitopsPlace {
+  const repos = gitopsReposOf(gitops);
+  return (env) => {
+    const target = repos.forEnv(env);
+    return { url: publicRepoUrl(target.url), branch: target.branch, folder: target.path };
+  };
 }
 
 /** Runs `read` once, on first use. */

@@ -17,7 +17,10 @@ export { ENV_GITOPS_REPOS };
  * (FERRY_GITOPS_REPO_URL, FERRY_GITOPS_BRANCH, the repository root, FERRY_GIT_TOKEN_SECRET_ID).
  */
 
-/** Where one environment's folders live: `<path>/<env>/<app>` on `branch` of `url`. */
+/**
+ * Where one environment's folders live: `<path>/<env>/<app>` on `branch` of `url`. Environments in
+ * different folders of one repository branch share its clone, its serialised writes and its token.
+ */
 export interface GitopsTarget {
   url: string;
   branch: string;
@@ -30,7 +33,7 @@ export interface GitopsTarget {
 export interface GitopsRepos {
   /** The repository an environment's releases are written to. */
   forEnv(env: string): GitopsTarget;
-  /** Every configured repository, the default first. */
+  /** Every configured repository branch once (the first environment folder named in it), the default first. */
   all(): GitopsTarget[];
   /** Stable key of a repository + branch: writes with the same key are serialised, others run in parallel. */
   keyOf(target: GitopsTarget): string;
@@ -93,6 +96,12 @@ export function loadGitopsRepos(env: NodeJS.ProcessEnv = process.env): GitopsRep
         path: parsePath(e.path, at),
         ...(e.tokenSecretId ? { tokenSecretId: e.tokenSecretId as string } : {}),
       };
+      // One clone per repository branch, with one token: its folders cannot name different secrets.
+      const sameRepo = targets.find((t) => t.url === target.url && t.branch === target.branch);
+      if (sameRepo && sameRepo.tokenSecretId !== target.tokenSecretId)
+        fail(
+          `${at}.tokenSecretId must be the same as for the other environments of ${target.url} (${target.branch})`,
+        );
       const clash = targets.find(
         (t) => t.url === target.url && t.branch === target.branch && t.path === target.path,
       );
@@ -106,10 +115,11 @@ export function loadGitopsRepos(env: NodeJS.ProcessEnv = process.env): GitopsRep
       }
     });
   }
+  const keyOf = (target: GitopsTarget) => `${target.url}#${target.branch}`;
   return {
     forEnv: (name) => byEnv.get(name) ?? fallback,
-    all: () => [...targets],
-    keyOf: (target) => `${target.url}#${target.branch}`,
+    all: () => targets.filter((t, i) => targets.findIndex((o) => keyOf(o) === keyOf(t)) === i),
+    keyOf,
   };
 }
 

@@ -13,7 +13,19 @@ import { parseAllDocuments, stringify } from 'yaml';
  *
  * The entry Kustomization applies `./<env>/flux` only, so it never depends on an app folder: deleting the
  * last app removes `<env>/<app>/` and its `apps/<app>.yaml`, and `<env>/flux/` stays for the entry to read.
+ *
+ * An environment may live in a folder of its repository (FERRY_GITOPS_REPOS `path`, e.g. `clusters/prod`):
+ * every path above is then under `<folder>/`, and so is every spec.path, which Flux reads from the
+ * repository root.
  */
+
+/**
+ * Where `path` (`<env>/…`) lies in the repository when the environment lives in `folder` (FERRY_GITOPS_REPOS
+ * `path`, '' for the root): Flux's spec.path values are relative to the repository root.
+ */
+export function repoPath(folder: string, path: string): string {
+  return folder ? `${folder}/${path}` : path;
+}
 
 /** The folder `<env>/flux/` (an app name no release may use). */
 export const FLUX_DIR = 'flux';
@@ -130,7 +142,8 @@ export function helmReleasesIn(files: Iterable<{ name: string; content: string }
 }
 
 /**
- * `<env>/flux/apps/<app>.yaml`: the app's Kustomization and, when a Provider exists, its Alert.
+ * `<env>/flux/apps/<app>.yaml`: the app's Kustomization and, when a Provider exists, its Alert. `folder` is
+ * where the environment lives in the repository ('' for the root).
  * - `prune: true`: objects removed from `<env>/<app>/` are deleted, and deleting this Kustomization (its
  *   file leaves `<env>/flux/`, the entry Kustomization prunes it) garbage-collects everything it applied
  *   (kustomize-controller docs/spec/v1/kustomizations.md "Prune", default deletionPolicy MirrorPrune).
@@ -146,6 +159,7 @@ export function appFluxFile(
   app: string,
   settings: FluxSettings,
   helmReleases: ObjectRef[],
+  folder = '',
 ): string {
   const name = appKustomizationName(env, app);
   const kustomization = {
@@ -156,7 +170,7 @@ export function appFluxFile(
       interval: '10m',
       retryInterval: '1m',
       timeout: '10m',
-      path: `./${env}/${app}`,
+      path: `./${repoPath(folder, `${env}/${app}`)}`,
       prune: true,
       wait: true,
       sourceRef: { kind: 'GitRepository', name: settings.source },

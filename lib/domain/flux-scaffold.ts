@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { ValidationError } from './errors.ts';
-import { FLUX_DIR, type FluxSettings, fluxName } from './flux-apps.ts';
+import { FLUX_DIR, type FluxSettings, fluxName, repoPath } from './flux-apps.ts';
 import { isDnsLabel } from './names.ts';
 
 /** The folder `<env>/flux/`: an app name no release may use. */
@@ -134,8 +134,14 @@ export function scaffoldSettings(env: string, scaffold: Scaffold): FluxSettings 
  * - `alert.yaml`: an Alert for the entry Kustomization (each app's Alert is in `apps/<app>.yaml`).
  * - `ferry.json`: these settings, read by the writer when it writes `apps/<app>.yaml`. Flux builds only
  *   `.yaml`/`.yml` files (fluxcd/pkg kustomize/kustomize_generator.go scanManifests), so it is not applied.
+ * `folder` is where the environment lives in the repository ('' for the root): the entry applies
+ * `./<folder>/<env>/flux`.
  */
-export function scaffoldFiles(env: string, scaffold: Scaffold): { name: string; content: string }[] {
+export function scaffoldFiles(
+  env: string,
+  scaffold: Scaffold,
+  folder = '',
+): { name: string; content: string }[] {
   const address = new URL(scaffold.eventsUrl);
   address.searchParams.set('env', env);
   const settings = scaffoldSettings(env, scaffold);
@@ -185,7 +191,7 @@ export function scaffoldFiles(env: string, scaffold: Scaffold): { name: string; 
       metadata: metadata(scaffold.kustomization),
       spec: {
         interval: '10m',
-        path: `./${env}/${FLUX_DIR}`,
+        path: `./${repoPath(folder, `${env}/${FLUX_DIR}`)}`,
         prune: true,
         sourceRef: { kind: 'GitRepository', name: settings.source },
       },

@@ -10,6 +10,7 @@ import {
   DEFAULT_CONFIG,
   type InstallConfig,
   readInstallConfig,
+  repositoryCount,
   SETTINGS_BUDGET_BYTES,
 } from '../../cdk/config.ts';
 import { ALARMS } from '../../cdk/ferry-alarms.ts';
@@ -700,6 +701,8 @@ describe('several gitops repositories (context gitopsRepos)', () => {
       tokenSecretId: 'ferry/prod-git',
     },
     { envs: ['eu'], url: 'https://git.example.com/acme/eu-gitops.git', branch: 'live' },
+    // A folder of the default repository: its clone, its writer.
+    { envs: ['canary'], url: GITOPS.repoUrl, branch: GITOPS.branch, path: 'clusters/canary' },
   ];
   let multi: Synth;
   beforeAll(() => {
@@ -707,7 +710,7 @@ describe('several gitops repositories (context gitopsRepos)', () => {
     multi = synth({ gitops });
   }, 120_000);
 
-  it('gives the writer one reserved instance per repository and tells every reader the mapping', () => {
+  it('gives the writer one reserved instance per repository (not per folder) and tells every reader the mapping', () => {
     const { json, fnId } = multi;
     expect(json.Resources[fnId(WRITER_FUNCTION)].Properties.ReservedConcurrentExecutions).toBe(3);
     for (const name of [WRITER_FUNCTION, STREAM_ROUTER_FUNCTION]) {
@@ -729,14 +732,28 @@ describe('several gitops repositories (context gitopsRepos)', () => {
     expect(readers.length).toBe(2);
   });
 
+  it('accepts an environment in a folder of a repository, and counts one writer per repository', () => {
+    // Prepare: production in a folder of the default repository, preview in a folder of another one.
+    const withFolders = [
+      { envs: ['production'], url: 'https://github.com/acme/gitops.git', path: 'clusters/prod' },
+      { envs: ['preview'], url: 'https://x.example/g.git', path: 'clusters/preview' },
+    ];
+    const read = (context: Record<string, unknown>) => readInstallConfig((key) => context[key]);
+    // Act
+    const config = read({ gitopsRepoUrl: 'https://github.com/acme/gitops.git', gitopsRepos: withFolders });
+    // Assess
+    expect(JSON.parse(config.gitops.repos ?? '')).toEqual(withFolders);
+    expect(repositoryCount(config.gitops)).toBe(2);
+  });
+
   it('refuses a mapping the functions would refuse, at synth, naming the key', () => {
     const read = (context: Record<string, unknown>) => readInstallConfig((key) => context[key]);
     expect(() => read({ gitopsRepos: '[{"envs":["prod"]}]' })).toThrow(
       /^context gitopsRepos: .*url is required/,
     );
     expect(() =>
-      read({ gitopsRepos: [{ envs: ['prod'], url: 'https://x.example/g.git', path: 'clusters/prod' }] }),
-    ).toThrow(/^context gitopsRepos: .*path "clusters\/prod" is not supported/);
+      read({ gitopsRepos: [{ envs: ['prod'], url: 'https://x.example/g.git', path: '../prod' }] }),
+    ).toThrow(/^context gitopsRepos: .*path "\.\.\/prod" must be a relative folder/);
     expect(read({ gitopsRepos: repos }).gitops.repos).toBe(JSON.stringify(repos));
   });
 });

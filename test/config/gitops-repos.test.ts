@@ -40,6 +40,19 @@ describe('several gitops repositories', () => {
     expect(repos.all()).toHaveLength(2);
   });
 
+  it('puts environments in folders of one repository on its one clone (same key, own folder)', () => {
+    const repos = loadGitopsRepos({
+      ...base,
+      [ENV_GITOPS_REPOS]: JSON.stringify([
+        { envs: ['production'], url: base[ENV_GITOPS_REPO_URL], path: 'clusters/prod' },
+      ]),
+    });
+    expect(repos.forEnv('production').path).toBe('clusters/prod');
+    expect(repos.forEnv('staging').path).toBe('');
+    expect(repos.keyOf(repos.forEnv('production'))).toBe(repos.keyOf(repos.forEnv('staging')));
+    expect(repos.all()).toEqual([repos.forEnv('staging')]);
+  });
+
   it.each([
     ['not JSON', '{', 'is not valid JSON'],
     [
@@ -59,6 +72,24 @@ describe('several gitops repositories', () => {
       'a path that climbs',
       JSON.stringify([{ envs: ['a'], url: 'https://x/1.git', path: '../up' }]),
       '[0].path "../up"',
+    ],
+    [
+      'a path with a . segment',
+      JSON.stringify([{ envs: ['a'], url: 'https://x/1.git', path: 'clusters/./prod' }]),
+      '[0].path "clusters/./prod"',
+    ],
+    [
+      'two tokens for one repository',
+      JSON.stringify([
+        { envs: ['a'], url: 'https://x/1.git', path: 'one', tokenSecretId: 's1' },
+        { envs: ['b'], url: 'https://x/1.git', path: 'two', tokenSecretId: 's2' },
+      ]),
+      '[1].tokenSecretId must be the same as for the other environments of https://x/1.git (main)',
+    ],
+    [
+      'a token for a folder of the default repository',
+      JSON.stringify([{ envs: ['a'], url: base[ENV_GITOPS_REPO_URL], path: 'one', tokenSecretId: 's1' }]),
+      '[0].tokenSecretId must be the same',
     ],
     [
       'a bad env name',

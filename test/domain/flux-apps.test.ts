@@ -163,6 +163,48 @@ describe('env init: what a cluster needs to apply an environment and report back
   });
 });
 
+describe('an environment in a folder of its repository (FERRY_GITOPS_REPOS path)', () => {
+  it('points every Flux path at the folder, and the tree builds like Flux from the repository root', async () => {
+    // Prepare: staging at the root, production under clusters/prod, both set up by env init.
+    const files: Record<string, string> = {};
+    for (const [env, folder] of [
+      ['staging', ''],
+      ['production', 'clusters/prod'],
+    ] as const) {
+      const at = (path: string) => (folder ? `${folder}/${path}` : path);
+      const scaffold = parseScaffold({ env, eventsUrl: EVENTS_URL, repoUrl: REPO_URL });
+      for (const f of scaffoldFiles(env, scaffold, folder)) files[at(`${env}/flux/${f.name}`)] = f.content;
+      const rendered = chartFiles('shop', `${env}-shop`);
+      for (const f of rendered) files[at(`${env}/shop/${f.name}`)] = f.content;
+      files[at(appFluxPath(env, 'shop'))] = appFluxFile(
+        env,
+        'shop',
+        scaffoldSettings(env, scaffold),
+        helmReleasesIn(rendered),
+        folder,
+      );
+    }
+    const root = tree(files);
+    // Act
+    const paths = fluxPaths(root, ['', 'clusters/prod']);
+    const problems = await fluxProblems(root, paths);
+    // Assess: the declared spec.path values are exactly the folders Ferry wrote, and all of them build.
+    expect(problems).toEqual([]);
+    expect(paths).toEqual([
+      'clusters/prod/production/flux',
+      'clusters/prod/production/shop',
+      'staging/flux',
+      'staging/shop',
+    ]);
+    const entry = await buildLikeFlux(root, 'clusters/prod/production/flux');
+    const specPaths = entry
+      .filter((o) => o.kind === 'Kustomization')
+      .map((o) => (o.spec as { path: string }).path)
+      .sort();
+    expect(specPaths).toEqual(['./clusters/prod/production/flux', './clusters/prod/production/shop']);
+  });
+});
+
 describe("an app's own Kustomization", () => {
   it('applies ./<env>/<app> with prune, wait and a timeout, from the recorded source', () => {
     // Act

@@ -125,15 +125,25 @@ export async function assertFluxApplies(
 
 /**
  * The paths Flux builds in a Ferry tree: one Kustomization per app folder (`<env>/<app>`, including
- * `<env>/flux`), plus the path of every Flux Kustomization the tree itself declares.
+ * `<env>/flux`), plus the path of every Flux Kustomization the tree itself declares. `folders` are where
+ * environments live (FERRY_GITOPS_REPOS `path`; '' for the root): a folder's own first segments are not
+ * environments of the root.
  */
-export function fluxPaths(root: string): string[] {
+export function fluxPaths(root: string, folders: string[] = ['']): string[] {
   const paths = new Set<string>();
-  for (const env of directories(root)) {
-    for (const app of directories(join(root, env))) paths.add(`${env}/${app}`);
+  for (const folder of folders) {
+    const at = (name: string) => (folder ? `${folder}/${name}` : name);
+    for (const env of existing(join(root, folder))) {
+      if (folders.some((other) => other !== folder && `${other}/`.startsWith(`${at(env)}/`))) continue;
+      for (const app of directories(join(root, folder, env))) paths.add(at(`${env}/${app}`));
+    }
   }
   for (const path of declaredPaths(root)) paths.add(path);
   return [...paths].sort();
+}
+
+function existing(dir: string): string[] {
+  return existsSync(dir) ? directories(dir) : [];
 }
 
 // Builds by content: the same folder in many clones of one test run is built once.

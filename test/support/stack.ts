@@ -34,8 +34,14 @@ export interface TestStack {
    * oracle (each app folder built as kustomize-controller would); close() fails with its report when Flux
    * would not apply one. `fluxCheck: false` for a test that makes a broken tree on purpose.
    */
-  /** A clone of the gitops repository (or of `url`, another one the stack writes), checked by the Flux oracle. */
-  clone(options?: { fluxCheck?: boolean; url?: string }): { dir: string; git(...args: string[]): string };
+  /**
+   * A clone of the gitops repository (or of `url`, another one the stack writes), checked by the Flux oracle;
+   * `folders` are where its environments live (FERRY_GITOPS_REPOS `path`; default the root only).
+   */
+  clone(options?: { fluxCheck?: boolean; url?: string; folders?: string[] }): {
+    dir: string;
+    git(...args: string[]): string;
+  };
   close(): Promise<void>;
 }
 
@@ -131,12 +137,12 @@ export async function startTestStack(
       }
       return ids.map((id) => done.get(id));
     },
-    clone({ fluxCheck = true, url = stack.gitops.url } = {}) {
+    clone({ fluxCheck = true, url = stack.gitops.url, folders } = {}) {
       const dir = mkdtempSync(join(tmpdir(), 'ferry-clone-'));
       clones.push(dir);
       execFileSync('git', ['clone', '-q', url, dir], { stdio: 'pipe' });
       if (fluxCheck)
-        checks.push(fluxCheckOf(dir, expect.getState().currentTestName ?? 'a test', fluxOptions));
+        checks.push(fluxCheckOf(dir, expect.getState().currentTestName ?? 'a test', fluxOptions, folders));
       return { dir, git: (...args) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }) };
     },
     async close() {
@@ -156,6 +162,7 @@ async function fluxCheckOf(
   clone: string,
   test: string,
   options?: FluxApplyOptions,
+  folders?: string[],
 ): Promise<string | undefined> {
   const sha = execFileSync('git', ['-C', clone, 'rev-parse', '--verify', '-q', 'HEAD'], {
     encoding: 'utf8',
@@ -165,7 +172,7 @@ async function fluxCheckOf(
   try {
     await execFileAsync('git', ['clone', '-q', '--no-checkout', clone, snapshot]);
     await execFileAsync('git', ['-C', snapshot, 'checkout', '-q', sha]);
-    await assertFluxApplies(snapshot, fluxPaths(snapshot), options);
+    await assertFluxApplies(snapshot, fluxPaths(snapshot, folders), options);
     return undefined;
   } catch (error) {
     return `${test} (gitops ${sha.slice(0, 7)}): ${(error as Error).message}`;

@@ -61,6 +61,9 @@ Commits <env>/flux/ through the writer:
   alert.yaml     an Alert for the entry Kustomization
   ferry.json     these settings; every app's own Kustomization and Alert (<env>/flux/apps/<app>.yaml,
                  written on each deploy) use them, and existing apps' files are rewritten now
+An environment mapped to a folder of its repository (FERRY_GITOPS_REPOS path) gets all of it under
+<path>/<env>/flux/, and every Flux path points there; the GitRepository defaults to the environment's own
+repository and branch.
 No secret is written to the repository: create the Secrets in the cluster yourself (README, "Connect a
 cluster"), the HMAC one with the environment's own key, derived from Ferry's (HMAC-SHA256 of
 "ferry-flux-events/<env>" under FERRY_FLUX_HMAC_KEY, in hex), then apply <env>/flux/sync.yaml once:
