@@ -1,26 +1,5 @@
 import { parseAllDocuments, stringify } from 'yaml';
-import {
-  appFluxPath,
-  appKustomizationName,
-  BOOTSTRAP_SETTINGS,
-  FLUX_DIR,
-  type FluxSettings,
-  fluxName,
-  parseSettings,
-  settingsPath,
-} from './flux-layout.ts';
-
-// Where the files live and what the objects are called, apart so that readers need no YAML parser.
-export {
-  appFluxPath,
-  appKustomizationName,
-  BOOTSTRAP_SETTINGS,
-  FLUX_DIR,
-  type FluxSettings,
-  fluxName,
-  parseSettings,
-  settingsPath,
-};
+import { appKustomizationName, type FluxSettings } from './flux-layout.ts';
 
 /**
  * How a cluster applies an environment: one Flux Kustomization per app, so one broken app never stops
@@ -35,6 +14,7 @@ export {
  *
  * The entry Kustomization applies `./<env>/flux` only, so it never depends on an app folder: deleting the
  * last app removes `<env>/<app>/` and its `apps/<app>.yaml`, and `<env>/flux/` stays for the entry to read.
+ * The paths and object names are in flux-layout.ts, which needs no YAML parser; this file writes the YAML.
  */
 
 /** Labels that let `kubectl get kustomizations -l ferry.dev/env=<env>` list an environment's apps. */

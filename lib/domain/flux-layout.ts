@@ -1,7 +1,7 @@
 /**
- * Where Ferry's Flux files live in an environment and what its Flux objects are called (lib/domain/flux-apps.ts
- * says why one Kustomization per app). Apart from the YAML that flux-apps.ts writes, so the functions that
- * only read these paths and names (flux-status, flux-events) carry no YAML parser.
+ * Where Ferry's Flux files live in an environment and what its Flux objects are called (flux-apps.ts says
+ * why one Kustomization per app). Apart from the YAML that flux-apps.ts writes, so the functions that only
+ * read these paths and names (flux-status, flux-events) carry no YAML parser.
  */
 
 /** The folder `<env>/flux/` (an app name no release may use). */
