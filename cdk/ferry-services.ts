@@ -230,7 +230,7 @@ export class FerryServices extends Construct {
   /**
    * The table stream's one reader, from the oldest record kept, and one function per consumer with that
    * consumer's grants and settings. The router may only read the stream, invoke those four functions and
-   * park in their failure queues; it touches no table item, secret or queue of its own.
+   * park in the failure queues; it reads no table item and no secret.
    * Each consumer retries and parks on its own inside the router (deliverInOrder), so the event source
    * sees a failure only when a record could not even be parked: then the batch is split until that record
    * is alone (bisect), retried, and after 10 retries its coordinates go to the router's failure queue so
