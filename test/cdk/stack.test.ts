@@ -37,7 +37,9 @@ beforeAll(() => {
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   stack = new FerryStack(app, 'Ferry', { gitops: { repoUrl: GITOPS_URL, branch: 'main' } });
   template = Template.fromStack(stack);
-}, 120_000);
+  // Fifteen bundles built one after another: about a minute alone, 150 s within the whole suite on a
+  // loaded 2-core machine.
+}, 300_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('FerryStack', () => {
