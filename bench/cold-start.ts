@@ -16,30 +16,28 @@ import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { FerryFunction } from '../cdk/ferry-function.ts';
-import { DEAD_LETTERS_FUNCTION, WRITER_FUNCTION } from '../cdk/ferry-services.ts';
+import { DEAD_LETTERS_FUNCTION, GATE_SWEEP_FUNCTION, WRITER_FUNCTION } from '../cdk/ferry-services.ts';
 import { FerryStack } from '../cdk/ferry-stack.ts';
-import { STREAM_ROUTER_FUNCTION } from '../lib/config/stream-routes.ts';
+import { STREAM_ROUTER_FUNCTION, STREAM_ROUTES } from '../lib/config/stream-routes.ts';
 import { API_FUNCTIONS, FLUX_EVENTS_FUNCTION, UI_FUNCTION } from '../lib/http/routes.ts';
 
 const RUNS = Number(process.env.COLD_START_RUNS ?? 7);
 
-type Kind = 'api' | 'stream' | 'router' | 'writer';
+type Kind = 'api' | 'stream' | 'writer';
 /** Issue 15's targets: a caller waits on an API function; stream consumers only have a size target. */
 const TARGET: Record<Kind, { kb: number; ms?: number }> = {
   api: { kb: 400, ms: 80 },
   stream: { kb: 500 },
-  // The table stream's one reader carries the four consumers (dispatch, flux-status with isomorphic-git,
-  // policy, notify with Slack and GitHub clients): its target is theirs together less the shared SDK.
-  router: { kb: 1024 },
   writer: { kb: 1536, ms: 200 },
 };
 
 /** The Function URL's handler answers Flux directly, so it is held to the API's target. */
 function kindOf(name: string): Kind {
   if (name === WRITER_FUNCTION) return 'writer';
-  // Like a stream consumer, nobody waits on it: only the size target.
-  if (name === STREAM_ROUTER_FUNCTION) return 'router';
-  if (name === DEAD_LETTERS_FUNCTION) return 'stream';
+  // The table stream's reader and the consumers it invokes, each its own bundle; and the DLQ drain.
+  if (name === STREAM_ROUTER_FUNCTION || STREAM_ROUTES.some((r) => r.name === name)) return 'stream';
+  // Background functions nobody waits on: the write DLQ's drain and the gate's scheduled sweep.
+  if (name === DEAD_LETTERS_FUNCTION || name === GATE_SWEEP_FUNCTION) return 'stream';
   if ((API_FUNCTIONS as readonly string[]).includes(name) || name === FLUX_EVENTS_FUNCTION) return 'api';
   // The dashboard's static files: a browser waits on it like on the API.
   if (name === UI_FUNCTION) return 'api';
@@ -124,7 +122,7 @@ function main(): void {
       `${'function'.padEnd(width)}  kind    bundle     import (median of ${RUNS})                  target` +
         '                       with its NODE_OPTIONS   CPU\n',
     );
-    const order: Kind[] = ['api', 'stream', 'router', 'writer'];
+    const order: Kind[] = ['api', 'stream', 'writer'];
     rows.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
     const missed: string[] = [];
     for (const r of rows) {

@@ -35,6 +35,8 @@ const BUNDLE_ALIASES: Record<string, string> = {
   '@aws-sdk/credential-provider-node': './lib/aws/lambda-credentials.ts',
   // Only reached by event-stream operations, which none of our clients have.
   '@smithy/core/event-streams': './lib/aws/no-event-streams.ts',
+  // Octokit's method per GitHub endpoint; the notifier calls its one endpoint by route.
+  '@octokit/plugin-rest-endpoint-methods': './lib/aws/no-rest-endpoint-methods.ts',
   // Handlebars falls back to its own SourceNode; we never ask for template source maps.
   'source-map': './lib/aws/no-source-map.ts',
   // The packages' own ES module builds of the same version, which esbuild can tree-shake; their `main` is
@@ -43,6 +45,11 @@ const BUNDLE_ALIASES: Record<string, string> = {
   // Uint8Array instead of a Buffer: warnings reach the logs either way, and nothing of ours reads binary.
   yaml: './node_modules/yaml/browser/index.js',
   handlebars: './node_modules/handlebars/lib/handlebars.js',
+  // isomorphic-git's `node` export condition picks its CommonJS build, every command kept; its ES module
+  // build lets the git adapter's namespace import keep only the nine commands it calls (~90 KB less in the
+  // writer and flux-status). The subpath gets its own entry, or the alias above would swallow it.
+  'isomorphic-git/http/node': './node_modules/isomorphic-git/http/node/index.js',
+  'isomorphic-git': './node_modules/isomorphic-git/index.js',
 };
 
 /**

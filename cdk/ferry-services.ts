@@ -13,7 +13,13 @@ import {
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV_STREAM_FAILURE_QUEUES, STREAM_ROUTER_FUNCTION } from '../lib/config/stream-routes.ts';
+import {
+  ENV_STREAM_CONSUMER_FUNCTIONS,
+  ENV_STREAM_FAILURE_QUEUES,
+  ROUTE_ATTEMPTS,
+  ROUTE_RETRY_MS,
+  STREAM_ROUTER_FUNCTION,
+} from '../lib/config/stream-routes.ts';
 import {
   API_FUNCTIONS,
   type ApiFunction,
@@ -44,6 +50,15 @@ import { STREAM_CONSUMERS, type StreamConsumerSpec } from './stream-consumers.ts
 
 export const WRITER_FUNCTION = 'sqs-write';
 
+/**
+ * The stream router's timeout for consumers that may take `slowest` seconds each: ROUTE_ATTEMPTS tries of
+ * one, the pauses between them, and a minute to spare. Over it Lambda stops the router, and the event
+ * source delivers the batch again (every consumer is idempotent).
+ */
+export function routerTimeoutSeconds(slowest: number): number {
+  return ROUTE_ATTEMPTS * slowest + Math.ceil(((ROUTE_ATTEMPTS - 1) * ROUTE_RETRY_MS) / 1000) + 60;
+}
+
 /** Drains the write dead-letter queue: each parked request reads `failed`, so `ferry requeue` takes it. */
 export const DEAD_LETTERS_FUNCTION = 'sqs-dead-letters';
 
@@ -73,7 +88,7 @@ export const GATE_SWEEP_FUNCTION = 'schedule-gate-sweep';
 
 export interface StreamConsumer {
   spec: StreamConsumerSpec;
-  /** The function that runs it: the stream router. */
+  /** The function that runs it, which the stream router invokes. */
   fn: FerryFunction;
   /** Where the router parks a record this consumer gave up on. */
   failures: Queue;
@@ -94,7 +109,7 @@ export class FerryServices extends Construct {
   readonly deadLetters: FerryFunction;
   readonly gateSweep: FerryFunction;
   readonly streamConsumers: StreamConsumer[] = [];
-  /** The table stream's one reader, which runs every consumer (lib/config/stream-routes.ts). */
+  /** The table stream's one reader, which invokes every consumer (lib/config/stream-routes.ts). */
   readonly streamRouter: FerryFunction;
   /** The router's own on-failure destination: a batch it could not even park, after the retries. */
   readonly streamRouterFailures: Queue;
@@ -213,30 +228,42 @@ export class FerryServices extends Construct {
   }
 
   /**
-   * The table stream's one reader, from the oldest record kept, with every consumer's grants, settings
-   * and failure queue. Each consumer retries and parks on its own inside the router (deliverInOrder), so
-   * the event source sees a failure only when a record could not even be parked: then the batch is split
-   * until that record is alone (bisect), retried, and after 10 retries its coordinates go to the router's
-   * failure queue so the shard moves on. One batch per shard at a time (parallelization factor 1) keeps
-   * each shard's records in order. The filters are the consumers' own, OR-ed (at most 5 per mapping).
+   * The table stream's one reader, from the oldest record kept, and one function per consumer with that
+   * consumer's grants and settings. The router may only read the stream, invoke those four functions and
+   * park in the failure queues; it reads no table item and no secret.
+   * Each consumer retries and parks on its own inside the router (deliverInOrder), so the event source
+   * sees a failure only when a record could not even be parked: then the batch is split until that record
+   * is alone (bisect), retried, and after 10 retries its coordinates go to the router's failure queue so
+   * the shard moves on. One batch per shard at a time (parallelization factor 1) keeps each shard's
+   * records in order. The filters are the consumers' own, OR-ed (at most 5 per mapping).
    */
   private streamRouterFunction(props: { state: FerryState; config: InstallConfig }): [FerryFunction, Queue] {
+    const slowest = Math.max(...STREAM_CONSUMERS.map((spec) => spec.timeout.toSeconds()));
     const fn = this.ferryFunction({
       name: STREAM_ROUTER_FUNCTION,
-      // The status processor's clone of the gitops branch; a minute per consumer try, three tries.
-      memorySize: 1024,
-      timeout: Duration.minutes(5),
+      // It waits on each consumer it invokes (routerTimeoutSeconds); its own work is small.
+      timeout: Duration.seconds(routerTimeoutSeconds(slowest)),
+      memorySize: 256,
     });
-    grantTable(fn, props.state.table);
     const queues: Record<string, string> = {};
+    const functions: Record<string, string> = {};
     for (const spec of STREAM_CONSUMERS) {
-      spec.wire(fn, props);
+      const consumer = this.ferryFunction({
+        name: spec.name,
+        timeout: spec.timeout,
+        ...(spec.memorySize ? { memorySize: spec.memorySize } : {}),
+      });
+      grantTable(consumer, props.state.table);
+      spec.wire(consumer, props);
+      consumer.grantInvoke(fn);
+      functions[spec.name] = consumer.functionName;
       const failures = props.state.failureQueue(spec.name);
       failures.grantSendMessages(fn);
       queues[spec.name] = failures.queueUrl;
-      this.streamConsumers.push({ spec, fn, failures });
+      this.streamConsumers.push({ spec, fn: consumer, failures });
     }
     fn.addEnvironment(ENV_STREAM_FAILURE_QUEUES, Stack.of(this).toJsonString(queues));
+    fn.addEnvironment(ENV_STREAM_CONSUMER_FUNCTIONS, Stack.of(this).toJsonString(functions));
     const failures = props.state.failureQueue(STREAM_ROUTER_FUNCTION);
     fn.addEventSource(
       new DynamoEventSource(props.state.table, {

@@ -163,8 +163,10 @@ export class FerryStack extends Stack {
     return this.services.writer;
   }
 
-  /** The function that runs the dispatcher (the stream router, which runs every stream consumer). */
+  /** The function that runs the dispatcher (a stream consumer, invoked by the stream router). */
   get dispatcher(): FerryFunction {
-    return this.services.streamRouter;
+    const dispatch = this.services.functions.get('stream-dispatch');
+    if (!dispatch) throw new Error('no function stream-dispatch');
+    return dispatch;
   }
 }

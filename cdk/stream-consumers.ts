@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   DISPATCH_FILTER,
@@ -25,28 +26,36 @@ export interface StreamConsumerSpec {
   name: StreamRouteName;
   /** Which table stream records reach it (shared with the local stream poller). */
   filter: FilterPattern;
+  /** Its function's timeout: what one invocation (one try of a batch) may take. */
+  timeout: Duration;
+  memorySize?: number;
   /** Grants and settings beyond the table, which every consumer reads and writes. */
   wire(fn: LambdaFunction, install: { state: FerryState; config: InstallConfig }): void;
 }
 
 /**
- * The table stream's consumers, all routes of the one stream router (functions/stream-router.ts): the
- * router gets each one's grants and settings, a failure queue per route, and an alarm on that queue;
- * adding a consumer is one entry here and one in STREAM_ROUTES.
+ * The table stream's consumers, all routes of the one stream router (functions/stream-router.ts). Each
+ * is a function of its own with its own grants and settings and no event source: the router invokes it.
+ * The router gets a failure queue per route, with an alarm on it; adding a consumer is one entry here and
+ * one in STREAM_ROUTES.
  */
 export const STREAM_CONSUMERS: readonly StreamConsumerSpec[] = [
   {
     name: 'stream-dispatch',
     filter: DISPATCH_FILTER,
+    timeout: Duration.seconds(30),
     wire: (fn, { state, config }) => {
       grantSendWrites(fn, state.writes);
       useGitops(fn, config.gitops);
     },
   },
   {
-    // Keeps a clone of the gitops branch in /tmp to read which commits a Flux verdict contains.
+    // Keeps a clone of the gitops branch in /tmp to read which commits a Flux verdict contains: a
+    // minute for a fetch, and the memory isomorphic-git's pack indexes need.
     name: 'stream-flux-status',
     filter: FLUX_EVENT_FILTER,
+    timeout: Duration.minutes(1),
+    memorySize: 1024,
     wire: (fn, { state, config }) => {
       grantGitToken(fn, state.secrets.gitToken);
       grantRepositoryTokens(fn, config.gitops);
@@ -57,12 +66,15 @@ export const STREAM_CONSUMERS: readonly StreamConsumerSpec[] = [
     // New artifacts → the release requests their policies match (branch restrictions from the install).
     name: 'stream-policy',
     filter: POLICY_FILTER,
+    timeout: Duration.seconds(30),
     wire: (fn, { config }) => useReleaseRules(fn, { ...config, promotionChain: [] }),
   },
   {
-    // Slack and GitHub retry 429s and 5xx with backoff inside one invocation.
+    // Slack and GitHub retry 429s and 5xx with backoff inside one invocation, and commit statuses are
+    // paced to GitHub's 80 a minute: a minute for a batch.
     name: 'stream-notify',
     filter: NOTIFY_FILTER,
+    timeout: Duration.minutes(1),
     wire: (fn, { state, config }) => {
       grantSlackToken(fn, state.secrets.slackToken);
       grantGithubToken(fn, state.secrets.githubToken);

@@ -1,10 +1,12 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type DispatchDeps, dispatchRequests } from '../lib/app/dispatch.ts';
+import { lambdaDispatchDeps, lazy } from '../lib/compose/lambda.ts';
 import { withCorrelationId } from '../lib/log/invocation.ts';
 
 /**
- * A route of stream-router: DynamoDB stream → FIFO queue. Its filter passes only new REQUEST items; a record whose
+ * A route of stream-router, run as its own function that the router invokes (on AWS) or calls (local
+ * stack): DynamoDB stream → FIFO queue. Its filter passes only new REQUEST items; a record whose
  * request could not be queued is reported, and the stream retries from it.
  */
 export const makeHandler =
@@ -24,3 +26,5 @@ export const makeHandler =
         .map(([sequence]) => ({ itemIdentifier: sequence })),
     };
   };
+
+export const handler = lazy(lambdaDispatchDeps, makeHandler, { functionName: 'stream-dispatch' });

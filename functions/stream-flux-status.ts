@@ -3,9 +3,11 @@ import { storedFluxEvent } from '../lib/adapters/dynamodb/flux-store.ts';
 import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { applyFluxEvents, type FluxStatusDeps } from '../lib/app/flux-status.ts';
 import type { StoredFluxEvent } from '../lib/app/ports.ts';
+import { lambdaFluxStatusDeps, lazy } from '../lib/compose/lambda.ts';
 
 /**
- * A route of stream-router: DynamoDB stream (new Flux events) → release states. Events apply in arrival order; the first that
+ * A route of stream-router, run as its own function that the router invokes (on AWS) or calls (local
+ * stack): DynamoDB stream (new Flux events) → release states. Events apply in arrival order; the first that
  * fails is reported with everything after it, so the stream retries them in the same order.
  */
 export const makeHandler =
@@ -28,3 +30,5 @@ export const makeHandler =
     const first = events.find((e) => failed.has(e.stored.id));
     return { batchItemFailures: first ? [{ itemIdentifier: first.sequence }] : [] };
   };
+
+export const handler = lazy(lambdaFluxStatusDeps, makeHandler, { functionName: 'stream-flux-status' });

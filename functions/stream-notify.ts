@@ -2,11 +2,14 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { announce, type NotifyDeps, notifyChanges, type RequestChange } from '../lib/app/notify.ts';
 import type { Announcement } from '../lib/app/ports.ts';
+import { lazy } from '../lib/compose/lambda.ts';
+import { lambdaNotifyDeps } from '../lib/compose/notify.ts';
 import { failureReason, isRetryable } from '../lib/domain/errors.ts';
 import type { ReleaseRequest } from '../lib/domain/release.ts';
 
 /**
- * A route of stream-router: DynamoDB stream → Slack and GitHub. Its filter passes only changed REQUEST items, with
+ * A route of stream-router, run as its own function that the router invokes (on AWS) or calls (local
+ * stack): DynamoDB stream → Slack and GitHub. Its filter passes only changed REQUEST items, with
  * old and new images; a record that could not be told is reported, and the stream retries from it.
  */
 export const makeHandler =
@@ -48,3 +51,5 @@ function requestIn(image: unknown): ReleaseRequest | undefined {
   const request = streamImage(image)?.request as ReleaseRequest | undefined;
   return typeof request?.id === 'string' && typeof request.state === 'string' ? request : undefined;
 }
+
+export const handler = lazy(lambdaNotifyDeps, makeHandler, { functionName: 'stream-notify' });

@@ -2,9 +2,11 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { KEY } from '../lib/adapters/dynamodb/schema.ts';
 import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type AutoReleaseDeps, releaseArtifacts } from '../lib/app/auto-release.ts';
+import { lambdaPolicyDeps, lazy } from '../lib/compose/lambda.ts';
 
 /**
- * A route of stream-router: DynamoDB stream (newly stored artifacts) → release requests their policies match. A record processed
+ * A route of stream-router, run as its own function that the router invokes (on AWS) or calls (local
+ * stack): DynamoDB stream (newly stored artifacts) → release requests their policies match. A record processed
  * twice creates nothing new (request ids derive from artifact, env and app); a failed one is reported.
  */
 export const makeHandler =
@@ -24,3 +26,5 @@ export const makeHandler =
         .map(([sequence]) => ({ itemIdentifier: sequence })),
     };
   };
+
+export const handler = lazy(lambdaPolicyDeps, makeHandler, { functionName: 'stream-policy' });

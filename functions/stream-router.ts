@@ -11,7 +11,8 @@ export interface RouterDeps extends Omit<DeliveryOptions, 'shardId' | 'stopped'>
  * The table stream's one reader (lib/config/stream-routes.ts says why): each record goes to every
  * consumer whose filter matches, each consumer retrying and parking on its own, so one that fails never
  * holds back another. Only a record that could not even be parked is reported, and the stream delivers
- * the batch again from it.
+ * the batch again from it. On Lambda a route's handler invokes that consumer's own function and waits for
+ * its answer (lib/compose/stream-router.ts); the local stack hands in the consumers' handlers themselves.
  */
 export const makeHandler =
   (deps: RouterDeps) =>

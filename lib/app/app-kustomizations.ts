@@ -1,11 +1,5 @@
-import {
-  appFluxFile,
-  appFluxPath,
-  FLUX_DIR,
-  helmReleasesIn,
-  parseSettings,
-  settingsPath,
-} from '../domain/flux-apps.ts';
+import { appFluxFile, helmReleasesIn } from '../domain/flux-apps.ts';
+import { appFluxPath, FLUX_DIR, parseSettings, settingsPath } from '../domain/flux-layout.ts';
 import type { ReleaseRequest } from '../domain/release.ts';
 import type { FileEdit, FolderChange, GitopsRepo } from './ports.ts';
 

@@ -1,6 +1,6 @@
 import { failureReason, isRetryable, NotFoundError } from '../domain/errors.ts';
 import { eventApp, isHelmReleaseEvent, revisionCommit, verdictOf } from '../domain/flux.ts';
-import { appFluxPath, parseSettings, settingsPath } from '../domain/flux-apps.ts';
+import { appFluxPath, parseSettings, settingsPath } from '../domain/flux-layout.ts';
 import { requestIdOf } from '../domain/gitops.ts';
 import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';

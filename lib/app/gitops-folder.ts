@@ -1,4 +1,4 @@
-import { repoPath } from '../domain/flux-apps.ts';
+import { repoPath } from '../domain/flux-layout.ts';
 import type { FolderChange, GitopsRepo } from './ports.ts';
 
 /**

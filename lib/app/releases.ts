@@ -9,7 +9,7 @@ import {
   ReleaseFailedError,
   ValidationError,
 } from '../domain/errors.ts';
-import { repoPath } from '../domain/flux-apps.ts';
+import { repoPath } from '../domain/flux-layout.ts';
 import { parseScaffold, SCAFFOLD_APP } from '../domain/flux-scaffold.ts';
 import { appPath } from '../domain/gitops.ts';
 import { type PolicyRule, restrictionBlocking } from '../domain/policy-rules.ts';

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Artifact } from '../domain/artifact.ts';
 import { boundDiff, type CommitDiff, diffFolders, unifiedDiff } from '../domain/diff.ts';
 import { FerryError, failureReason, isRetryable, ReleaseFailedError } from '../domain/errors.ts';
-import { repoPath } from '../domain/flux-apps.ts';
+import { repoPath } from '../domain/flux-layout.ts';
 import { scaffoldFiles } from '../domain/flux-scaffold.ts';
 import { appPath, commitMessage, requestIdOf } from '../domain/gitops.ts';
 import {

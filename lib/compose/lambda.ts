@@ -172,16 +172,19 @@ export const lambdaDeadLetterDeps = (env: Env = process.env): DeadLetterDeps =>
 /**
  * Builds the handler on the first invocation, so importing a function module has no side effects; every
  * invocation is instrumented (Lambda context on each log line, EMF metrics flushed at its end).
+ * `functionName` names the function in logs and metrics instead of its deployed name (the stream
+ * consumers keep their route's name, as when the router ran them in process).
  */
 export function lazy<D, E, C, R>(
   build: () => D,
   make: (deps: D) => (event: E, context: C) => Promise<R>,
+  options: { functionName?: string } = {},
 ): (event: E, context: C) => Promise<R> {
   let built: ((event: E, context: C) => Promise<R>) | undefined;
   return instrument((event, context) => {
     built ??= make(build());
     return built(event, context);
-  });
+  }, options);
 }
 
 export function onColdStart<E, C, R>(make: (deps: ApiDeps) => (event: E, context: C) => Promise<R>) {

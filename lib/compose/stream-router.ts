@@ -1,22 +1,26 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { makeHandler as dispatchHandler } from '../../functions/stream-dispatch.ts';
-import { makeHandler as fluxStatusHandler } from '../../functions/stream-flux-status.ts';
-import { makeHandler as notifyHandler } from '../../functions/stream-notify.ts';
-import { makeHandler as policyHandler } from '../../functions/stream-policy.ts';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { RouterDeps } from '../../functions/stream-router.ts';
 import type { StreamHandler, StreamRoute } from '../adapters/dynamodb/stream-fanout.ts';
+import { makeLambdaInvoke, remoteStreamHandler } from '../adapters/lambda/invoke.ts';
 import { makeSqsStreamFailures } from '../adapters/sqs/stream-failures.ts';
-import { requiredEnv } from '../config/env.ts';
-import { ENV_STREAM_FAILURE_QUEUES, STREAM_ROUTES, type StreamRouteName } from '../config/stream-routes.ts';
+import { optionalEnv, requiredEnv } from '../config/env.ts';
+import {
+  ENV_STREAM_CONSUMER_FUNCTIONS,
+  ENV_STREAM_FAILURE_QUEUES,
+  loadRouteMap,
+  ROUTE_ATTEMPTS,
+  ROUTE_RETRY_MS,
+  STREAM_ROUTES,
+  type StreamRouteName,
+} from '../config/stream-routes.ts';
 import { instrument } from '../log/instrument.ts';
 import { type LogSink, makeLogger } from '../log/logger.ts';
-import { lambdaDispatchDeps, lambdaFluxStatusDeps, lambdaPolicyDeps } from './lambda.ts';
-import { lambdaNotifyDeps } from './notify.ts';
 
 /**
- * The stream routes' handlers, each run as an invocation of its own name (its log lines and metrics say
- * which consumer they come from), built once per cold start; the local stack builds the same routes
- * from its own adapters.
+ * The stream routes' handlers run in the router's process (the local stack), each as an invocation of its
+ * own name, so its log lines and metrics say which consumer they come from. On Lambda each consumer's
+ * function instruments itself (functions/stream-*.ts).
  */
 export function streamRoutes(
   handlers: Record<StreamRouteName, StreamHandler>,
@@ -32,22 +36,30 @@ export function streamRoutes(
   }));
 }
 
-/** A route tries a record this often, a second apart and longer each time, before it parks it. */
-export const ROUTE_ATTEMPTS = 3;
-export const ROUTE_RETRY_MS = 1000;
-
+/**
+ * The router on Lambda: each route's handler is a synchronous invocation of that consumer's function
+ * (FERRY_STREAM_CONSUMER_FUNCTIONS), so the router's bundle carries none of the consumers' code, only the
+ * filters, the fan-out, the Invoke call and SQS for parking.
+ */
 export function lambdaRouterDeps(env: NodeJS.ProcessEnv = process.env): RouterDeps {
-  const queues = JSON.parse(requiredEnv(ENV_STREAM_FAILURE_QUEUES, env)) as Record<string, string>;
+  const functions = loadRouteMap(ENV_STREAM_CONSUMER_FUNCTIONS, env);
+  const invoke = makeLambdaInvoke({
+    region: requiredEnv('AWS_REGION', env),
+    // The SDKs' service-specific endpoint variable, as the other clients honour AWS_ENDPOINT_URL_SQS.
+    ...withEndpoint(optionalEnv('AWS_ENDPOINT_URL_LAMBDA', env) ?? optionalEnv('AWS_ENDPOINT_URL', env)),
+    credentials: defaultProvider(),
+  });
   return {
-    routes: streamRoutes({
-      'stream-dispatch': dispatchHandler(lambdaDispatchDeps(env)),
-      'stream-flux-status': fluxStatusHandler(lambdaFluxStatusDeps(env)),
-      'stream-policy': policyHandler(lambdaPolicyDeps(env)),
-      'stream-notify': notifyHandler(lambdaNotifyDeps(env)),
-    }),
-    park: makeSqsStreamFailures(new SQSClient({}), queues),
+    routes: STREAM_ROUTES.map(({ name, filter }) => ({
+      name,
+      filter,
+      handler: remoteStreamHandler(invoke, functions[name]),
+    })),
+    park: makeSqsStreamFailures(new SQSClient({}), loadRouteMap(ENV_STREAM_FAILURE_QUEUES, env)),
     maxAttempts: ROUTE_ATTEMPTS,
     retryMs: ROUTE_RETRY_MS,
     logger: makeLogger(),
   };
 }
+
+const withEndpoint = (endpoint: string | undefined) => (endpoint ? { endpoint } : {});

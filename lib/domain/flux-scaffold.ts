@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { ValidationError } from './errors.ts';
-import { FLUX_DIR, type FluxSettings, fluxName, repoPath } from './flux-apps.ts';
+import { FLUX_DIR, type FluxSettings, fluxName, repoPath } from './flux-layout.ts';
 import { isDnsLabel } from './names.ts';
 
 /** The folder `<env>/flux/`: an app name no release may use. */

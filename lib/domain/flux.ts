@@ -1,5 +1,5 @@
 import { ValidationError } from './errors.ts';
-import { appKustomizationName } from './flux-apps.ts';
+import { appKustomizationName } from './flux-layout.ts';
 import { isDnsLabel } from './names.ts';
 
 /**

@@ -25,9 +25,14 @@ import {
 } from '../compose/functions.ts';
 import { makeNotifyDeps, type NotifyWiring } from '../compose/notify.ts';
 import type { OidcConfig } from '../compose/oidc.ts';
-import { ROUTE_ATTEMPTS, ROUTE_RETRY_MS, streamRoutes } from '../compose/stream-router.ts';
+import { streamRoutes } from '../compose/stream-router.ts';
 import { gitopsReposOf, repoKeyOf } from '../config/gitops-repos.ts';
-import { STREAM_ROUTER_FUNCTION, STREAM_ROUTES } from '../config/stream-routes.ts';
+import {
+  ROUTE_ATTEMPTS,
+  ROUTE_RETRY_MS,
+  STREAM_ROUTER_FUNCTION,
+  STREAM_ROUTES,
+} from '../config/stream-routes.ts';
 import { FLUX_EVENTS_FUNCTION, LOCAL_ROUTES, UI_FUNCTION } from '../http/routes.ts';
 import { instrument } from '../log/instrument.ts';
 import { type Logger, type LogSink, stdoutSink } from '../log/logger.ts';

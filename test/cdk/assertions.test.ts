@@ -19,6 +19,7 @@ import {
   DEAD_LETTERS_FUNCTION,
   GATE_SWEEP_FUNCTION,
   HEALTH_FUNCTION,
+  routerTimeoutSeconds,
   UNRESERVED_WRITER_MAX_CONCURRENCY,
   WRITER_FUNCTION,
 } from '../../cdk/ferry-services.ts';
@@ -46,7 +47,13 @@ import {
   ENV_WRITE_QUEUE_URL,
 } from '../../lib/config/env.ts';
 import { ENV_GITOPS_REPOS } from '../../lib/config/gitops-repos.ts';
-import { ENV_STREAM_FAILURE_QUEUES, STREAM_ROUTER_FUNCTION } from '../../lib/config/stream-routes.ts';
+import {
+  ENV_STREAM_CONSUMER_FUNCTIONS,
+  ENV_STREAM_FAILURE_QUEUES,
+  ROUTE_ATTEMPTS,
+  ROUTE_RETRY_MS,
+  STREAM_ROUTER_FUNCTION,
+} from '../../lib/config/stream-routes.ts';
 import { API_FUNCTIONS, FLUX_EVENTS_FUNCTION, ROUTES, UI_FUNCTION } from '../../lib/http/routes.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -344,13 +351,7 @@ describe('the table stream consumers', () => {
 
   it('parks each consumer’s failures in its own queue, which the router may send to', () => {
     const { stack, id } = configured;
-    const router = configured.json.Resources[configured.fnId(STREAM_ROUTER_FUNCTION)].Properties;
-    const queues = JSON.parse(
-      (router.Environment.Variables[ENV_STREAM_FAILURE_QUEUES]['Fn::Join'][1] as unknown[])
-        .map((p) => (typeof p === 'string' ? p : `"${(p as any).Ref}"`))
-        .join('')
-        .replace(/""/g, '"'),
-    );
+    const queues = routerMap(ENV_STREAM_FAILURE_QUEUES);
     expect(Object.keys(queues).sort()).toEqual(STREAM_CONSUMERS.map((s) => s.name).sort());
     for (const { spec, failures } of stack.services.streamConsumers) {
       expect(queues[spec.name]).toBe(id(failures));
@@ -363,11 +364,97 @@ describe('the table stream consumers', () => {
     }
   });
 
-  it('gives the router 1024 MB for the status processor’s clone, and time for three tries of a consumer', () => {
-    const fn = configured.json.Resources[configured.fnId(STREAM_ROUTER_FUNCTION)].Properties;
-    expect(fn).toMatchObject({ MemorySize: 1024, Timeout: 300 });
+  it('runs each consumer as its own function, which only the router invokes and no event source feeds', () => {
+    const { of, fnId, stack } = configured;
+    const functions = routerMap(ENV_STREAM_CONSUMER_FUNCTIONS);
+    expect(Object.keys(functions).sort()).toEqual(STREAM_CONSUMERS.map((s) => s.name).sort());
+    const routerRole = roleOf(configured, STREAM_ROUTER_FUNCTION);
+    for (const { spec, fn } of stack.services.streamConsumers) {
+      expect(fn).toBe(stack.services.functions.get(spec.name));
+      expect(functions[spec.name], spec.name).toBe(fnId(spec.name));
+      const fed = of('AWS::Lambda::EventSourceMapping').filter(
+        ([, m]) => m.Properties.FunctionName.Ref === fnId(spec.name),
+      );
+      expect(fed, spec.name).toEqual([]);
+      const invokers = statements(configured)
+        .filter(
+          ({ statement }) =>
+            list(statement.Action).includes('lambda:InvokeFunction') &&
+            list(statement.Resource).some((r: any) => r['Fn::GetAtt']?.[0] === fnId(spec.name)),
+        )
+        .map(({ from }) => configured.json.Resources[from].Properties.Roles[0].Ref);
+      expect(invokers, spec.name).toEqual([routerRole]);
+    }
+  });
+
+  it('lets the router read the stream, invoke the four consumers and park, and nothing else', () => {
+    const { fnId, id, stack } = configured;
+    const routerRole = roleOf(configured, STREAM_ROUTER_FUNCTION);
+    const own = statements(configured).filter(
+      ({ from }) => configured.json.Resources[from].Properties.Roles?.[0]?.Ref === routerRole,
+    );
+    const actions = new Set(own.flatMap(({ statement }) => list(statement.Action)));
+    expect([...actions].sort()).toEqual(
+      [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        'lambda:InvokeFunction',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    const invoked = own
+      .filter(({ statement }) => list(statement.Action).includes('lambda:InvokeFunction'))
+      .flatMap(({ statement }) => list(statement.Resource))
+      .map((r: any) => r['Fn::GetAtt']?.[0] ?? r['Fn::Join']?.[1]?.[0]?.['Fn::GetAtt']?.[0]);
+    expect(new Set(invoked)).toEqual(new Set(STREAM_CONSUMERS.map((s) => fnId(s.name))));
+    const sentTo = own
+      .filter(({ statement }) => list(statement.Action).includes('sqs:SendMessage'))
+      .flatMap(({ statement }) => list(statement.Resource))
+      .map((r: any) => r['Fn::GetAtt']?.[0]);
+    expect(new Set(sentTo)).toEqual(
+      new Set([
+        ...stack.services.streamConsumers.map(({ failures }) => id(failures)),
+        id(stack.services.streamRouterFailures),
+      ]),
+    );
+  });
+
+  it('gives the router time for every try of the slowest consumer, and flux-status 1024 MB for its clone', () => {
+    const props = (name: string) => configured.json.Resources[configured.fnId(name)].Properties;
+    const slowest = Math.max(...STREAM_CONSUMERS.map((spec) => props(spec.name).Timeout as number));
+    expect(slowest).toBe(60);
+    const router = props(STREAM_ROUTER_FUNCTION).Timeout as number;
+    expect(router).toBe(routerTimeoutSeconds(slowest));
+    expect(router).toBeGreaterThanOrEqual(
+      ROUTE_ATTEMPTS * slowest + ((ROUTE_ATTEMPTS - 1) * ROUTE_RETRY_MS) / 1000,
+    );
+    // Lambda's longest timeout (Lambda quotas: "Function timeout", 900 seconds).
+    expect(router).toBeLessThanOrEqual(900);
+    expect(props('stream-flux-status')).toMatchObject({ MemorySize: 1024, Timeout: 60 });
   });
 });
+
+/** A JSON map of route → reference the router's environment holds, each reference as its logical id. */
+function routerMap(variable: string): Record<string, string> {
+  const router = configured.json.Resources[configured.fnId(STREAM_ROUTER_FUNCTION)].Properties;
+  return JSON.parse(
+    (router.Environment.Variables[variable]['Fn::Join'][1] as unknown[])
+      .map((p) => (typeof p === 'string' ? p : `"${(p as any).Ref}"`))
+      .join('')
+      .replace(/""/g, '"'),
+  );
+}
+
+/** The logical id of a function's role. */
+function roleOf(t: Synth, name: string): string {
+  return t.json.Resources[t.fnId(name)].Properties.Role['Fn::GetAtt'][0];
+}
 
 describe('least privilege', () => {
   it('no statement grants a wildcard action', () => {
@@ -394,11 +481,9 @@ describe('least privilege', () => {
     const s = stack.state.secrets;
     const api = API_FUNCTIONS.filter((fn) => fn !== HEALTH_FUNCTION);
     expect(secretReaders(configured, id(s.adminToken))).toEqual([...api, FLUX_EVENTS_FUNCTION].sort());
-    expect(secretReaders(configured, id(s.gitToken))).toEqual(
-      [WRITER_FUNCTION, STREAM_ROUTER_FUNCTION].sort(),
-    );
-    expect(secretReaders(configured, id(s.slackToken))).toEqual([STREAM_ROUTER_FUNCTION]);
-    expect(secretReaders(configured, id(s.githubToken))).toEqual([STREAM_ROUTER_FUNCTION]);
+    expect(secretReaders(configured, id(s.gitToken))).toEqual([WRITER_FUNCTION, 'stream-flux-status'].sort());
+    expect(secretReaders(configured, id(s.slackToken))).toEqual(['stream-notify']);
+    expect(secretReaders(configured, id(s.githubToken))).toEqual(['stream-notify']);
     expect(secretReaders(configured, id(s.fluxHmacKey))).toEqual([FLUX_EVENTS_FUNCTION]);
     expect(secretReaders(configured, id(s.githubWebhookSecret))).toEqual(
       api.filter((fn) => fn === 'http-github-webhook'),
@@ -441,19 +526,19 @@ describe('least privilege', () => {
       [FLUX_EVENTS_FUNCTION]: [ENV_TABLE_NAME, ENV_ADMIN_SECRET_ID, ENV_FLUX_HMAC_SECRET_ID],
       // Static files only: no table, no secret, no setting.
       [UI_FUNCTION]: [],
-      // The four consumers' settings together, and where each parks its failures.
-      [STREAM_ROUTER_FUNCTION]: [
+      // Which function runs each consumer, and where each parks its failures: no table, no secret.
+      [STREAM_ROUTER_FUNCTION]: [ENV_STREAM_FAILURE_QUEUES, ENV_STREAM_CONSUMER_FUNCTIONS],
+      'stream-dispatch': [ENV_TABLE_NAME, ENV_WRITE_QUEUE_URL, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
+      'stream-flux-status': [ENV_TABLE_NAME, ENV_GIT_TOKEN_SECRET_ID, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
+      'stream-policy': [ENV_TABLE_NAME, ENV_BRANCH_RESTRICTIONS],
+      'stream-notify': [
         ENV_TABLE_NAME,
-        ENV_WRITE_QUEUE_URL,
-        ENV_GIT_TOKEN_SECRET_ID,
-        ENV_BRANCH_RESTRICTIONS,
         ENV_SLACK_TOKEN_SECRET_ID,
         ENV_GITHUB_TOKEN_SECRET_ID,
         ENV_SLACK_CHANNELS,
         ENV_SLACK_TEMPLATES,
         ENV_GITOPS_REPO_URL,
         ENV_GITOPS_BRANCH,
-        ENV_STREAM_FAILURE_QUEUES,
       ],
       [WRITER_FUNCTION]: [ENV_TABLE_NAME, ENV_GIT_TOKEN_SECRET_ID, ENV_GITOPS_REPO_URL, ENV_GITOPS_BRANCH],
       [DEAD_LETTERS_FUNCTION]: [ENV_TABLE_NAME],
@@ -671,7 +756,7 @@ describe('install settings', () => {
     t.json.Resources[t.fnId(name)].Properties.Environment.Variables as Record<string, unknown>;
 
   it('reach the functions that read them, as the handlers parse them', () => {
-    expect(variables(configured, STREAM_ROUTER_FUNCTION)).toMatchObject({
+    expect(variables(configured, 'stream-notify')).toMatchObject({
       [ENV_SLACK_CHANNELS]: JSON.stringify(CONFIGURED.slackChannels),
       [ENV_SLACK_TEMPLATES]: JSON.stringify(CONFIGURED.slackTemplates),
     });
@@ -713,19 +798,19 @@ describe('several gitops repositories (context gitopsRepos)', () => {
   it('gives the writer one reserved instance per repository (not per folder) and tells every reader the mapping', () => {
     const { json, fnId } = multi;
     expect(json.Resources[fnId(WRITER_FUNCTION)].Properties.ReservedConcurrentExecutions).toBe(3);
-    for (const name of [WRITER_FUNCTION, STREAM_ROUTER_FUNCTION]) {
+    for (const name of [WRITER_FUNCTION, 'stream-dispatch', 'stream-flux-status', 'stream-notify']) {
       const vars = json.Resources[fnId(name)].Properties.Environment.Variables;
       expect(JSON.parse(vars[ENV_GITOPS_REPOS])).toEqual(repos);
     }
   });
 
-  it('lets only the writer and the stream router (flux-status) read the extra repository’s token, by name', () => {
+  it('lets only the writer and flux-status read the extra repository’s token, by name', () => {
     // One grant each: a statement on the secret's name (any suffix) in the writer's and flux-status's policy.
     const readers = statements(multi).filter(({ statement }) =>
       JSON.stringify(statement.Resource ?? '').includes('secret:ferry/prod-git-??????'),
     );
     const owners = readers.map(({ from }) => JSON.stringify(multi.json.Resources[from].Properties.Roles));
-    for (const name of [WRITER_FUNCTION, STREAM_ROUTER_FUNCTION]) {
+    for (const name of [WRITER_FUNCTION, 'stream-flux-status']) {
       const role = multi.json.Resources[multi.fnId(name)].Properties.Role['Fn::GetAtt'][0];
       expect(owners.some((o) => o.includes(role))).toBe(true);
     }

@@ -35,6 +35,7 @@ import { makeLogger } from '../../lib/log/logger.ts';
 import { artifact } from '../fixtures/artifacts.ts';
 import { envKey, fluxEventBody, sign } from '../support/flux.ts';
 import { requestJson } from '../support/http.ts';
+import { type LambdaApi, startLambdaApi } from '../support/lambda-api.ts';
 import { startSecretsManager } from '../support/secrets-manager.ts';
 
 /**
@@ -59,6 +60,7 @@ let queues: LocalQueues;
 let secrets: Awaited<ReturnType<typeof startSecretsManager>>;
 let api: LocalHttpServer;
 let fluxUrl: LocalHttpServer;
+let lambdaApi: LambdaApi;
 const pollers: Poller[] = [];
 let restoreDns: (() => void) | undefined;
 const clients: { destroy(): void }[] = [];
@@ -161,7 +163,12 @@ beforeAll(async () => {
   secrets = await startSecretsManager(
     Object.fromEntries([...secretValues].map(([secret, value]) => [arn(logicalId(secret)), value])),
   );
+  // Lambda's Invoke API, through which the stream router runs each consumer's bundle (by the name the
+  // router's FERRY_STREAM_CONSUMER_FUNCTIONS gives it here: the consumer's own).
+  const consumers: Record<string, Handler> = {};
+  lambdaApi = await startLambdaApi(consumers);
   Object.assign(process.env, {
+    AWS_ENDPOINT_URL_LAMBDA: lambdaApi.endpoint,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -198,6 +205,7 @@ beforeAll(async () => {
       logicalId(failures),
       `${queues.endpoint}/000000000000/unused-${logicalId(failures)}`,
     ]),
+    ...stack.services.streamConsumers.map(({ spec, fn }): [string, string] => [logicalId(fn), spec.name]),
     ...[...secretValues.keys()].map((secret): [string, string] => [
       logicalId(secret),
       arn(logicalId(secret)),
@@ -217,6 +225,7 @@ beforeAll(async () => {
     }
   }
   const handler = (name: string) => handlers.get(name) as Handler;
+  for (const { spec } of stack.services.streamConsumers) consumers[spec.name] = handler(spec.name);
 
   api = await startLocalHttpServer({
     port: 0,
@@ -290,6 +299,7 @@ afterAll(async () => {
   for (const client of clients) client.destroy();
   await api?.close();
   await fluxUrl?.close();
+  await lambdaApi?.close();
   await secrets?.close();
   await queues?.stop();
   await git?.stop();

@@ -19,6 +19,7 @@ import {
   ENV_TABLE_NAME,
 } from '../../lib/config/env.ts';
 import { DISPATCH_FILTER } from '../../lib/config/stream-filters.ts';
+import { STREAM_ROUTES } from '../../lib/config/stream-routes.ts';
 import { API_FUNCTIONS, ROUTES, type RouteFunction, UI_FUNCTION } from '../../lib/http/routes.ts';
 import type { LambdaHttpHandler } from '../../lib/http/types.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from '../../lib/local/dynamodb-local.ts';
@@ -36,7 +37,9 @@ beforeAll(() => {
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   stack = new FerryStack(app, 'Ferry', { gitops: { repoUrl: GITOPS_URL, branch: 'main' } });
   template = Template.fromStack(stack);
-}, 120_000);
+  // Fifteen bundles built one after another: about a minute alone, 150 s within the whole suite on a
+  // loaded 2-core machine.
+}, 300_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('FerryStack', () => {
@@ -74,9 +77,9 @@ describe('FerryStack', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: RUNTIME.name, Architectures: ['arm64'] },
     });
-    // The API functions, the dashboard's, flux-events, the stream router, the writer, the dead-letter
-    // drain and the release gate's scheduled sweep.
-    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + 6);
+    // The API functions, the dashboard's, flux-events, the stream router and the consumers it invokes,
+    // the writer, the dead-letter drain and the release gate's scheduled sweep.
+    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + 6 + STREAM_ROUTES.length);
     const apiFunctions = Object.values(functions).filter(
       (fn) => fn.Properties.Environment.Variables[ENV_ADMIN_SECRET_ID] !== undefined,
     );
@@ -246,7 +249,9 @@ describe('cdk synth (the pinned CLI, offline)', () => {
       });
       const synthesized = JSON.parse(readFileSync(join(out, 'Ferry.template.json'), 'utf8'));
       const types = Object.values(synthesized.Resources).map((r: any) => r.Type);
-      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(API_FUNCTIONS.length + 6);
+      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(
+        API_FUNCTIONS.length + 6 + STREAM_ROUTES.length,
+      );
       expect(types).toContain('AWS::ApiGatewayV2::Api');
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { CONTEXT_KEYS, readInstallConfig } from '../../cdk/config.ts';
 import * as env from '../../lib/config/env.ts';
 import { ENV_GITOPS_REPOS } from '../../lib/config/gitops-repos.ts';
 import { loadNotifySettings } from '../../lib/config/notify-settings.ts';
+import * as streamRoutes from '../../lib/config/stream-routes.ts';
 import { ConfigError } from '../../lib/domain/errors.ts';
 
 const thrown = (run: () => unknown): ConfigError => {
@@ -57,9 +58,11 @@ describe('the one configuration loader', () => {
   it('documents every variable and context key in the README', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const names = [
-      ...Object.entries(env)
-        .filter(([name, value]) => name.startsWith('ENV_') && typeof value === 'string')
-        .map(([, value]) => value as string),
+      ...[env, streamRoutes].flatMap((module) =>
+        Object.entries(module)
+          .filter(([name, value]) => name.startsWith('ENV_') && typeof value === 'string')
+          .map(([, value]) => value as string),
+      ),
       ENV_GITOPS_REPOS,
     ];
     for (const name of names) expect(readme, name).toContain(`\`${name}\``);

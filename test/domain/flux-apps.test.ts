@@ -1,14 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { eventApp, type FluxEvent } from '../../lib/domain/flux.ts';
+import { appFluxFile, helmReleasesIn } from '../../lib/domain/flux-apps.ts';
 import {
-  appFluxFile,
   appFluxPath,
   appKustomizationName,
   BOOTSTRAP_SETTINGS,
-  helmReleasesIn,
   parseSettings,
-} from '../../lib/domain/flux-apps.ts';
+} from '../../lib/domain/flux-layout.ts';
 import { parseScaffold, scaffoldFiles, scaffoldSettings } from '../../lib/domain/flux-scaffold.ts';
 import { isDnsLabel } from '../../lib/domain/names.ts';
 import { buildLikeFlux, fluxPaths, fluxProblems, type K8sObject, objectId } from '../support/flux-oracle.ts';

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import git, { type TreeEntry } from 'isomorphic-git';
+import type { TreeEntry } from 'isomorphic-git';
+// The namespace, not the default export (an object of every command): the bundles keep only the
+// commands named here (cdk/ferry-function.ts aliases the package to its ES module build).
+import * as git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import type { CommitInfo, FolderChange, GitopsRepo } from '../../app/ports.ts';
 import { gitError, missing } from './errors.ts';

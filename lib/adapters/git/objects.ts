@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import git, { type TreeEntry } from 'isomorphic-git';
+import type { TreeEntry } from 'isomorphic-git';
+// The namespace, not the default export (an object of every command): the bundles keep only the
+// commands named here (cdk/ferry-function.ts aliases the package to its ES module build).
+import * as git from 'isomorphic-git';
 
 export type ObjectType = 'blob' | 'tree' | 'commit';
 

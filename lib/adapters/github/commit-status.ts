@@ -124,7 +124,9 @@ export function makeCommitStatusPort(options: CommitStatusPortOptions): CommitSt
       if (!value)
         throw new DeliveryError('GitHub commit status: no token is configured', { retryable: false });
       try {
-        await clientFor(value).repos.createCommitStatus({
+        // The route itself, not `repos.createCommitStatus`: the bundles leave Octokit's endpoint methods
+        // out (lib/aws/no-rest-endpoint-methods.ts).
+        await clientFor(value).request('POST /repos/{owner}/{repo}/statuses/{sha}', {
           owner: status.owner,
           repo: status.repo,
           sha: status.sha,
