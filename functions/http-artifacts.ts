@@ -1,11 +1,11 @@
 import { getArtifact, listArtifacts, shipArtifact } from '../lib/app/artifacts.ts';
-import type { ApiDeps } from '../lib/app/deps.ts';
-import { onColdStart } from '../lib/compose/lambda.ts';
+import type { ArtifactsApiDeps } from '../lib/app/deps.ts';
+import { lambdaArtifactsDeps, lazy } from '../lib/compose/lambda.ts';
 import { makeHttpHandler } from '../lib/http/handler.ts';
 import { pathParam, queryParams, readJsonBody } from '../lib/http/request.ts';
 import { json } from '../lib/http/response.ts';
 
-export const makeHandler = ({ artifacts, ...deps }: ApiDeps) =>
+export const makeHandler = ({ artifacts, ...deps }: ArtifactsApiDeps) =>
   makeHttpHandler(deps, {
     routes: {
       'POST /api/artifact': async ({ event, call }) =>
@@ -17,4 +17,4 @@ export const makeHandler = ({ artifacts, ...deps }: ApiDeps) =>
     },
   });
 
-export const handler = onColdStart(makeHandler);
+export const handler = lazy(() => lambdaArtifactsDeps(), makeHandler);

@@ -49,4 +49,7 @@ export interface ApiDeps {
   logger: Logger;
 }
 
+/** What http-artifacts uses of them. */
+export type ArtifactsApiDeps = Pick<ApiDeps, 'artifacts' | 'authenticator' | 'clock' | 'logger'>;
+
 export const systemClock: Clock = { now: () => new Date() };

@@ -11,7 +11,7 @@ import { makeAuthenticator } from '../app/authenticate.ts';
 import type { AutoReleaseDeps } from '../app/auto-release.ts';
 import type { CleanupDeps } from '../app/cleanup.ts';
 import type { DeadLetterDeps } from '../app/dead-letters.ts';
-import type { ApiDeps } from '../app/deps.ts';
+import type { ApiDeps, ArtifactsApiDeps } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
@@ -87,6 +87,19 @@ export function apiDeps(p: Platform): ApiDeps {
     gitopsBranch: gitops.branch,
     gitopsOf: gitopsPlaces(gitops),
     ...(fluxEventsUrl ? { fluxEventsUrl } : {}),
+    clock: p.clock,
+    logger: p.logger,
+  };
+}
+
+/**
+ * http-artifacts: only the artifact store and the caller's authentication, so its bundle leaves out the
+ * release, governance, policy, Flux and audit stores the other API functions use.
+ */
+export function artifactsDeps(p: Platform): ArtifactsApiDeps {
+  return {
+    artifacts: artifactStore(p),
+    authenticator: makeAuthenticator(userStore(p), p.clock, p.admin()),
     clock: p.clock,
     logger: p.logger,
   };

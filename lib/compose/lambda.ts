@@ -8,7 +8,7 @@ import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import type { AutoReleaseDeps } from '../app/auto-release.ts';
 import type { CleanupDeps } from '../app/cleanup.ts';
 import type { DeadLetterDeps } from '../app/dead-letters.ts';
-import { type ApiDeps, systemClock } from '../app/deps.ts';
+import { type ApiDeps, type ArtifactsApiDeps, systemClock } from '../app/deps.ts';
 import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
@@ -36,6 +36,7 @@ import { instrument } from '../log/instrument.ts';
 import { makeLogger } from '../log/logger.ts';
 import {
   apiDeps,
+  artifactsDeps,
   cleanupDeps,
   deadLetterDeps,
   dispatchDeps,
@@ -151,6 +152,8 @@ type Env = NodeJS.ProcessEnv;
 /** The Lambda composition roots, one per function: the shared builders on the Lambda platform. */
 export const lambdaApiDeps = (env: Env = process.env): ApiDeps =>
   apiDeps(lambdaPlatform(env, { ...lambdaSecrets, policy: policyConfig }));
+export const lambdaArtifactsDeps = (env: Env = process.env): ArtifactsApiDeps =>
+  artifactsDeps(lambdaPlatform(env, lambdaSecrets));
 export const lambdaUsersDeps = (env: Env = process.env): ApiDeps =>
   usersDeps(lambdaPlatform(env, { ...lambdaSecrets, policy: policyConfig }));
 export const lambdaFluxIntakeDeps = (env: Env = process.env): FluxIntakeDeps =>
