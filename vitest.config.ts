@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/support/sequencer.ts';
 
 /**
  * Two tiers, one command (`npm test` runs both). `unit`: the domain, the CLI's commands, the HTTP and log
@@ -22,8 +23,16 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 90_000,
-    // The stand-ins are real processes; two workers keep a 2-core machine responsive.
-    maxWorkers: 2,
+    // expect.poll waits on state (the dashboard's DOM): its 1 s default is too short on a loaded machine.
+    expect: { poll: { timeout: 10_000 } },
+    // Integration files mostly wait (on git processes, DynamoDB Local, the pipeline's polls), so three
+    // files side by side keep a 2-core machine busy without starving it; the slowest start first.
+    maxWorkers: 3,
+    // A worker keeps its module graph from file to file (each file still starts its own stack on its own
+    // table): importing the SDKs and the whole stack again per file was a large share of the run's CPU.
+    // Test files restore whatever process state they change (process.env in the CDK tests).
+    isolate: false,
+    sequence: { sequencer: SlowestFirst },
     reporters: ['default', './test/support/summary-reporter.ts'],
     // Node 20 is a supported local runtime (Lambda runs 24); the SDK's reminder is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

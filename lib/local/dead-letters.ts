@@ -18,6 +18,8 @@ export function startDeadLetterWatcher(options: {
 }): Poller {
   const { sqs, queueUrl, logger } = options;
   let stopped = false;
+  // Stopping cuts short a receive that is waiting for messages.
+  const receiving = new AbortController();
   const loop = (async () => {
     while (!stopped) {
       try {
@@ -28,6 +30,7 @@ export function startDeadLetterWatcher(options: {
             WaitTimeSeconds: 1,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
+          { abortSignal: receiving.signal },
         );
         const messages = out.Messages ?? [];
         const keep = await markParked(
@@ -54,6 +57,7 @@ export function startDeadLetterWatcher(options: {
   return {
     async stop() {
       stopped = true;
+      receiving.abort();
       await loop;
     },
   };

@@ -31,6 +31,8 @@ export function startQueuePoller(options: {
   let stopped = false;
   let paused = false;
   let idle: Promise<void> = Promise.resolve();
+  // Stopping cuts short a receive that is waiting for messages (never a batch being handled).
+  const receiving = new AbortController();
 
   async function pollOnce(): Promise<void> {
     const out = await sqs.send(
@@ -40,6 +42,7 @@ export function startQueuePoller(options: {
         WaitTimeSeconds: 1,
         MessageSystemAttributeNames: ['All'],
       }),
+      { abortSignal: receiving.signal },
     );
     const messages = out.Messages ?? [];
     if (messages.length === 0 || stopped) return;
@@ -84,6 +87,7 @@ export function startQueuePoller(options: {
   return {
     async stop() {
       stopped = true;
+      receiving.abort();
       await loop;
     },
     async pause() {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import { App, AssetStaging, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
@@ -88,6 +88,9 @@ const CONFIGURED: Partial<InstallConfig> = {
  * but for asset hashes, and the bundles themselves are tested by test/cdk/e2e.test.ts.
  */
 function synth(props: Partial<FerryStackProps> = {}) {
+  // Test files share a worker's modules: CDK's process-wide cache of staged assets may name another
+  // file's (since deleted, or never bundled) assembly.
+  AssetStaging.clearAssetHashCache();
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new FerryStack(app, 'Ferry', { gitops: GITOPS, ...props });
   const template = Template.fromStack(stack);

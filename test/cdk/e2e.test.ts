@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import { App, AssetStaging, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { interceptLocalhostDns } from 'fauxqs';
@@ -135,6 +135,9 @@ beforeAll(async () => {
   // The gitops remote first: its address is install configuration, synthesized into the template.
   await createBareRepo(join(work, 'git'), 'gitops.git');
   git = await startGitServer({ root: join(work, 'git') });
+  // Test files share a worker's modules: CDK's process-wide cache of staged assets may name another
+  // file's (since deleted, or never bundled) assembly.
+  AssetStaging.clearAssetHashCache();
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   stack = new FerryStack(app, 'Ferry', {
     gitops: { repoUrl: git.repoUrl('gitops.git'), branch: 'main' },

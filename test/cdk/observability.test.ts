@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, AssetStaging } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readInstallConfig } from '../../cdk/config.ts';
@@ -8,6 +8,9 @@ import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from '../../lib/config/met
 const GITOPS = { repoUrl: 'https://git.example.com/acme/gitops.git', branch: 'main' };
 
 function synth(props: Partial<FerryStackProps> = {}) {
+  // Test files share a worker's modules: CDK's process-wide cache of staged assets may name another
+  // file's (since deleted, or never bundled) assembly.
+  AssetStaging.clearAssetHashCache();
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new FerryStack(app, 'Ferry', { gitops: GITOPS, ...props });
   return { stack, json: Template.fromStack(stack).toJSON() as { Resources: Record<string, any> } };

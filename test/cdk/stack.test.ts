@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { App, AssetStaging } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RUNTIME } from '../../cdk/ferry-function.ts';
@@ -34,6 +34,9 @@ let template: Template;
 let stack: FerryStack;
 
 beforeAll(() => {
+  // Test files share a worker's modules: CDK's process-wide cache of staged assets may name another
+  // file's (since deleted, or never bundled) assembly.
+  AssetStaging.clearAssetHashCache();
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   stack = new FerryStack(app, 'Ferry', { gitops: { repoUrl: GITOPS_URL, branch: 'main' } });
   template = Template.fromStack(stack);

@@ -14,9 +14,14 @@ interface Started {
   url: string;
 }
 
-/** Runs `npm start` in its own process group, as a terminal would, and waits until it says ready. */
+/**
+ * Runs `npm start` in its own process group, as a terminal would, and waits until it serves: the API
+ * answers 503 until everything is up (holdTraffic), so the first 200 from its health route is the ready
+ * state itself, not a sentence on stdout.
+ */
 async function npmStart(env: Record<string, string>, args: string[] = []): Promise<Started> {
   const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const child = spawn('npm', ['start', '--silent', ...(args.length ? ['--', ...args] : [])], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), ...env },
@@ -27,11 +32,21 @@ async function npmStart(env: Record<string, string>, args: string[] = []): Promi
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const deadline = Date.now() + 90_000;
-  while (!output.includes('ferry: ready')) {
+  const health = () =>
+    fetch(url).then(
+      async (res) => {
+        await res.arrayBuffer();
+        return res.status;
+      },
+      () => 0,
+    );
+  while ((await health()) !== 200) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start failed:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { child, output: () => output, url: `http://127.0.0.1:${port}` };
+  // What it printed before it served was written to the pipe before the answer: read it in.
+  await new Promise((r) => setImmediate(r));
+  return { child, output: () => output, url };
 }
 
 /** Ctrl-C: SIGINT to the whole process group; resolves once npm has exited. */
