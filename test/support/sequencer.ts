@@ -11,6 +11,8 @@ const SLOWEST_FIRST = [
   'test/cdk/stack.test.ts',
   'test/contract/gimlet-cli.test.ts',
   'test/flux/per-app.test.ts',
+  'test/release/repo-path.test.ts',
+  'test/cdk/e2e.test.ts',
   'test/durability/crash.test.ts',
   'test/http/authorization-matrix.test.ts',
   'test/release/governance.test.ts',
