@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App, AssetStaging } from 'aws-cdk-lib';
+import { App, AssetStaging, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RUNTIME } from '../../cdk/ferry-function.ts';
@@ -37,12 +37,15 @@ beforeAll(() => {
   // Test files share a worker's modules: CDK's process-wide cache of staged assets may name another
   // file's (since deleted, or never bundled) assembly.
   AssetStaging.clearAssetHashCache();
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  // The template alone: bundling is skipped here (no stack listed in `aws:cdk:bundling-stacks`); the
+  // bundles are tested below as the pinned CLI builds them, and run end to end in e2e.test.ts.
+  const app = new App({
+    outdir,
+    context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:bundling-stacks': [] },
+  });
   stack = new FerryStack(app, 'Ferry', { gitops: { repoUrl: GITOPS_URL, branch: 'main' } });
   template = Template.fromStack(stack);
-  // Fifteen bundles built one after another: about a minute alone, 150 s within the whole suite on a
-  // loaded 2-core machine.
-}, 300_000);
+});
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('FerryStack', () => {
@@ -157,29 +160,48 @@ describe('FerryStack', () => {
   });
 });
 
-describe('the Lambda bundles', () => {
+describe('cdk synth (the pinned CLI, offline) and the Lambda bundles it builds', () => {
   const saved = { ...process.env };
   const adminSecretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ferry-admin-AbCdEf';
   const adminToken = `admin-${randomUUID()}`;
+  const cliOut = mkdtempSync(join(tmpdir(), 'ferry-synth-'));
+  let cliTemplate: { Resources: Record<string, any> };
   let secrets: Awaited<ReturnType<typeof startSecretsManager>>;
 
   beforeAll(async () => {
     secrets = await startSecretsManager({ [adminSecretArn]: adminToken });
-  });
+    // What an operator runs: `cdk synth` from cdk.json, no AWS credentials, bundling every function
+    // with the esbuild in node_modules (no Docker). Fifteen bundles: about a minute within the suite.
+    execFileSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', cliOut], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      stdio: 'pipe',
+    });
+    cliTemplate = JSON.parse(readFileSync(join(cliOut, 'Ferry.template.json'), 'utf8'));
+  }, 300_000);
   afterAll(async () => {
     process.env = saved;
     await secrets.close();
+    rmSync(cliOut, { recursive: true, force: true });
   });
 
-  /** The synthesized asset directory of one function, from the asset metadata CDK wrote. */
+  /** One function's bundle in the CLI's assembly, found by its logical id and the asset metadata. */
   function bundlePath(fn: RouteFunction): string {
-    const resource = stack.services.functions.get(fn)?.node.defaultChild as unknown as {
-      cfnOptions: { metadata?: Record<string, string> };
-    };
-    const asset = resource.cfnOptions.metadata?.['aws:asset:path'];
-    if (!asset) throw new Error(`no asset metadata for ${fn}`);
-    return join(outdir, asset, 'index.mjs');
+    const construct = stack.services.functions.get(fn)?.node.defaultChild;
+    if (!construct) throw new Error(`no function ${fn}`);
+    const logicalId = stack.getLogicalId(construct as CfnElement);
+    const asset = cliTemplate.Resources[logicalId]?.Metadata?.['aws:asset:path'];
+    if (!asset) throw new Error(`no asset metadata for ${fn} (${logicalId})`);
+    return join(cliOut, asset, 'index.mjs');
   }
+
+  it('synthesizes the stack from cdk.json without AWS credentials', () => {
+    const types = Object.values(cliTemplate.Resources).map((r: any) => r.Type);
+    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(
+      API_FUNCTIONS.length + 6 + STREAM_ROUTES.length,
+    );
+    expect(types).toContain('AWS::ApiGatewayV2::Api');
+  });
 
   it('are self-contained ESM files', () => {
     for (const fn of API_FUNCTIONS) {
@@ -239,25 +261,4 @@ describe('the Lambda bundles', () => {
       await server.close();
     }
   }, 60_000);
-});
-
-describe('cdk synth (the pinned CLI, offline)', () => {
-  it('synthesizes the stack from cdk.json without AWS credentials', () => {
-    const out = mkdtempSync(join(tmpdir(), 'ferry-synth-'));
-    try {
-      execFileSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', out], {
-        cwd: new URL('../..', import.meta.url).pathname,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME },
-        stdio: 'pipe',
-      });
-      const synthesized = JSON.parse(readFileSync(join(out, 'Ferry.template.json'), 'utf8'));
-      const types = Object.values(synthesized.Resources).map((r: any) => r.Type);
-      expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(
-        API_FUNCTIONS.length + 6 + STREAM_ROUTES.length,
-      );
-      expect(types).toContain('AWS::ApiGatewayV2::Api');
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  }, 120_000);
 });
