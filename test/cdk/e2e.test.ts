@@ -50,11 +50,15 @@ const ENV = 'staging';
 const APP = 'web';
 const work = mkdtempSync(join(tmpdir(), 'ferry-e2e-'));
 const outdir = join(work, 'cdk.out');
+/** The assembly `cdk synth` (the pinned CLI, from cdk.json) builds: the bundles this file runs. */
+const cliOut = join(work, 'cli.out');
+const ROOT = new URL('../..', import.meta.url).pathname;
 
 type Handler = (event: any, context?: any) => Promise<any>;
 
 let stack: FerryStack;
 let resources: Record<string, any>;
+let cliResources: Record<string, any>;
 let git: GitServer;
 let queues: LocalQueues;
 let secrets: Awaited<ReturnType<typeof startSecretsManager>>;
@@ -72,12 +76,13 @@ const logs: string[] = [];
 
 const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
 
+/** A function's bundle in the CLI's assembly, found by its logical id (the same construct path). */
 function bundleOf(name: string): string {
   const fn = stack.services.functions.get(name);
-  const asset = (fn?.node.defaultChild as unknown as { cfnOptions: { metadata?: Record<string, string> } })
-    ?.cfnOptions.metadata?.['aws:asset:path'];
+  if (!fn) throw new Error(`no function ${name}`);
+  const asset = cliResources[logicalId(fn)]?.Metadata?.['aws:asset:path'];
   if (!asset) throw new Error(`no asset metadata for ${name}`);
-  return join(outdir, asset, 'index.mjs');
+  return join(cliOut, asset, 'index.mjs');
 }
 
 /** The function's variables from the template, each reference resolved to what stands in for it here. */
@@ -135,10 +140,23 @@ beforeAll(async () => {
   // The gitops remote first: its address is install configuration, synthesized into the template.
   await createBareRepo(join(work, 'git'), 'gitops.git');
   git = await startGitServer({ root: join(work, 'git') });
+  // The bundles as an operator gets them: `cdk synth` from cdk.json, no AWS credentials, every function
+  // bundled with the esbuild in node_modules (no Docker). Bundles do not depend on install settings.
+  execFileSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', cliOut], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    stdio: 'pipe',
+  });
+  cliResources = JSON.parse(readFileSync(join(cliOut, 'Ferry.template.json'), 'utf8')).Resources;
+  // This install's template (its gitops remote, its settings), for each function's variables; its
+  // bundles are the CLI's, so it skips bundling (no stack in `aws:cdk:bundling-stacks`).
   // Test files share a worker's modules: CDK's process-wide cache of staged assets may name another
   // file's (since deleted, or never bundled) assembly.
   AssetStaging.clearAssetHashCache();
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const app = new App({
+    outdir,
+    context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:bundling-stacks': [] },
+  });
   stack = new FerryStack(app, 'Ferry', {
     gitops: { repoUrl: git.repoUrl('gitops.git'), branch: 'main' },
     slackChannels: { '*': '#releases' },
@@ -331,6 +349,13 @@ describe('the bundled functions, run from the synthesized assembly', () => {
   it('are one file per function in the template, loaded from a directory with no node_modules above it', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(stack.services.functions.size).toBe(functions.length);
+    // `cdk synth` from cdk.json built the same functions, each a self-contained ESM file.
+    const built = Object.values(cliResources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(built).toHaveLength(functions.length);
+    expect(Object.values(cliResources).map((r) => r.Type)).toContain('AWS::ApiGatewayV2::Api');
+    for (const name of stack.services.functions.keys()) {
+      expect(readFileSync(bundleOf(name), 'utf8'), name).not.toMatch(/from\s*["']@aws-sdk\//);
+    }
     // beforeAll imported every one of them: a bundle that needs a package it did not include fails there.
     for (const name of stack.services.functions.keys()) expect(existsSync(bundleOf(name)), name).toBe(true);
     expect(existsSync(join(tmpdir(), 'node_modules'))).toBe(false);

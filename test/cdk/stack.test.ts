@@ -1,32 +1,21 @@
-import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { App, AssetStaging, type CfnElement } from 'aws-cdk-lib';
+import { App, AssetStaging } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNTIME } from '../../cdk/ferry-function.ts';
 import { FerryStack } from '../../cdk/ferry-stack.ts';
-import { ensureTable } from '../../lib/adapters/dynamodb/create-table.ts';
 import { INDEXES } from '../../lib/adapters/dynamodb/schema.ts';
 import {
   ENV_ADMIN_SECRET_ID,
   ENV_GIT_TOKEN_SECRET_ID,
-  ENV_GITOPS_REPO_URL,
   ENV_SLACK_SIGNING_SECRET_ID,
   ENV_TABLE_NAME,
 } from '../../lib/config/env.ts';
 import { DISPATCH_FILTER } from '../../lib/config/stream-filters.ts';
 import { STREAM_ROUTES } from '../../lib/config/stream-routes.ts';
-import { API_FUNCTIONS, ROUTES, type RouteFunction, UI_FUNCTION } from '../../lib/http/routes.ts';
-import type { LambdaHttpHandler } from '../../lib/http/types.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from '../../lib/local/dynamodb-local.ts';
-import { startLocalHttpServer } from '../../lib/local/http-server.ts';
-import { sampleArtifact } from '../fixtures/artifacts.ts';
-import { requestJson } from '../support/http.ts';
-import { startSecretsManager } from '../support/secrets-manager.ts';
+import { API_FUNCTIONS, ROUTES } from '../../lib/http/routes.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'ferry-cdk-'));
 const GITOPS_URL = 'https://git.example.com/acme/gitops.git';
@@ -38,7 +27,7 @@ beforeAll(() => {
   // file's (since deleted, or never bundled) assembly.
   AssetStaging.clearAssetHashCache();
   // The template alone: bundling is skipped here (no stack listed in `aws:cdk:bundling-stacks`); the
-  // bundles are tested below as the pinned CLI builds them, and run end to end in e2e.test.ts.
+  // bundles the pinned CLI's `cdk synth` builds are run end to end in e2e.test.ts.
   const app = new App({
     outdir,
     context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:bundling-stacks': [] },
@@ -158,107 +147,4 @@ describe('FerryStack', () => {
     );
     expect(withSecret).toHaveLength(1);
   });
-});
-
-describe('cdk synth (the pinned CLI, offline) and the Lambda bundles it builds', () => {
-  const saved = { ...process.env };
-  const adminSecretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ferry-admin-AbCdEf';
-  const adminToken = `admin-${randomUUID()}`;
-  const cliOut = mkdtempSync(join(tmpdir(), 'ferry-synth-'));
-  let cliTemplate: { Resources: Record<string, any> };
-  let secrets: Awaited<ReturnType<typeof startSecretsManager>>;
-
-  beforeAll(async () => {
-    secrets = await startSecretsManager({ [adminSecretArn]: adminToken });
-    // What an operator runs: `cdk synth` from cdk.json, no AWS credentials, bundling every function
-    // with the esbuild in node_modules (no Docker). Fifteen bundles: about a minute within the suite.
-    execFileSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', cliOut], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-      stdio: 'pipe',
-    });
-    cliTemplate = JSON.parse(readFileSync(join(cliOut, 'Ferry.template.json'), 'utf8'));
-  }, 300_000);
-  afterAll(async () => {
-    process.env = saved;
-    await secrets.close();
-    rmSync(cliOut, { recursive: true, force: true });
-  });
-
-  /** One function's bundle in the CLI's assembly, found by its logical id and the asset metadata. */
-  function bundlePath(fn: RouteFunction): string {
-    const construct = stack.services.functions.get(fn)?.node.defaultChild;
-    if (!construct) throw new Error(`no function ${fn}`);
-    const logicalId = stack.getLogicalId(construct as CfnElement);
-    const asset = cliTemplate.Resources[logicalId]?.Metadata?.['aws:asset:path'];
-    if (!asset) throw new Error(`no asset metadata for ${fn} (${logicalId})`);
-    return join(cliOut, asset, 'index.mjs');
-  }
-
-  it('synthesizes the stack from cdk.json without AWS credentials', () => {
-    const types = Object.values(cliTemplate.Resources).map((r: any) => r.Type);
-    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(
-      API_FUNCTIONS.length + 6 + STREAM_ROUTES.length,
-    );
-    expect(types).toContain('AWS::ApiGatewayV2::Api');
-  });
-
-  it('are self-contained ESM files', () => {
-    for (const fn of API_FUNCTIONS) {
-      const path = bundlePath(fn);
-      expect(existsSync(path), path).toBe(true);
-      expect(readFileSync(path, 'utf8')).not.toMatch(/from\s*["']@aws-sdk\//);
-    }
-  });
-
-  it('serve the API against DynamoDB Local and a local Secrets Manager, wired only by environment', async () => {
-    // Prepare: the environment the stack gives the functions, pointed at local stand-ins.
-    const tableName = `bundle-${randomUUID()}`;
-    const dynamo = localDynamoClient(inject('dynamoEndpoint'));
-    await ensureTable(dynamo, tableName);
-    dynamo.destroy();
-    Object.assign(process.env, {
-      [ENV_TABLE_NAME]: tableName,
-      [ENV_GITOPS_REPO_URL]: GITOPS_URL,
-      [ENV_ADMIN_SECRET_ID]: adminSecretArn,
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
-    });
-    const handlers = {} as Record<RouteFunction, LambdaHttpHandler>;
-    for (const fn of [...API_FUNCTIONS, UI_FUNCTION] as RouteFunction[]) {
-      handlers[fn] = (await import(pathToFileURL(bundlePath(fn)).href)).handler;
-    }
-    const server = await startLocalHttpServer({ port: 0, routes: ROUTES, handlers });
-    const call = (method: string, path: string, token?: string, body?: unknown) =>
-      requestJson(server.url, method, path, { ...(token ? { token } : {}), body });
-    try {
-      // Act
-      const health = await call('GET', '/');
-      const user = await call('POST', '/api/user', adminToken, { login: 'ci-bot', role: 'ci' });
-      const shipped = await call('POST', '/api/artifact', user.body.token, sampleArtifact());
-      const listed = await call('GET', '/api/artifacts?repository=acme/shop', user.body.token);
-      const refused = await call('GET', '/api/users', 'not-the-admin-token');
-      // The dashboard's files, built into the bundle's ui/ folder by the bundling hook.
-      const page = await fetch(`${server.url}/ui/`);
-      const html = await page.text();
-      const script = /src="\/ui\/(main-\w+\.js)"/.exec(html)?.[1];
-      const code = await fetch(`${server.url}/ui/${script}`);
-      // Assess
-      expect(health).toEqual({ status: 200, body: { status: 'ok' } });
-      expect(user.status).toBe(201);
-      expect(shipped.status).toBe(201);
-      expect(listed.body.map((a: any) => a.id)).toEqual([shipped.body.id]);
-      expect(refused.status).toBe(401);
-      expect(page.status).toBe(200);
-      expect(script).toBeDefined();
-      expect(code.status).toBe(200);
-      expect(code.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-      expect(secrets.calls).toContain(`secretsmanager.GetSecretValue ${adminSecretArn}`);
-    } finally {
-      await server.close();
-    }
-  }, 60_000);
 });

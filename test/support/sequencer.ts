@@ -8,11 +8,10 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const SLOWEST_FIRST = [
   'test/release/outside-writer.test.ts',
   'test/local/start.test.ts',
-  'test/cdk/stack.test.ts',
+  'test/cdk/e2e.test.ts',
   'test/contract/gimlet-cli.test.ts',
   'test/flux/per-app.test.ts',
   'test/release/repo-path.test.ts',
-  'test/cdk/e2e.test.ts',
   'test/durability/crash.test.ts',
   'test/http/authorization-matrix.test.ts',
   'test/release/governance.test.ts',
