@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { instrument } from '../../lib/log/instrument.ts';
 import { withCorrelationId } from '../../lib/log/invocation.ts';
@@ -63,6 +64,9 @@ describe('logger on Powertools', () => {
   });
 
   it('carries the invocation and, inside withCorrelationId, the release it works for', async () => {
+    // A function name of this test's own: the cold start is per name and per process, and test files
+    // share a worker's process (an earlier file may have run an `sqs-write` invocation).
+    const functionName = `sqs-write-${randomUUID()}`;
     const lines: string[] = [];
     const log = makeLogger((line) => lines.push(line));
     const metrics: string[] = [];
@@ -72,14 +76,14 @@ describe('logger on Powertools', () => {
         await withCorrelationId('req-1', async () => log.info('one release'));
         withCorrelationId(['req-1', 'req-2'], () => log.info('two releases'));
       },
-      { functionName: 'sqs-write', sink: (line) => metrics.push(line) },
+      { functionName, sink: (line) => metrics.push(line) },
     );
     await handler({}, { awsRequestId: 'aws-1' });
     await handler({}, {});
     log.info('outside');
     const [batch, one, two, , , , outside] = lines.map((l) => JSON.parse(l));
     expect(batch).toMatchObject({
-      function_name: 'sqs-write',
+      function_name: functionName,
       function_request_id: 'aws-1',
       cold_start: true,
     });
