@@ -58,6 +58,14 @@ export function parseFlags<const O extends FlagOptions>(
   }
 }
 
+/** The one positional argument a command takes (`<what>` in its usage): missing or extra is a usage error. */
+export function onePositional(command: string, positionals: readonly string[], what: string): string {
+  const [value, ...extra] = positionals;
+  if (value === undefined) throw new UsageError(`${command}: missing <${what}>`);
+  if (extra.length > 0) throw new UsageError(`${command}: unexpected argument "${extra[0]}"`);
+  return value;
+}
+
 export function requireFlag(command: string, flag: string, value: string | undefined): string {
   if (!value) throw new UsageError(`${command} needs --${flag} (see ferry ${command} --help)`);
   return value;

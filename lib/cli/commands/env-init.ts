@@ -1,6 +1,5 @@
-import { flagHelp, type HelpRow, parseFlags, REQUEST_HELP, REQUEST_OPTIONS } from '../args.ts';
+import { flagHelp, type HelpRow, onePositional, parseFlags, REQUEST_HELP, REQUEST_OPTIONS } from '../args.ts';
 import type { Command } from '../command.ts';
-import { UsageError } from '../errors.ts';
 import { submitRequest } from '../submit.ts';
 
 const NAME = 'env init';
@@ -76,9 +75,7 @@ Admin token required. Prints the request id.
 ${flagHelp(FLAGS)}`,
   async run(args, io) {
     const { values, positionals } = parseFlags(NAME, args, OPTIONS, true);
-    const [env, ...extra] = positionals;
-    if (env === undefined) throw new UsageError(`${NAME}: missing <env>`);
-    if (extra.length > 0) throw new UsageError(`${NAME}: unexpected argument "${extra[0]}"`);
+    const env = onePositional(NAME, positionals, 'env');
     const body: Record<string, string> = {};
     for (const [flag, field] of Object.entries(FIELDS)) {
       const value = values[flag as keyof typeof FIELDS];

@@ -4,6 +4,7 @@ import {
   BASE_OPTIONS,
   flagHelp,
   type HelpRow,
+  onePositional,
   parseFlags,
   requireFlag,
   wantsJson,
@@ -41,13 +42,6 @@ interface DecisionResult {
   required: number;
 }
 
-const one = (command: string, positionals: string[], what: string): string => {
-  const [value, ...extra] = positionals;
-  if (value === undefined) throw new UsageError(`${command}: missing <${what}>`);
-  if (extra.length > 0) throw new UsageError(`${command}: unexpected argument "${extra[0]}"`);
-  return value;
-};
-
 const REASON_OPTIONS = { ...BASE_OPTIONS, reason: { type: 'string' } } as const;
 const COMMENT_OPTIONS = { ...BASE_OPTIONS, comment: { type: 'string' } } as const;
 
@@ -62,7 +56,7 @@ original order. \`all\` stops every environment (admins only).
 ${flagHelp([['--reason <text>', 'why: shown on every release it holds and announced in Slack'], ...BASE_HELP] as HelpRow[])}`,
   async run(args, io) {
     const { values, positionals } = parseFlags('stop', args, REASON_OPTIONS, true);
-    const target = one('stop', positionals, 'env|all');
+    const target = onePositional('stop', positionals, 'env|all');
     const env = target === 'all' ? '*' : target;
     const halt = await connect(values, io).post<unknown>('/api/halts', {
       env,
@@ -81,7 +75,7 @@ export const start: Command = {
 ${flagHelp(BASE_HELP)}`,
   async run(args, io) {
     const { values, positionals } = parseFlags('start', args, BASE_OPTIONS, true);
-    const target = one('start', positionals, 'env|all');
+    const target = onePositional('start', positionals, 'env|all');
     const env = target === 'all' ? '*' : target;
     const result = await connect(values, io).delete<{ sweep: { released: string[] } }>(
       `/api/halts/${encodeURIComponent(env)}`,
@@ -158,7 +152,7 @@ export const freezeDelete: Command = {
 ${flagHelp(BASE_HELP)}`,
   async run(args, io) {
     const { values, positionals } = parseFlags('freeze delete', args, BASE_OPTIONS, true);
-    const id = one('freeze delete', positionals, 'id');
+    const id = onePositional('freeze delete', positionals, 'id');
     await connect(values, io).delete(`/api/freezes/${encodeURIComponent(id)}`);
     io.stdout.write(`deleted ${id}\n`);
   },
@@ -211,7 +205,7 @@ const decision = (name: 'approve' | 'reject'): Command => ({
 ${flagHelp([['--comment <text>', 'shown with the decision'], ...BASE_HELP] as HelpRow[])}`,
   async run(args, io) {
     const { values, positionals } = parseFlags(name, args, COMMENT_OPTIONS, true);
-    const id = one(name, positionals, 'request id');
+    const id = onePositional(name, positionals, 'request id');
     const result = await connect(values, io).post<DecisionResult>(
       `/api/releases/${encodeURIComponent(id)}/${name}`,
       values.comment ? { comment: values.comment } : {},
@@ -236,7 +230,7 @@ export const override: Command = {
 ${flagHelp([['--reason <text>', 'why the freeze may be bypassed'], ...BASE_HELP] as HelpRow[])}`,
   async run(args, io) {
     const { values, positionals } = parseFlags('override', args, REASON_OPTIONS, true);
-    const id = one('override', positionals, 'request id');
+    const id = onePositional('override', positionals, 'request id');
     const result = await connect(values, io).post<unknown>(
       `/api/releases/${encodeURIComponent(id)}/override`,
       {

@@ -3,6 +3,7 @@ import {
   BASE_OPTIONS,
   flagHelp,
   type HelpRow,
+  onePositional,
   parseFlags,
   requireFlag,
   wantsJson,
@@ -105,9 +106,7 @@ export const policyDelete: Command = {
 ${flagHelp(BASE_HELP)}`,
   async run(args, io) {
     const { values, positionals } = parseFlags('policy delete', args, BASE_OPTIONS, true);
-    const [id, ...extra] = positionals;
-    if (id === undefined) throw new UsageError('policy delete: missing <id>');
-    if (extra.length > 0) throw new UsageError(`policy delete: unexpected argument "${extra[0]}"`);
+    const id = onePositional('policy delete', positionals, 'id');
     await connect(values, io).delete(`/api/policies/${encodeURIComponent(id)}`);
     io.stdout.write(`deleted ${id}\n`);
   },
