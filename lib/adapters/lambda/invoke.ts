@@ -1,6 +1,6 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { DependencyError, UnavailableError } from '../../domain/errors.ts';
 import type { StreamHandler } from '../dynamodb/stream-fanout.ts';
@@ -27,7 +27,8 @@ export function makeLambdaInvoke(o: LambdaInvokeOptions): LambdaInvoke {
     service: 'lambda',
     region: o.region,
     credentials: o.credentials,
-    sha256: NodeSha256,
+    // The SDK clients' own Node SHA-256 (node:crypto), already in every bundle with them.
+    sha256: Sha256,
   });
   return async (functionName, payload) => {
     const what = `invoking ${functionName}`;
@@ -121,30 +122,4 @@ function errorOf(text: string): string {
   } catch {
     return text.slice(0, 300);
   }
-}
-
-/** SHA-256 and its HMAC for the signer, from node:crypto (what the SDK's own Node hash does). */
-class NodeSha256 implements Checksum {
-  #hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.#hash = this.fresh();
-  }
-  update(data: Uint8Array): void {
-    this.#hash.update(data);
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.#hash.digest()));
-  }
-  reset(): void {
-    this.#hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(this.secret));
-  }
-}
-
-function bytesOf(data: SourceData): Uint8Array | string {
-  if (typeof data === 'string') return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Uint8Array(data);
 }
