@@ -1,4 +1,5 @@
-import { ConfigError } from '../domain/errors.ts';
+import { requiredEnv } from './env.ts';
+import { fail, fromEnv, stringMap } from './settings.ts';
 import {
   DISPATCH_FILTER,
   type FilterPattern,
@@ -43,16 +44,9 @@ export function loadRouteMap(
   variable: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Record<StreamRouteName, string> {
-  const raw = env[variable]?.trim();
-  if (!raw) throw new ConfigError(variable, 'is not set');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new ConfigError(variable, `is not valid JSON (${(error as Error).message})`, { cause: error });
-  }
-  const map = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  const at = fromEnv(variable);
+  const map = stringMap(at, requiredEnv(variable, env));
   const missing = STREAM_ROUTES.map((r) => r.name).filter((name) => typeof map[name] !== 'string');
-  if (missing.length > 0) throw new ConfigError(variable, `names nothing for ${missing.join(', ')}`);
+  if (missing.length > 0) fail(at, `names nothing for ${missing.join(', ')}`);
   return map as Record<StreamRouteName, string>;
 }
