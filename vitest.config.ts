@@ -15,6 +15,7 @@ const UNIT = [
   'test/cli/wait.test.ts',
   'test/log/**/*.test.ts',
   'test/adapters/admin-credential.test.ts',
+  'test/adapters/remote-manifests.test.ts',
   'test/http/handler.test.ts',
   'test/local/http-server.test.ts',
 ];

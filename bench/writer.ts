@@ -27,7 +27,7 @@ import { bootstrapAdmin } from '../lib/app/users.ts';
 import type { Artifact } from '../lib/domain/artifact.ts';
 import { TRAILER } from '../lib/domain/gitops.ts';
 import { type ReleaseRequest, releaseFile } from '../lib/domain/release.ts';
-import { renderTarget } from '../lib/domain/targets.ts';
+import { renderTarget } from '../lib/domain/render-target.ts';
 import { runGit } from '../lib/local/git/git-cli.ts';
 import { createBareRepo } from '../lib/local/git/git-server.ts';
 import { LOCAL_GITOPS_REPO, type LocalStack, startLocalStack } from '../lib/local/stack.ts';

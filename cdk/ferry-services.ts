@@ -13,6 +13,7 @@ import {
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV_RENDER_FUNCTION } from '../lib/config/env.ts';
 import {
   ENV_STREAM_CONSUMER_FUNCTIONS,
   ENV_STREAM_FAILURE_QUEUES,
@@ -83,6 +84,15 @@ export const API_FUNCTION_GRANTS: Readonly<
   'http-releases': (fn, secrets) => grantSlackSigningSecret(fn, secrets.slackSigningSecret),
 };
 
+/**
+ * Checks and renders artifacts for the API (lib/app/ports.ts Manifests): templates are the artifact
+ * author's code, so they run in a function that may touch nothing, invoked only by RENDERING_FUNCTIONS.
+ */
+export const RENDER_FUNCTION = 'invoke-render';
+
+/** The API functions that check (ship) or render (deploy, promote, dry run, policy evaluation) manifests. */
+export const RENDERING_FUNCTIONS: readonly ApiFunction[] = ['http-artifacts', 'http-releases'];
+
 /** Releases waiting for a freeze window to end go on when this finds it ended (every minute). */
 export const GATE_SWEEP_FUNCTION = 'schedule-gate-sweep';
 
@@ -108,6 +118,7 @@ export class FerryServices extends Construct {
   readonly writer: FerryFunction;
   readonly deadLetters: FerryFunction;
   readonly gateSweep: FerryFunction;
+  readonly render: FerryFunction;
   readonly streamConsumers: StreamConsumer[] = [];
   /** The table stream's one reader, which invokes every consumer (lib/config/stream-routes.ts). */
   readonly streamRouter: FerryFunction;
@@ -143,8 +154,15 @@ export class FerryServices extends Construct {
         `cd "${root}" && node node_modules/tsx/dist/cli.mjs lib/ui/build.ts "${out}/ui"`,
       ],
     });
+    // Under the API functions' own 10 s, so a runaway template ends as this function's timeout (a 503
+    // naming it) rather than the caller's.
+    this.render = this.ferryFunction({ name: RENDER_FUNCTION, timeout: Duration.seconds(8) });
     for (const name of API_FUNCTIONS) {
       const fn = this.ferryFunction({ name });
+      if (RENDERING_FUNCTIONS.includes(name)) {
+        this.render.grantInvoke(fn);
+        fn.addEnvironment(ENV_RENDER_FUNCTION, this.render.functionName);
+      }
       if (name === HEALTH_FUNCTION) continue;
       grantTable(fn, state.table);
       grantAdminSecret(fn, secrets.adminToken);

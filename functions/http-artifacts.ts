@@ -5,11 +5,11 @@ import { makeHttpHandler } from '../lib/http/handler.ts';
 import { pathParam, queryParams, readJsonBody } from '../lib/http/request.ts';
 import { json } from '../lib/http/response.ts';
 
-export const makeHandler = ({ artifacts, ...deps }: ArtifactsApiDeps) =>
+export const makeHandler = ({ artifacts, manifests, ...deps }: ArtifactsApiDeps) =>
   makeHttpHandler(deps, {
     routes: {
       'POST /api/artifact': async ({ event, call }) =>
-        json(201, await shipArtifact(artifacts, call, readJsonBody(event))),
+        json(201, await shipArtifact({ artifacts, manifests }, call, readJsonBody(event))),
       'GET /api/artifacts': async ({ event, call }) =>
         json(200, await listArtifacts(artifacts, call, queryParams(event))),
       'GET /api/artifacts/{id+}': async ({ event, call }) =>

@@ -2,6 +2,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { KEY } from '../lib/adapters/dynamodb/schema.ts';
 import { streamImage } from '../lib/adapters/dynamodb/stream-image.ts';
 import { type AutoReleaseDeps, releaseArtifacts } from '../lib/app/auto-release.ts';
+import { inProcessManifests } from '../lib/app/manifests.ts';
 import { lambdaPolicyDeps, lazy } from '../lib/compose/lambda.ts';
 
 /**
@@ -27,4 +28,6 @@ export const makeHandler =
     };
   };
 
-export const handler = lazy(lambdaPolicyDeps, makeHandler, { functionName: 'stream-policy' });
+export const handler = lazy(() => lambdaPolicyDeps(inProcessManifests), makeHandler, {
+  functionName: 'stream-policy',
+});

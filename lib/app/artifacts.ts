@@ -1,19 +1,19 @@
 import { authorize, canSee } from '../domain/access.ts';
-import { type Artifact, parseArtifact, targetEnvironments } from '../domain/artifact.ts';
+import type { Artifact, ArtifactInput } from '../domain/artifact.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { parseArtifactQuery, type QueryParams } from '../domain/query.ts';
 import { auditEntry, type CallContext } from './audit.ts';
-import type { ArtifactStore } from './ports.ts';
+import type { ArtifactStore, Manifests } from './ports.ts';
 import { newId } from './tokens.ts';
 
 export async function shipArtifact(
-  store: ArtifactStore,
+  { artifacts: store, manifests }: { artifacts: ArtifactStore; manifests: Manifests },
   call: CallContext,
   body: unknown,
 ): Promise<Artifact> {
   // The role first, so a token that may not ship learns nothing from validation; the scope needs the body.
   authorize(call.principal, 'artifact:write');
-  const input = parseArtifact(body);
+  const input = await manifests.parseArtifact(body);
   authorize(call.principal, 'artifact:write', targetEnvironments(input));
   const receivedAt = call.clock.now();
   const artifact: Artifact = {
@@ -27,6 +27,11 @@ export async function shipArtifact(
     auditEntry(call, 'artifact.create', artifact.id, { sha: input.version.sha }),
   );
   return artifact;
+}
+
+/** Environments an artifact's manifests can release into (templated env names count as unknown). */
+function targetEnvironments(artifact: ArtifactInput): string[] {
+  return [...new Set(artifact.environments.map((m) => m.env))];
 }
 
 export async function listArtifacts(

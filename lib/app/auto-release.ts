@@ -6,14 +6,15 @@ import type { Manifest } from '../domain/manifest.ts';
 import { evaluateDeploy } from '../domain/policy.ts';
 import { autoReleaseMatches, type PolicyRule, restrictionBlocking } from '../domain/policy-rules.ts';
 import type { ReleaseRequest } from '../domain/release.ts';
-import { manifestTarget, renderFiles, type Target, templateVars } from '../domain/targets.ts';
+import { manifestTarget, type Target, templateVars } from '../domain/targets.ts';
 import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';
 import { auditEntry, type CallContext } from './audit.ts';
-import type { ArtifactStore, Clock, ReleaseStore } from './ports.ts';
+import type { ArtifactStore, Clock, Manifests, ReleaseStore } from './ports.ts';
 
 export interface AutoReleaseDeps {
   artifacts: ArtifactStore;
+  manifests: Manifests;
   releases: ReleaseStore;
   /** Every policy in force: the stored ones and the install's restrictions. */
   rules: () => Promise<PolicyRule[]>;
@@ -119,8 +120,10 @@ export async function releaseByPolicy(
     }
     const id = policyRequestId(artifact.id, target.env, target.app);
     try {
-      renderFiles(target);
+      await deps.manifests.render(target);
     } catch (error) {
+      // Not rendered at all (the render function throttled or down): the same evaluation again can pass.
+      if (isRetryable(error)) throw error;
       // Rendering is pure: whatever it throws (a RangeError from a runaway template included) it throws
       // again on every retry. The release is due but cannot be made: it is recorded failed, with the
       // reason, so the author sees it rather than a silently missing deploy.

@@ -8,6 +8,7 @@ import type {
   Clock,
   FluxStore,
   GovernanceStore,
+  Manifests,
   PolicyStore,
   ReleaseStore,
   UserStore,
@@ -17,6 +18,8 @@ import type { GitopsPlace } from './releases.ts';
 /** Everything the API functions need; built by a composition root (Lambda or local) and handed in. */
 export interface ApiDeps {
   artifacts: ArtifactStore;
+  /** Checks and renders what CI shipped (in process, or the `invoke-render` function on Lambda). */
+  manifests: Manifests;
   users: UserStore;
   releases: ReleaseStore;
   flux: FluxStore;
@@ -50,6 +53,9 @@ export interface ApiDeps {
 }
 
 /** What http-artifacts uses of them. */
-export type ArtifactsApiDeps = Pick<ApiDeps, 'artifacts' | 'authenticator' | 'clock' | 'logger'>;
+export type ArtifactsApiDeps = Pick<
+  ApiDeps,
+  'artifacts' | 'manifests' | 'authenticator' | 'clock' | 'logger'
+>;
 
 export const systemClock: Clock = { now: () => new Date() };

@@ -1,5 +1,5 @@
 import type { Role } from '../domain/access.ts';
-import type { Artifact } from '../domain/artifact.ts';
+import type { Artifact, ArtifactInput } from '../domain/artifact.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import type { CommitDiff } from '../domain/diff.ts';
 import type { FluxEvent } from '../domain/flux.ts';
@@ -8,11 +8,27 @@ import type { GithubClaims } from '../domain/oidc-rules.ts';
 import type { PolicyRule } from '../domain/policy-rules.ts';
 import type { ArtifactQuery } from '../domain/query.ts';
 import type { Hold, Intent, ReleaseRecord, ReleaseRequest, StateChange } from '../domain/release.ts';
+import type { RenderedFile } from '../domain/render/index.ts';
+import type { Target } from '../domain/targets.ts';
 
 /** Narrow interfaces in the domain's terms; adapters under lib/adapters implement them. */
 
 export interface Clock {
   now(): Date;
+}
+
+/**
+ * What CI shipped, checked and rendered: the YAML parser and the Go-template engine. In process locally and
+ * in the stream-policy consumer; on Lambda the API functions ask the `invoke-render` function, which holds
+ * no credentials (templates are the artifact author's code) and keeps both out of the API bundles
+ * (lib/app/manifests.ts, lib/adapters/lambda/remote-manifests.ts). Refusals are the same either way: a
+ * ValidationError (400) naming the field, a RenderError naming what does not render.
+ */
+export interface Manifests {
+  /** An artifact as validated at the door (lib/domain/artifact.ts parseArtifact). */
+  parseArtifact(body: unknown): Promise<ArtifactInput>;
+  /** A target's files (lib/domain/targets.ts renderFiles). */
+  render(target: Target): Promise<RenderedFile[]>;
 }
 
 export interface ArtifactStore {

@@ -24,16 +24,17 @@ import {
 } from '../domain/release-input.ts';
 import type { RenderedFile } from '../domain/render/index.ts';
 import { readFields } from '../domain/schema.ts';
-import { renderFiles, selectTarget } from '../domain/targets.ts';
+import { selectTarget } from '../domain/targets.ts';
 import { optionalString } from '../domain/validate.ts';
 import { setCorrelationId } from '../log/invocation.ts';
 import { auditEntry, type CallContext } from './audit.ts';
-import type { ArtifactStore, NewRequest, ReleaseStore } from './ports.ts';
+import type { ArtifactStore, Manifests, NewRequest, ReleaseStore } from './ports.ts';
 import { newId } from './tokens.ts';
 
 export interface ReleaseDeps {
   releases: ReleaseStore;
   artifacts: ArtifactStore;
+  manifests: Manifests;
   /** How long `POST /api/delete` waits for the writer (default 20 s, under API Gateway's 29 s). */
   deleteWaitMs?: number;
   /** Policies in force (branch restrictions apply to deliberate deploys too). */
@@ -154,7 +155,7 @@ export async function requestDeploy(
   // Selecting renders every manifest's names; the chosen one is rendered in full from that same pass.
   const target = selectTarget(artifact, input.env, input.app);
   authorizeApp(call.principal, 'release:write', input.env, target.app);
-  const files = renderFiles(target);
+  const files = await deps.manifests.render(target);
   const { app } = target;
   const blocked = restrictionBlocking(
     deps.rules ? await deps.rules() : [],

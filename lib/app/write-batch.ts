@@ -3,7 +3,7 @@ import type { Artifact } from '../domain/artifact.ts';
 import { boundDiff, type CommitDiff, diffFolders, unifiedDiff } from '../domain/diff.ts';
 import { FerryError, failureReason, isRetryable, ReleaseFailedError } from '../domain/errors.ts';
 import { repoPath } from '../domain/flux-layout.ts';
-import { scaffoldFiles } from '../domain/flux-scaffold.ts';
+import { scaffoldFiles } from '../domain/flux-scaffold-files.ts';
 import { appPath, commitMessage, requestIdOf } from '../domain/gitops.ts';
 import {
   advance,
@@ -14,7 +14,7 @@ import {
   supersededBy,
   writerDone,
 } from '../domain/release.ts';
-import { renderTarget } from '../domain/targets.ts';
+import { renderTarget } from '../domain/render-target.ts';
 import { withCorrelationId } from '../log/invocation.ts';
 import type { Logger } from '../log/logger.ts';
 import { editsInPlace, withFluxEdits } from './app-kustomizations.ts';

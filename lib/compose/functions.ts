@@ -16,7 +16,14 @@ import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
 import { type GateDeps, makeReleaseGate } from '../app/gate.ts';
-import type { AdminCredential, Clock, GitopsRepo, GitopsRouting, WriteQueue } from '../app/ports.ts';
+import type {
+  AdminCredential,
+  Clock,
+  GitopsRepo,
+  GitopsRouting,
+  Manifests,
+  WriteQueue,
+} from '../app/ports.ts';
 import type { GitopsPlace } from '../app/releases.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import type { GitopsConfig, PolicyConfig } from '../config/env.ts';
@@ -49,6 +56,8 @@ export interface Platform {
   gitopsRepo(role: 'writer' | 'flux-status', target: GitopsTarget, suffix?: string): GitopsRepo;
   writeQueue(): WriteQueue;
   policy(): PolicyConfig;
+  /** Checking and rendering what CI shipped: in process, or the invoke-render function (Lambda's API). */
+  manifests: Manifests;
   secret(
     name: 'fluxHmacKey' | 'githubWebhookSecret' | 'slackToken' | 'githubToken' | 'slackSigningSecret',
   ): SecretReader | undefined;
@@ -77,6 +86,7 @@ export function apiDeps(p: Platform): ApiDeps {
     governance: makeDynamoGovernanceStore(p.dynamo, p.tableName),
     ...(slackSigningSecret ? { slackSigningSecret } : {}),
     artifacts: artifactStore(p),
+    manifests: p.manifests,
     users,
     releases: releaseStore(p),
     flux: makeDynamoFluxStore(p.dynamo, p.tableName),
@@ -99,6 +109,7 @@ export function apiDeps(p: Platform): ApiDeps {
 export function artifactsDeps(p: Platform): ArtifactsApiDeps {
   return {
     artifacts: artifactStore(p),
+    manifests: p.manifests,
     authenticator: makeAuthenticator(userStore(p), p.clock, p.admin()),
     clock: p.clock,
     logger: p.logger,
@@ -177,6 +188,7 @@ export function fluxStatusDeps(p: Platform): FluxStatusDeps {
 export function policyDeps(p: Platform): AutoReleaseDeps {
   return {
     artifacts: artifactStore(p),
+    manifests: p.manifests,
     releases: releaseStore(p),
     rules: policySettings(makeDynamoPolicyStore(p.dynamo, p.tableName), p.policy()).rules,
     clock: p.clock,

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { makeGitopsRepo } from '../adapters/git/gitops-repo.ts';
+import { remoteManifests } from '../adapters/lambda/remote-manifests.ts';
 import { makeSecretsManagerAdminCredential } from '../adapters/secrets/admin-credential.ts';
 import { makeCachedSecret } from '../adapters/secrets/cached-secret.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
@@ -13,7 +14,7 @@ import type { DispatchDeps } from '../app/dispatch.ts';
 import type { FluxIntakeDeps } from '../app/flux.ts';
 import type { FluxStatusDeps } from '../app/flux-status.ts';
 import type { GateDeps } from '../app/gate.ts';
-import type { AdminCredential, Clock } from '../app/ports.ts';
+import type { AdminCredential, Clock, Manifests } from '../app/ports.ts';
 import type { WriterDeps } from '../app/write-batch.ts';
 import {
   ENV_ADMIN_SECRET_ID,
@@ -22,6 +23,7 @@ import {
   ENV_OIDC_AUDIENCE,
   ENV_OIDC_ISSUER,
   ENV_OIDC_RULES,
+  ENV_RENDER_FUNCTION,
   ENV_TABLE_NAME,
   ENV_WRITE_QUEUE_URL,
   type GitopsConfig,
@@ -50,6 +52,7 @@ import {
   usersDeps,
   writerDeps,
 } from './functions.ts';
+import { lambdaInvokeFromEnv } from './lambda-invoke.ts';
 
 /** Where each role keeps its clone between warm invocations (Lambda's /tmp), unless FERRY_GIT_CACHE_DIR says. */
 const CACHE_DIRS = { writer: '/tmp/ferry-gitops', 'flux-status': '/tmp/ferry-flux-status' } as const;
@@ -69,6 +72,7 @@ type Parts = { [K in 'gitopsRepo' | 'writeQueue' | 'policy']?: (tools: LambdaToo
   /** Secrets Manager: the reader of one secret id. */
   secrets?: (clock: Clock) => (id: string) => SecretReader;
   admin?: (tools: LambdaTools) => AdminCredential;
+  manifests?: (tools: LambdaTools) => Manifests;
 };
 
 /** One Secrets Manager client per cold start, built on the first read. */
@@ -105,6 +109,19 @@ const sqsQueue: Parts['writeQueue'] = ({ env }) => {
   return () => makeSqsWriteQueue(new SQSClient({}), requiredEnv(ENV_WRITE_QUEUE_URL, env));
 };
 
+/**
+ * The API functions check and render in invoke-render (FERRY_RENDER_FUNCTION), one synchronous invocation
+ * per call, so their bundles carry neither the YAML parser nor the template engine (README, Benchmarks).
+ */
+const renderFunction: Parts['manifests'] = ({ env }) => {
+  // Read on first use: of the functions on the API's composition, only these two render.
+  const remote = once(() => remoteManifests(lambdaInvokeFromEnv(env), requiredEnv(ENV_RENDER_FUNCTION, env)));
+  return {
+    parseArtifact: (body) => remote().parseArtifact(body),
+    render: (target) => remote().render(target),
+  };
+};
+
 /** FERRY_BRANCH_RESTRICTIONS and FERRY_PROMOTION_CHAIN, for the API and the policy processor. */
 const policyConfig: Parts['policy'] = ({ env }) => once(() => loadPolicyConfig(env));
 
@@ -136,6 +153,10 @@ export function lambdaPlatform(env: NodeJS.ProcessEnv = process.env, parts: Part
     gitopsRepo: parts.gitopsRepo?.(tools) ?? notWired('a git remote'),
     writeQueue: parts.writeQueue?.(tools) ?? notWired('the write queue'),
     policy: parts.policy?.(tools) ?? notWired('the policy settings'),
+    manifests: parts.manifests?.(tools) ?? {
+      parseArtifact: notWired('manifest rendering'),
+      render: notWired('manifest rendering'),
+    },
     secret: (name) => secret(ids[name]),
     admin: once(() => parts.admin?.(tools)),
     fluxEventsUrl: () => optionalEnv(ENV_FLUX_EVENTS_URL, env),
@@ -151,17 +172,21 @@ type Env = NodeJS.ProcessEnv;
 
 /** The Lambda composition roots, one per function: the shared builders on the Lambda platform. */
 export const lambdaApiDeps = (env: Env = process.env): ApiDeps =>
-  apiDeps(lambdaPlatform(env, { ...lambdaSecrets, policy: policyConfig }));
+  apiDeps(lambdaPlatform(env, { ...lambdaSecrets, policy: policyConfig, manifests: renderFunction }));
 export const lambdaArtifactsDeps = (env: Env = process.env): ArtifactsApiDeps =>
-  artifactsDeps(lambdaPlatform(env, lambdaSecrets));
+  artifactsDeps(lambdaPlatform(env, { ...lambdaSecrets, manifests: renderFunction }));
 export const lambdaUsersDeps = (env: Env = process.env): ApiDeps =>
   usersDeps(lambdaPlatform(env, { ...lambdaSecrets, policy: policyConfig }));
 export const lambdaFluxIntakeDeps = (env: Env = process.env): FluxIntakeDeps =>
   fluxIntakeDeps(lambdaPlatform(env, lambdaSecrets));
 export const lambdaFluxStatusDeps = (env: Env = process.env): FluxStatusDeps =>
   fluxStatusDeps(lambdaPlatform(env, { ...lambdaSecrets, gitopsRepo: gitRemote }));
-export const lambdaPolicyDeps = (env: Env = process.env): AutoReleaseDeps =>
-  policyDeps(lambdaPlatform(env, { policy: policyConfig }));
+/**
+ * stream-policy renders in its own process, with the renderer its root hands in: a stream consumer has room
+ * for the YAML parser and the template engine, and importing them here would put them in every bundle.
+ */
+export const lambdaPolicyDeps = (manifests: Manifests, env: Env = process.env): AutoReleaseDeps =>
+  policyDeps(lambdaPlatform(env, { policy: policyConfig, manifests: () => manifests }));
 export const lambdaCleanupDeps = (env: Env = process.env): CleanupDeps & HttpDeps =>
   cleanupDeps(lambdaPlatform(env, lambdaSecrets));
 export const lambdaDispatchDeps = (env: Env = process.env): DispatchDeps =>

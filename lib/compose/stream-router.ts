@@ -1,10 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { RouterDeps } from '../../functions/stream-router.ts';
 import type { StreamHandler, StreamRoute } from '../adapters/dynamodb/stream-fanout.ts';
-import { makeLambdaInvoke, remoteStreamHandler } from '../adapters/lambda/invoke.ts';
+import { remoteStreamHandler } from '../adapters/lambda/invoke.ts';
 import { makeSqsStreamFailures } from '../adapters/sqs/stream-failures.ts';
-import { optionalEnv, requiredEnv } from '../config/env.ts';
 import {
   ENV_STREAM_CONSUMER_FUNCTIONS,
   ENV_STREAM_FAILURE_QUEUES,
@@ -16,6 +14,7 @@ import {
 } from '../config/stream-routes.ts';
 import { instrument } from '../log/instrument.ts';
 import { type LogSink, makeLogger } from '../log/logger.ts';
+import { lambdaInvokeFromEnv } from './lambda-invoke.ts';
 
 /**
  * The stream routes' handlers run in the router's process (the local stack), each as an invocation of its
@@ -43,12 +42,7 @@ export function streamRoutes(
  */
 export function lambdaRouterDeps(env: NodeJS.ProcessEnv = process.env): RouterDeps {
   const functions = loadRouteMap(ENV_STREAM_CONSUMER_FUNCTIONS, env);
-  const invoke = makeLambdaInvoke({
-    region: requiredEnv('AWS_REGION', env),
-    // The SDKs' service-specific endpoint variable, as the other clients honour AWS_ENDPOINT_URL_SQS.
-    ...withEndpoint(optionalEnv('AWS_ENDPOINT_URL_LAMBDA', env) ?? optionalEnv('AWS_ENDPOINT_URL', env)),
-    credentials: defaultProvider(),
-  });
+  const invoke = lambdaInvokeFromEnv(env);
   return {
     routes: STREAM_ROUTES.map(({ name, filter }) => ({
       name,
@@ -61,5 +55,3 @@ export function lambdaRouterDeps(env: NodeJS.ProcessEnv = process.env): RouterDe
     logger: makeLogger(),
   };
 }
-
-const withEndpoint = (endpoint: string | undefined) => (endpoint ? { endpoint } : {});

@@ -30,6 +30,8 @@ export const ENV_GIT_CACHE_DIR = 'FERRY_GIT_CACHE_DIR';
 export const ENV_FLUX_HMAC_SECRET_ID = 'FERRY_FLUX_HMAC_SECRET_ID';
 /** The public Function URL that Flux posts to (what `ferry env init` writes into the Provider). */
 export const ENV_FLUX_EVENTS_URL = 'FERRY_FLUX_EVENTS_URL';
+/** The invoke-render function http-artifacts and http-releases check and render manifests in. */
+export const ENV_RENDER_FUNCTION = 'FERRY_RENDER_FUNCTION';
 export const ENV_SLACK_TOKEN_SECRET_ID = 'FERRY_SLACK_TOKEN_SECRET_ID';
 /** JSON `{ "<env>": "<channel>", "*": "<default channel>" }`. */
 export const ENV_SLACK_CHANNELS = 'FERRY_SLACK_CHANNELS';

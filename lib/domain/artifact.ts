@@ -1,4 +1,5 @@
-import { GIT_EVENTS, type GitEvent, MANIFEST_SCHEMA, type Manifest, parseManifest } from './manifest.ts';
+import { GIT_EVENTS, type GitEvent, isSha } from './git-refs.ts';
+import { MANIFEST_SCHEMA, type Manifest, parseManifest } from './manifest.ts';
 import { hasTemplate, isRepositoryName } from './names.ts';
 import { resolveVars } from './render/vars.ts';
 import { type JsonSchema, nullable, object, readFields } from './schema.ts';
@@ -105,11 +106,7 @@ export const ARTIFACT_SCHEMA = object(
   { required: ['version'] },
 );
 
-const SHA = /^[0-9a-f]{7,64}$/;
-
-export function isSha(value: string): boolean {
-  return SHA.test(value);
-}
+export { isSha };
 
 /**
  * Validates an artifact at the door. `id` and `created` may be present (the CLI round-trips them) but are
@@ -178,9 +175,4 @@ function rejectDuplicateTargets(environments: Manifest[]): void {
     }
     seen.set(key, i);
   });
-}
-
-/** Environments an artifact's manifests can release into (templated env names count as unknown). */
-export function targetEnvironments(artifact: ArtifactInput): string[] {
-  return [...new Set(artifact.environments.map((m) => m.env))];
 }

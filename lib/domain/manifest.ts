@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { GIT_EVENTS, type GitEvent } from './git-refs.ts';
 import { hasTemplate, isDnsLabelTemplate, isReservedAppName, RESERVED_APP_NAMES } from './names.ts';
 import { type JsonSchema, nullable, object, readFields } from './schema.ts';
 import {
@@ -15,9 +16,9 @@ import {
   unsupported,
 } from './validate.ts';
 
-export const GIT_EVENTS = ['push', 'tag', 'pr'] as const;
+export { GIT_EVENTS, type GitEvent };
+
 const YAML_LIMIT = 512 * 1024;
-export type GitEvent = (typeof GIT_EVENTS)[number];
 
 export interface DeployPolicy {
   branch?: string;

@@ -1,5 +1,4 @@
-import { isSha } from './artifact.ts';
-import { GIT_EVENTS, type GitEvent } from './manifest.ts';
+import { GIT_EVENTS, type GitEvent, isSha } from './git-refs.ts';
 import { checkQuery, type QuerySpec } from './schema.ts';
 import { invalid, oneOf, rfc3339 } from './validate.ts';
 

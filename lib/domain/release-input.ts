@@ -1,4 +1,4 @@
-import { isSha } from './artifact.ts';
+import { isSha } from './git-refs.ts';
 import { isDnsLabel } from './names.ts';
 import { type QueryParams, single } from './query.ts';
 import { checkQuery, nullable, object, type QuerySpec, readFields } from './schema.ts';

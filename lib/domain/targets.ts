@@ -4,7 +4,6 @@ import { SCAFFOLD_APP } from './flux-scaffold.ts';
 import type { Manifest } from './manifest.ts';
 import { hasTemplate, isDnsLabel, isReservedAppName } from './names.ts';
 import { sanitizeDnsName } from './render/functions.ts';
-import { type RenderedFile, renderManifest, resolveManifest } from './render/index.ts';
 import { renderTemplate } from './render/template.ts';
 import { resolveVars } from './render/vars.ts';
 import { isPlainObject } from './validate.ts';
@@ -139,13 +138,4 @@ function notScaffold(target: Target): Target {
     );
   }
   return target;
-}
-
-/** The Kubernetes files for a target; a RenderError (400) names what failed. */
-export function renderFiles(target: Target): RenderedFile[] {
-  return renderManifest(resolveManifest(target.manifest, target.vars));
-}
-
-export function renderTarget(artifact: ArtifactInput, env: string, app: string): RenderedFile[] {
-  return renderFiles(selectTarget(artifact, env, app));
 }

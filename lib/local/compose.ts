@@ -9,6 +9,7 @@ import { makeHandler as usersHandler } from '../../functions/http-users.ts';
 import { makeGitopsRepo } from '../adapters/git/gitops-repo.ts';
 import { makeSqsWriteQueue } from '../adapters/sqs/write-queue.ts';
 import { type ApiDeps, systemClock } from '../app/deps.ts';
+import { inProcessManifests } from '../app/manifests.ts';
 import type { Clock } from '../app/ports.ts';
 import { once, type Platform, usersDeps } from '../compose/functions.ts';
 import type { OidcConfig } from '../compose/oidc.ts';
@@ -85,6 +86,7 @@ export function localPlatform(options: LocalWiring): Platform {
       return makeSqsWriteQueue(options.queue.sqs, options.queue.url);
     },
     policy,
+    manifests: inProcessManifests,
     secret: (name) => {
       const value = options.secrets?.[name]?.trim() || undefined;
       return value ? async () => value : undefined;

@@ -19,6 +19,8 @@ import {
   DEAD_LETTERS_FUNCTION,
   GATE_SWEEP_FUNCTION,
   HEALTH_FUNCTION,
+  RENDER_FUNCTION,
+  RENDERING_FUNCTIONS,
   routerTimeoutSeconds,
   UNRESERVED_WRITER_MAX_CONCURRENCY,
   WRITER_FUNCTION,
@@ -39,6 +41,7 @@ import {
   ENV_OIDC_AUDIENCE,
   ENV_OIDC_RULES,
   ENV_PROMOTION_CHAIN,
+  ENV_RENDER_FUNCTION,
   ENV_SLACK_CHANNELS,
   ENV_SLACK_SIGNING_SECRET_ID,
   ENV_SLACK_TEMPLATES,
@@ -548,8 +551,11 @@ describe('least privilege', () => {
       // The release gate's scheduled sweep: the table only.
       [GATE_SWEEP_FUNCTION]: [ENV_TABLE_NAME],
     };
+    // Templates are rendered in invoke-render, which reads nothing; the two API functions that render name it.
+    expected[RENDER_FUNCTION] = [];
+    expected['http-artifacts'] = [...api, ENV_RENDER_FUNCTION];
     // Slack's interactive buttons reach http-releases, which verifies their signature.
-    expected['http-releases'] = [...api, ENV_SLACK_SIGNING_SECRET_ID];
+    expected['http-releases'] = [...api, ENV_SLACK_SIGNING_SECRET_ID, ENV_RENDER_FUNCTION];
     // Only the exchange reads the OIDC rules and audience (no issuer configured: GitHub's).
     expected['http-users'] = [...api, ENV_OIDC_RULES, ENV_OIDC_AUDIENCE];
     if ((API_FUNCTIONS as readonly string[]).includes('http-github-webhook')) {
@@ -589,6 +595,36 @@ describe('guards', () => {
     expect(reserved(configured)).toBe(25);
     expect(reserved(plain)).toBe(DEFAULT_CONFIG.concurrency.fluxEvents);
     expect(DEFAULT_CONFIG.concurrency.fluxEvents).toBe(10);
+  });
+
+  it('renders in invoke-render: only its logs, no setting, invoked by http-artifacts and http-releases alone', () => {
+    const { json, fnId } = configured;
+    const render = json.Resources[fnId(RENDER_FUNCTION)].Properties;
+    const role = render.Role['Fn::GetAtt'][0];
+    const actions = statements(configured)
+      .filter(({ from }) => json.Resources[from].Properties.Roles?.[0]?.Ref === role)
+      .flatMap(({ statement }) => list(statement.Action));
+    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    // Under the callers' own 10 s, so a runaway template times out here, not in the API function.
+    expect(render.Timeout).toBeLessThan(json.Resources[fnId('http-releases')].Properties.Timeout);
+    const invokers = statements(configured)
+      .filter(
+        ({ statement }) =>
+          list(statement.Action).includes('lambda:InvokeFunction') &&
+          list(statement.Resource).some((r: any) => r['Fn::GetAtt']?.[0] === fnId(RENDER_FUNCTION)),
+      )
+      .map(({ from }) => json.Resources[from].Properties.Roles[0].Ref);
+    expect(invokers.sort()).toEqual(RENDERING_FUNCTIONS.map((name) => roleOf(configured, name)).sort());
+    for (const name of RENDERING_FUNCTIONS) {
+      expect(json.Resources[fnId(name)].Properties.Environment.Variables[ENV_RENDER_FUNCTION], name).toEqual({
+        Ref: fnId(RENDER_FUNCTION),
+      });
+    }
+    expect(
+      configured
+        .of('AWS::Lambda::EventSourceMapping')
+        .filter(([, m]) => m.Properties.FunctionName.Ref === fnId(RENDER_FUNCTION)),
+    ).toEqual([]);
   });
 
   it('gives http-health a role that may only write its own logs: no table, no secret, no setting', () => {

@@ -12,6 +12,7 @@ import type { IConstruct } from 'constructs';
 import { interceptLocalhostDns } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
+import { RENDER_FUNCTION } from '../../cdk/ferry-services.ts';
 import { FerryStack } from '../../cdk/ferry-stack.ts';
 import { UNSET_SECRET } from '../../cdk/ferry-state.ts';
 import { ensureTable } from '../../lib/adapters/dynamodb/create-table.ts';
@@ -227,6 +228,8 @@ beforeAll(async () => {
       `${queues.endpoint}/000000000000/unused-${logicalId(failures)}`,
     ]),
     ...stack.services.streamConsumers.map(({ spec, fn }): [string, string] => [logicalId(fn), spec.name]),
+    // The function the API invokes to check and render manifests, by its own name too.
+    [logicalId(stack.services.render), RENDER_FUNCTION],
     ...[...secretValues.keys()].map((secret): [string, string] => [
       logicalId(secret),
       arn(logicalId(secret)),
@@ -247,6 +250,7 @@ beforeAll(async () => {
   }
   const handler = (name: string) => handlers.get(name) as Handler;
   for (const { spec } of stack.services.streamConsumers) consumers[spec.name] = handler(spec.name);
+  consumers[RENDER_FUNCTION] = handler(RENDER_FUNCTION);
 
   api = await startLocalHttpServer({
     port: 0,
@@ -379,6 +383,12 @@ describe('the bundled functions, run from the synthesized assembly', () => {
     expect(deploy.status).toBe(201);
     const committed = await until(deploy.body.id, (r) => r.state === 'committed' || r.state === 'failed');
     expect(committed.state).toBe('committed');
+    // The ship was checked and the deploy rendered in invoke-render's bundle, through Lambda's Invoke API.
+    const renders = lambdaApi.calls.filter((c) => c.functionName === RENDER_FUNCTION);
+    expect(renders.map((c) => [(c.payload as { op: string }).op, c.status])).toEqual([
+      ['parseArtifact', 200],
+      ['render', 200],
+    ]);
 
     const clone = join(work, 'clone');
     execFileSync('git', ['clone', '-q', git.repoUrl('gitops.git'), clone], { stdio: 'pipe' });
@@ -425,4 +435,28 @@ describe('the bundled functions, run from the synthesized assembly', () => {
     }
     expect(thrown).toEqual([]);
   }, 120_000);
+
+  it('refuses what does not parse or render with the 400 the bundled render function words', async () => {
+    const bad = await call(
+      'POST',
+      '/api/artifact',
+      artifact({}, [{ app: APP, env: ENV, manifests: 'kind: [unclosed\n' }]),
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^environments\[0\]\.manifests: is not valid YAML/);
+    const templated = await call(
+      'POST',
+      '/api/artifact',
+      artifact({}, [{ app: APP, env: ENV, manifests: 'kind: {{ .NOPE }}\n' }]),
+    );
+    expect(templated.status).toBe(201);
+    const deploy = await call('POST', '/api/releases', {
+      env: ENV,
+      app: APP,
+      artifactId: templated.body.id,
+    });
+    expect(deploy.status).toBe(400);
+    expect(deploy.body.error.message).toContain('NOPE');
+    expect(thrown).toEqual([]);
+  });
 });

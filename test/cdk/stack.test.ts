@@ -73,8 +73,8 @@ describe('FerryStack', () => {
       Properties: { Runtime: RUNTIME.name, Architectures: ['arm64'] },
     });
     // The API functions, the dashboard's, flux-events, the stream router and the consumers it invokes,
-    // the writer, the dead-letter drain and the release gate's scheduled sweep.
-    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + 6 + STREAM_ROUTES.length);
+    // the writer, the dead-letter drain, the release gate's scheduled sweep and the render function.
+    expect(Object.keys(functions)).toHaveLength(API_FUNCTIONS.length + 7 + STREAM_ROUTES.length);
     const apiFunctions = Object.values(functions).filter(
       (fn) => fn.Properties.Environment.Variables[ENV_ADMIN_SECRET_ID] !== undefined,
     );

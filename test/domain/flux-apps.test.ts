@@ -8,7 +8,8 @@ import {
   BOOTSTRAP_SETTINGS,
   parseSettings,
 } from '../../lib/domain/flux-layout.ts';
-import { parseScaffold, scaffoldFiles, scaffoldSettings } from '../../lib/domain/flux-scaffold.ts';
+import { parseScaffold, scaffoldSettings } from '../../lib/domain/flux-scaffold.ts';
+import { scaffoldFiles } from '../../lib/domain/flux-scaffold-files.ts';
 import { isDnsLabel } from '../../lib/domain/names.ts';
 import { buildLikeFlux, fluxPaths, fluxProblems, type K8sObject, objectId } from '../support/flux-oracle.ts';
 import { treeMaker } from '../support/tree.ts';

@@ -86,8 +86,8 @@ describe('a poison record never stops the pipeline', () => {
     const shipped = await t.ship(
       artifact({ branch: 'main' }, [{ app: 'late', env: 'replay', manifests: cm('late') }]),
     );
-    const { artifacts, releases, clock, logger, rules } = t.stack.deps;
-    const deps = { artifacts, releases, clock, logger, rules };
+    const { artifacts, manifests, releases, clock, logger, rules } = t.stack.deps;
+    const deps = { artifacts, manifests, releases, clock, logger, rules };
     // The stream's own evaluation found no policy for it.
     const deadline = Date.now() + 20_000;
     while (!(await artifacts.evaluation(shipped.id))?.evaluation) {
@@ -105,16 +105,20 @@ describe('a poison record never stops the pipeline', () => {
 
   it('does not retry a policy evaluation that fails for a reason a retry cannot change', async () => {
     const shipped = await t.ship(artifact({}, [{ app: 'x', env: 'poison3', manifests: cm('x') }]));
-    const { artifacts, releases, clock, logger } = t.stack.deps;
+    const { artifacts, manifests, releases, clock, logger } = t.stack.deps;
     const rules = async () => {
       throw new TypeError("Cannot read properties of undefined (reading 'kind')");
     };
-    expect(await releaseArtifacts({ artifacts, releases, clock, logger, rules }, [shipped.id])).toEqual([]);
+    expect(
+      await releaseArtifacts({ artifacts, manifests, releases, clock, logger, rules }, [shipped.id]),
+    ).toEqual([]);
     const throttled = async () => {
       throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' });
     };
     expect(
-      await releaseArtifacts({ artifacts, releases, clock, logger, rules: throttled }, [shipped.id]),
+      await releaseArtifacts({ artifacts, manifests, releases, clock, logger, rules: throttled }, [
+        shipped.id,
+      ]),
     ).toEqual([shipped.id]);
   });
 });

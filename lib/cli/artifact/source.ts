@@ -1,4 +1,4 @@
-import { GIT_EVENTS, type GitEvent } from '../../domain/manifest.ts';
+import { GIT_EVENTS, type GitEvent } from '../../domain/git-refs.ts';
 import type { CliIo } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { currentBranch, headSha, originRepository } from './git.ts';

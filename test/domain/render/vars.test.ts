@@ -4,7 +4,8 @@ import { ValidationError } from '../../../lib/domain/errors.ts';
 import type { Manifest } from '../../../lib/domain/manifest.ts';
 import { resolveManifest } from '../../../lib/domain/render/index.ts';
 import { resolveVars } from '../../../lib/domain/render/vars.ts';
-import { renderTarget, templateVars } from '../../../lib/domain/targets.ts';
+import { renderTarget } from '../../../lib/domain/render-target.ts';
+import { templateVars } from '../../../lib/domain/targets.ts';
 import { artifact } from '../../fixtures/artifacts.ts';
 import { renderErrorOf } from './render-error.ts';
 
