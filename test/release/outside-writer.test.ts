@@ -8,7 +8,7 @@ import { artifact } from '../fixtures/artifacts.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const run = promisify(execFile);
-const APPS = 200;
+const APPS = 100;
 const identity = {
   GIT_AUTHOR_NAME: 'Outside',
   GIT_AUTHOR_EMAIL: 'outside@example.com',
@@ -61,7 +61,7 @@ describe('an outside writer on the same branch', () => {
   afterAll(async () => t?.close());
 
   it(`loses none of its commits, and none of ${APPS} Ferry releases, while both push`, async () => {
-    // Prepare: one artifact carrying 200 apps, and a first commit on the branch.
+    // Prepare: one artifact carrying APPS apps, and a first commit on the branch.
     const environments = Array.from({ length: APPS }, (_, i) => ({
       app: `app-${i}`,
       env: 'staging',
@@ -73,7 +73,7 @@ describe('an outside writer on the same branch', () => {
     });
     await t.settle(first.body.id);
 
-    // Act: the outside writer pushes in a loop while the other 199 releases are requested and written.
+    // Act: the outside writer pushes in a loop while the other releases are requested and written.
     let finished = false;
     const outside = outsideWriter(t.stack.gitops.url, () => finished);
     const ids: string[] = [first.body.id];
@@ -83,15 +83,15 @@ describe('an outside writer on the same branch', () => {
       });
       ids.push(res.body.id);
     }
-    // 200 releases against a remote someone else keeps pushing to: every lost race is a fetch and a
-    // re-apply. This run's time is the writer's under contention (35 s before per-app Flux files and
-    // shallow clones, 70-110 s since on this 2-core machine; issue 13 follows it), so the bound is wide.
+    // Releases against a remote someone else keeps pushing to: every lost race is a fetch and a re-apply.
+    // 100 keep the outside writer racing the whole drain (about one push a second) for about 25 s here;
+    // the writer's throughput at 200 releases and beyond is bench/writer.ts's. The bound is wide.
     const settled = await t.settleAll(ids, 300_000);
     finished = true;
     const outsideSubjects = await outside;
 
     // Assess: every release committed once and reachable, every outside commit still on the branch.
-    // 200 one-ConfigMap folders: the Flux oracle's 200 kustomize builds would outlast the hook; other
+    // One-ConfigMap folders, one per app: the Flux oracle's kustomize build per app would outlast the hook; other
     // tests judge what a deploy writes.
     const repo = t.clone({ fluxCheck: false });
     const log = repo.git('log', '--format=%H %s', 'main').trim().split('\n');
