@@ -20,6 +20,7 @@ import {
   ROUTE_ATTEMPTS,
   ROUTE_RETRY_MS,
   STREAM_ROUTER_FUNCTION,
+  STREAM_ROUTES,
 } from '../lib/config/stream-routes.ts';
 import {
   API_FUNCTIONS,
@@ -294,7 +295,7 @@ export class FerryServices extends Construct {
         reportBatchItemFailures: true,
         retryAttempts: 10,
         onFailure: new SqsDlq(failures),
-        filters: STREAM_CONSUMERS.map((spec) => FilterCriteria.filter(spec.filter)),
+        filters: STREAM_ROUTES.map((route) => FilterCriteria.filter(route.filter)),
       }),
     );
     return [fn, failures];

@@ -1,12 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import {
-  DISPATCH_FILTER,
-  type FilterPattern,
-  FLUX_EVENT_FILTER,
-  NOTIFY_FILTER,
-  POLICY_FILTER,
-} from '../lib/config/stream-filters.ts';
 import type { StreamRouteName } from '../lib/config/stream-routes.ts';
 import type { InstallConfig } from './config.ts';
 import type { FerryState } from './ferry-state.ts';
@@ -24,8 +17,6 @@ import {
 export interface StreamConsumerSpec {
   /** The route's name (lib/config/stream-routes.ts), the module under functions/ that handles it. */
   name: StreamRouteName;
-  /** Which table stream records reach it (shared with the local stream poller). */
-  filter: FilterPattern;
   /** Its function's timeout: what one invocation (one try of a batch) may take. */
   timeout: Duration;
   memorySize?: number;
@@ -37,12 +28,12 @@ export interface StreamConsumerSpec {
  * The table stream's consumers, all routes of the one stream router (functions/stream-router.ts). Each
  * is a function of its own with its own grants and settings and no event source: the router invokes it.
  * The router gets a failure queue per route, with an alarm on it; adding a consumer is one entry here and
- * one in STREAM_ROUTES.
+ * one in STREAM_ROUTES, which alone says which records reach it (the router applies it, and the stream
+ * mapping passes the routes' filters).
  */
 export const STREAM_CONSUMERS: readonly StreamConsumerSpec[] = [
   {
     name: 'stream-dispatch',
-    filter: DISPATCH_FILTER,
     timeout: Duration.seconds(30),
     wire: (fn, { state, config }) => {
       grantSendWrites(fn, state.writes);
@@ -53,7 +44,6 @@ export const STREAM_CONSUMERS: readonly StreamConsumerSpec[] = [
     // Keeps a clone of the gitops branch in /tmp to read which commits a Flux verdict contains: a
     // minute for a fetch, and the memory isomorphic-git's pack indexes need.
     name: 'stream-flux-status',
-    filter: FLUX_EVENT_FILTER,
     timeout: Duration.minutes(1),
     memorySize: 1024,
     wire: (fn, { state, config }) => {
@@ -65,7 +55,6 @@ export const STREAM_CONSUMERS: readonly StreamConsumerSpec[] = [
   {
     // New artifacts → the release requests their policies match (branch restrictions from the install).
     name: 'stream-policy',
-    filter: POLICY_FILTER,
     timeout: Duration.seconds(30),
     wire: (fn, { config }) => useReleaseRules(fn, { ...config, promotionChain: [] }),
   },
@@ -73,7 +62,6 @@ export const STREAM_CONSUMERS: readonly StreamConsumerSpec[] = [
     // Slack and GitHub retry 429s and 5xx with backoff inside one invocation, and commit statuses are
     // paced to GitHub's 80 a minute: a minute for a batch.
     name: 'stream-notify',
-    filter: NOTIFY_FILTER,
     timeout: Duration.minutes(1),
     wire: (fn, { state, config }) => {
       grantSlackToken(fn, state.secrets.slackToken);

@@ -56,6 +56,7 @@ import {
   ROUTE_ATTEMPTS,
   ROUTE_RETRY_MS,
   STREAM_ROUTER_FUNCTION,
+  STREAM_ROUTES,
 } from '../../lib/config/stream-routes.ts';
 import { API_FUNCTIONS, FLUX_EVENTS_FUNCTION, ROUTES, UI_FUNCTION } from '../../lib/http/routes.ts';
 
@@ -345,7 +346,7 @@ describe('the table stream consumers', () => {
       EventSourceArn: { 'Fn::GetAtt': [id(stack.state.table), 'StreamArn'] },
       StartingPosition: 'TRIM_HORIZON',
       // Every consumer's filter, OR-ed; the router applies each to its own consumer.
-      FilterCriteria: { Filters: STREAM_CONSUMERS.map((spec) => ({ Pattern: JSON.stringify(spec.filter) })) },
+      FilterCriteria: { Filters: STREAM_ROUTES.map((route) => ({ Pattern: JSON.stringify(route.filter) })) },
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ParallelizationFactor: 1,
@@ -373,7 +374,9 @@ describe('the table stream consumers', () => {
   it('runs each consumer as its own function, which only the router invokes and no event source feeds', () => {
     const { of, fnId, stack } = configured;
     const functions = routerMap(ENV_STREAM_CONSUMER_FUNCTIONS);
-    expect(Object.keys(functions).sort()).toEqual(STREAM_CONSUMERS.map((s) => s.name).sort());
+    // One function per route the router routes (STREAM_ROUTES), none missing and none extra.
+    expect(Object.keys(functions).sort()).toEqual(STREAM_ROUTES.map((r) => r.name).sort());
+    expect(STREAM_CONSUMERS.map((s) => s.name).sort()).toEqual(STREAM_ROUTES.map((r) => r.name).sort());
     const routerRole = roleOf(configured, STREAM_ROUTER_FUNCTION);
     for (const { spec, fn } of stack.services.streamConsumers) {
       expect(fn).toBe(stack.services.functions.get(spec.name));
