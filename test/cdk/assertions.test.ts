@@ -385,14 +385,7 @@ describe('the table stream consumers', () => {
         ([, m]) => m.Properties.FunctionName.Ref === fnId(spec.name),
       );
       expect(fed, spec.name).toEqual([]);
-      const invokers = statements(configured)
-        .filter(
-          ({ statement }) =>
-            list(statement.Action).includes('lambda:InvokeFunction') &&
-            list(statement.Resource).some((r: any) => r['Fn::GetAtt']?.[0] === fnId(spec.name)),
-        )
-        .map(({ from }) => configured.json.Resources[from].Properties.Roles[0].Ref);
-      expect(invokers, spec.name).toEqual([routerRole]);
+      expect(invokersOf(configured, spec.name), spec.name).toEqual([routerRole]);
     }
   });
 
@@ -463,6 +456,25 @@ function routerMap(variable: string): Record<string, string> {
 /** The logical id of a function's role. */
 function roleOf(t: Synth, name: string): string {
   return t.json.Resources[t.fnId(name)].Properties.Role['Fn::GetAtt'][0];
+}
+
+/** Every action a function's role may take, as its policies list them. */
+function actionsOf(t: Synth, name: string): string[] {
+  const role = roleOf(t, name);
+  return statements(t)
+    .filter(({ from }) => t.json.Resources[from].Properties.Roles?.[0]?.Ref === role)
+    .flatMap(({ statement }) => list(statement.Action));
+}
+
+/** The roles whose policies let them invoke a function. */
+function invokersOf(t: Synth, name: string): string[] {
+  return statements(t)
+    .filter(
+      ({ statement }) =>
+        list(statement.Action).includes('lambda:InvokeFunction') &&
+        list(statement.Resource).some((r: any) => r['Fn::GetAtt']?.[0] === t.fnId(name)),
+    )
+    .map(({ from }) => t.json.Resources[from].Properties.Roles[0].Ref);
 }
 
 describe('least privilege', () => {
@@ -603,21 +615,15 @@ describe('guards', () => {
   it('renders in invoke-render: only its logs, no setting, invoked by http-artifacts and http-releases alone', () => {
     const { json, fnId } = configured;
     const render = json.Resources[fnId(RENDER_FUNCTION)].Properties;
-    const role = render.Role['Fn::GetAtt'][0];
-    const actions = statements(configured)
-      .filter(({ from }) => json.Resources[from].Properties.Roles?.[0]?.Ref === role)
-      .flatMap(({ statement }) => list(statement.Action));
-    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(actionsOf(configured, RENDER_FUNCTION).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
     // Under the callers' own 10 s, so a runaway template times out here, not in the API function.
     expect(render.Timeout).toBeLessThan(json.Resources[fnId('http-releases')].Properties.Timeout);
-    const invokers = statements(configured)
-      .filter(
-        ({ statement }) =>
-          list(statement.Action).includes('lambda:InvokeFunction') &&
-          list(statement.Resource).some((r: any) => r['Fn::GetAtt']?.[0] === fnId(RENDER_FUNCTION)),
-      )
-      .map(({ from }) => json.Resources[from].Properties.Roles[0].Ref);
-    expect(invokers.sort()).toEqual(RENDERING_FUNCTIONS.map((name) => roleOf(configured, name)).sort());
+    expect(invokersOf(configured, RENDER_FUNCTION).sort()).toEqual(
+      RENDERING_FUNCTIONS.map((name) => roleOf(configured, name)).sort(),
+    );
     for (const name of RENDERING_FUNCTIONS) {
       expect(json.Resources[fnId(name)].Properties.Environment.Variables[ENV_RENDER_FUNCTION], name).toEqual({
         Ref: fnId(RENDER_FUNCTION),
@@ -633,11 +639,10 @@ describe('guards', () => {
   it('gives http-health a role that may only write its own logs: no table, no secret, no setting', () => {
     const { json, fnId } = configured;
     const health = json.Resources[fnId(HEALTH_FUNCTION)].Properties;
-    const role = health.Role['Fn::GetAtt'][0];
-    const actions = statements(configured)
-      .filter(({ from }) => json.Resources[from].Properties.Roles?.[0]?.Ref === role)
-      .flatMap(({ statement }) => list(statement.Action));
-    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(actionsOf(configured, HEALTH_FUNCTION).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
     expect(Object.keys(health.Environment?.Variables ?? {}).filter((v) => v.startsWith('FERRY_'))).toEqual(
       [],
     );
