@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 npx biome check --error-on-warnings . || { echo 'npm test: lint failed' >&2; exit 1; }
 npx tsc --noEmit &
 types=$!
-npx vitest run
+npx vitest run "$@"
 tests=$?
 wait "$types"
 typecheck=$?
