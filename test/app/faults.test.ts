@@ -112,20 +112,24 @@ describe('faults: the writer', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
+  /** The first delivery meets the fault and is handed back untouched; the next one commits it. */
+  async function handedBackThenCommitted(requestId: string): Promise<void> {
+    const first = await writeBatch(writer(), [{ messageId: 'a', requestId }]);
+    const afterFault = await releases.get(requestId);
+    const second = await writeBatch(writer(), [{ messageId: 'b', requestId }]);
+    expect(first).toEqual(['a']);
+    expect(afterFault?.state).toBe('requested');
+    expect(second).toEqual([]);
+    expect((await releases.get(requestId))?.state).toBe('committed');
+  }
+
   it('hands a batch back when the git remote answers 503, and commits it once on the retry', async () => {
     // Prepare
     const request = await deployRequest('git-503');
     const before = commits();
     proxy.failNext(1, 503);
-    // Act
-    const first = await writeBatch(writer(), [{ messageId: 'a', requestId: request.id }]);
-    const afterFault = await releases.get(request.id);
-    const second = await writeBatch(writer(), [{ messageId: 'b', requestId: request.id }]);
-    // Assess
-    expect(first).toEqual(['a']);
-    expect(afterFault?.state).toBe('requested');
-    expect(second).toEqual([]);
-    expect((await releases.get(request.id))?.state).toBe('committed');
+    // Act and assess
+    await handedBackThenCommitted(request.id);
     expect(commits()).toBe(before + 1);
   });
 
@@ -169,15 +173,8 @@ describe('faults: the writer', () => {
     run(['push', '-q', 'origin', 'HEAD:main']);
     const request = await recordRequest(releases, clock, 'rollback', 'rb', { targetSha: target });
     proxy.failMatching(/deepen 64/, 503);
-    // Act
-    const first = await writeBatch(writer(), [{ messageId: 'a', requestId: request.id }]);
-    const afterFault = await releases.get(request.id);
-    const second = await writeBatch(writer(), [{ messageId: 'b', requestId: request.id }]);
-    // Assess
-    expect(first).toEqual(['a']);
-    expect(afterFault?.state).toBe('requested');
-    expect(second).toEqual([]);
-    expect((await releases.get(request.id))?.state).toBe('committed');
+    // Act and assess
+    await handedBackThenCommitted(request.id);
   });
 
   it('hands a batch back when DynamoDB throttles the outcome, and records the pushed commit on the retry', async () => {
