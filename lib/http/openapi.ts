@@ -22,7 +22,8 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
       version: '1',
       description:
         'GitOps release manager. Gimlet-compatible routes (tag gimlet) work with the gimlet CLI and the ' +
-        'gimlet-artifact-shipper-action unchanged. Errors are {"error":{"code","message"}}.',
+        'gimlet-artifact-shipper-action unchanged. Errors are {"error":{"code","message"}}; a 503 (code ' +
+        'unavailable, Retry-After) means a dependency is throttled or down and asking again can pass.',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     tags: [

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../lib/app/authenticate.ts';
 import { systemClock } from '../../lib/app/deps.ts';
-import { ForbiddenError } from '../../lib/domain/errors.ts';
+import { ForbiddenError, UnavailableError } from '../../lib/domain/errors.ts';
 import { makeHttpHandler } from '../../lib/http/handler.ts';
 import { json } from '../../lib/http/response.ts';
 import type { HttpEvent } from '../../lib/http/types.ts';
@@ -48,6 +48,35 @@ describe('makeHttpHandler', () => {
       error: { code: 'internal', message: 'internal error (request req-1)' },
     });
     expect(lines.join('\n')).toContain('ECONNREFUSED');
+  });
+
+  it('answers a dependency that can pass (UnavailableError) with a 503 to try again, leaking nothing', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const handler = makeHttpHandler(
+      { authenticator: principalFor, clock: systemClock, logger: makeLogger((l) => lines.push(l)) },
+      {
+        routes: {
+          'GET /busy': async () => {
+            throw new UnavailableError(
+              'invoking Ferry-invoke-render-a1b2: TooManyRequestsException (429): Rate Exceeded.',
+            );
+          },
+        },
+      },
+    );
+    // Act
+    const res = await handler(event('GET /busy', { authorization: 'Bearer good' }), {} as Context);
+    // Assess
+    expect(res.statusCode).toBe(503);
+    expect(res.headers?.['retry-after']).toBe('2');
+    expect(JSON.parse(res.body ?? '')).toEqual({
+      error: {
+        code: 'unavailable',
+        message: 'a service Ferry depends on is unavailable for now; try again (request req-1)',
+      },
+    });
+    expect(lines.join('\n')).toContain('TooManyRequestsException');
   });
 
   it('maps domain errors through the status table', async () => {
