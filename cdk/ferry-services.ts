@@ -155,8 +155,9 @@ export class FerryServices extends Construct {
         `cd "${root}" && node node_modules/tsx/dist/cli.mjs lib/ui/build.ts "${out}/ui"`,
       ],
     });
-    // Under the API functions' own 10 s, so a runaway template ends as this function's timeout (a 503
-    // naming it) rather than the caller's.
+    // Under the API functions' own 10 s, so one render that runs long ends as this function's timeout (a
+    // 503 to the caller, the function's name in its log) rather than the caller's. A policy evaluation
+    // renders its matching manifests one after another; each is bounded by the render step limits.
     this.render = this.ferryFunction({ name: RENDER_FUNCTION, timeout: Duration.seconds(8) });
     for (const name of API_FUNCTIONS) {
       const fn = this.ferryFunction({ name });

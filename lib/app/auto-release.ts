@@ -120,7 +120,7 @@ export async function releaseByPolicy(
     }
     const id = policyRequestId(artifact.id, target.env, target.app);
     try {
-      await deps.manifests.render(target);
+      await deps.manifests.render(artifact, target);
     } catch (error) {
       // Not rendered at all (the render function throttled or down): the same evaluation again can pass.
       if (isRetryable(error)) throw error;

@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { authorize, type Principal } from '../domain/access.ts';
 import { PayloadTooLargeError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
 import { eventEnvironment, type FluxEvent, parseFluxEvent, revisionCommit } from '../domain/flux.ts';
-import { checkJsonDepth } from '../domain/validate.ts';
+import { checkJson } from '../domain/validate.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Authenticator } from './authenticate.ts';
 import type { Clock, FluxStore } from './ports.ts';
@@ -88,7 +88,7 @@ export async function receiveFluxEvent(deps: FluxIntakeDeps, delivery: FluxDeliv
   } catch (error) {
     throw new ValidationError(`body: not valid JSON: ${(error as Error).message}`);
   }
-  checkJsonDepth(decoded, 'body');
+  checkJson(decoded, 'body');
   const event: FluxEvent = parseFluxEvent(decoded);
   const env = eventEnvironment(delivery.env, event);
   // The key is the environment's own: a verdict signed for one environment does not verify for another.

@@ -1,40 +1,71 @@
-import type { ArtifactInput } from '../domain/artifact.ts';
-import { parseArtifact } from '../domain/artifact.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { type ArtifactInput, parseArtifact } from '../domain/artifact.ts';
+import { failureReason, ValidationError } from '../domain/errors.ts';
+import { RenderError } from '../domain/render/errors.ts';
 import type { RenderedFile } from '../domain/render/index.ts';
 import { renderFiles } from '../domain/render-target.ts';
-import type { Target } from '../domain/targets.ts';
+import { type Target, templateVars } from '../domain/targets.ts';
 import type { Manifests } from './ports.ts';
+
+/**
+ * What one app's rendered files may weigh, JSON-encoded: what one synchronous Lambda invocation can answer
+ * (6 MB, Lambda quotas "Invocation payload (request and response)") with room for the envelope. Held in
+ * process too, so the local stack and AWS accept the same artifacts. Kubernetes itself keeps an object
+ * under about 1.5 MiB (etcd's request limit), so an app over this is not one a cluster could apply.
+ */
+export const MAX_RENDERED_BYTES = 5 * 1024 * 1024;
+
+function carried(target: Pick<Target, 'env' | 'app'>, files: RenderedFile[]): RenderedFile[] {
+  const bytes = Buffer.byteLength(JSON.stringify(files));
+  if (bytes > MAX_RENDERED_BYTES) {
+    throw new RenderError(
+      `environments[${target.env}/${target.app}]: renders ${bytes} bytes of files; an app may render at most ${MAX_RENDERED_BYTES}`,
+    );
+  }
+  return files;
+}
 
 /** Checking and rendering in this process: the local stack, the tests and the stream-policy consumer. */
 export const inProcessManifests: Manifests = {
   parseArtifact: async (body) => parseArtifact(body),
-  render: async (target) => renderFiles(target),
+  render: async (_artifact, target) => carried(target, renderFiles(target)),
 };
 
-/** What the API functions send `invoke-render` (one synchronous invocation per call). */
-export type ManifestsCall = { op: 'parseArtifact'; body: unknown } | { op: 'render'; target: Target };
+/**
+ * What the API functions send `invoke-render` (one synchronous invocation per call). A target travels
+ * without its variables, which invoke-render derives from the artifact as the caller did (every target's
+ * variables are the artifact's plus `APP`): resolved variables can run to megabytes, the artifact cannot
+ * (a body is at most 1 MiB), so a request stays under the 6 MB an invocation carries.
+ */
+export type ManifestsCall =
+  | { op: 'parseArtifact'; body: unknown }
+  | { op: 'render'; artifact: ArtifactInput; target: Omit<Target, 'vars'> };
 
 /**
- * What `invoke-render` answers: the value, or the refusal the caller turns back into the same 400. Only a
- * refusal of the input is answered; anything else (a bug, a runaway template's RangeError) is thrown, so
- * Lambda reports a function error and the caller a 503 rather than blaming the input.
+ * What `invoke-render` answers: the value; the refusal of the input, which the caller turns back into the
+ * same 400; or the failure of pure code that will fail the same way again (a bug, a RangeError), which the
+ * caller treats as the in-process code would (a 500, a policy decision recorded invalid). Only a failed
+ * invocation (throttle, timeout, crash of the runtime) is left to be retried.
  */
-export type ManifestsAnswer = { ok: ArtifactInput | RenderedFile[] } | { refused: string };
+export type ManifestsAnswer =
+  | { ok: ArtifactInput | RenderedFile[] }
+  | { refused: string }
+  | { failed: string };
 
 export async function answerManifests(call: ManifestsCall): Promise<ManifestsAnswer> {
   try {
     switch (call?.op) {
       case 'parseArtifact':
         return { ok: await inProcessManifests.parseArtifact(call.body) };
-      case 'render':
-        return { ok: await inProcessManifests.render(call.target) };
+      case 'render': {
+        const vars = { ...templateVars(call.artifact), APP: call.target.app };
+        return { ok: await inProcessManifests.render(call.artifact, { ...call.target, vars }) };
+      }
       default:
-        throw new Error(`invoke-render: unknown op ${JSON.stringify((call as { op?: unknown })?.op)}`);
+        return { failed: `invoke-render: unknown op ${JSON.stringify((call as { op?: unknown })?.op)}` };
     }
   } catch (error) {
-    // RenderError extends ValidationError: both are the input's fault (400), and only those are answered.
+    // RenderError extends ValidationError: both are the input's fault (400).
     if (error instanceof ValidationError) return { refused: error.message };
-    throw error;
+    return { failed: failureReason(error) };
   }
 }

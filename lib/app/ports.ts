@@ -18,17 +18,17 @@ export interface Clock {
 }
 
 /**
- * What CI shipped, checked and rendered: the YAML parser and the Go-template engine. In process locally and
- * in the stream-policy consumer; on Lambda the API functions ask the `invoke-render` function, which holds
- * no credentials (templates are the artifact author's code) and keeps both out of the API bundles
+ * What CI shipped, checked and rendered: an artifact's schema, variables and YAML, and a target's files.
+ * In process locally and in the stream-policy consumer; on Lambda the API functions ask the `invoke-render`
+ * function, which holds no credentials and keeps the YAML parser out of the API bundles
  * (lib/app/manifests.ts, lib/adapters/lambda/remote-manifests.ts). Refusals are the same either way: a
  * ValidationError (400) naming the field, a RenderError naming what does not render.
  */
 export interface Manifests {
   /** An artifact as validated at the door (lib/domain/artifact.ts parseArtifact). */
   parseArtifact(body: unknown): Promise<ArtifactInput>;
-  /** A target's files (lib/domain/targets.ts renderFiles). */
-  render(target: Target): Promise<RenderedFile[]>;
+  /** The files of one of the artifact's targets (lib/domain/render-target.ts renderFiles). */
+  render(artifact: ArtifactInput, target: Target): Promise<RenderedFile[]>;
 }
 
 export interface ArtifactStore {

@@ -155,7 +155,7 @@ export async function requestDeploy(
   // Selecting renders every manifest's names; the chosen one is rendered in full from that same pass.
   const target = selectTarget(artifact, input.env, input.app);
   authorizeApp(call.principal, 'release:write', input.env, target.app);
-  const files = await deps.manifests.render(target);
+  const files = await deps.manifests.render(artifact, target);
   const { app } = target;
   const blocked = restrictionBlocking(
     deps.rules ? await deps.rules() : [],

@@ -111,14 +111,15 @@ const sqsQueue: Parts['writeQueue'] = ({ env }) => {
 
 /**
  * The API functions check and render in invoke-render (FERRY_RENDER_FUNCTION), one synchronous invocation
- * per call, so their bundles carry neither the YAML parser nor the template engine (README, Benchmarks).
+ * per call, so their bundles carry no YAML parser (and http-artifacts no template engine either; README,
+ * Benchmarks).
  */
 const renderFunction: Parts['manifests'] = ({ env }) => {
   // Read on first use: of the functions on the API's composition, only these two render.
   const remote = once(() => remoteManifests(lambdaInvokeFromEnv(env), requiredEnv(ENV_RENDER_FUNCTION, env)));
   return {
     parseArtifact: (body) => remote().parseArtifact(body),
-    render: (target) => remote().render(target),
+    render: (artifact, target) => remote().render(artifact, target),
   };
 };
 

@@ -138,11 +138,18 @@ export function join(path: string, key: string | number): string {
 /** Deeper JSON than any artifact, policy or event needs; deeper input would only exhaust recursion later. */
 export const MAX_JSON_DEPTH = 64;
 
-/** Refuses a parsed JSON value nested deeper than MAX_JSON_DEPTH, without recursing itself. */
-export function checkJsonDepth(value: unknown, what: string): void {
+/**
+ * Refuses a parsed JSON value nested deeper than MAX_JSON_DEPTH, without recursing itself, or holding a
+ * number JSON.parse turned into Infinity (`1e999`): JSON.stringify would write it as null, so a value that
+ * is re-sent (to invoke-render) or stored would change meaning instead of being refused.
+ */
+export function checkJson(value: unknown, what: string): void {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item === 'number' && !Number.isFinite(item)) {
+      throw new ValidationError(`${what}: holds a number too large for JSON (it reads as ${item})`);
+    }
     if (typeof item !== 'object' || item === null) continue;
     if (depth > MAX_JSON_DEPTH) {
       throw new ValidationError(`${what}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);

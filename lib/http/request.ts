@@ -1,6 +1,6 @@
 import { PayloadTooLargeError, ValidationError } from '../domain/errors.ts';
 import type { QueryParams } from '../domain/query.ts';
-import { checkJsonDepth } from '../domain/validate.ts';
+import { checkJson } from '../domain/validate.ts';
 import type { HttpEvent } from './types.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -47,7 +47,7 @@ export function readJsonBody(event: HttpEvent): unknown {
   } catch (error) {
     throw new ValidationError(`request body is not valid JSON: ${(error as Error).message}`);
   }
-  checkJsonDepth(parsed, 'request body');
+  checkJson(parsed, 'request body');
   return parsed;
 }
 

@@ -6,7 +6,7 @@ import { type AutoReleaseDeps, releaseByPolicy } from '../../lib/app/auto-releas
 import { inProcessManifests } from '../../lib/app/manifests.ts';
 import type { Manifests } from '../../lib/app/ports.ts';
 import type { Artifact } from '../../lib/domain/artifact.ts';
-import { UnavailableError, ValidationError } from '../../lib/domain/errors.ts';
+import { DependencyError, UnavailableError, ValidationError } from '../../lib/domain/errors.ts';
 import { RenderError } from '../../lib/domain/render/errors.ts';
 import { selectTarget } from '../../lib/domain/targets.ts';
 import { silentLogger } from '../../lib/log/logger.ts';
@@ -51,13 +51,16 @@ describe('checking and rendering in invoke-render, through Lambda’s Invoke API
     const parsed = await remote.parseArtifact(body);
     expect(parsed).toEqual(await inProcessManifests.parseArtifact(body));
     const target = selectTarget(parsed, 'staging', 'web');
-    const files = await remote.render(target);
-    expect(files).toEqual(await inProcessManifests.render(target));
+    const files = await remote.render(parsed, target);
+    expect(files).toEqual(await inProcessManifests.render(parsed, target));
     expect(files.map((f) => f.name)).toContain('configmap-web.yaml');
     expect(lambda.calls.map((c) => [(c.payload as { op: string }).op, c.status])).toEqual([
       ['parseArtifact', 200],
       ['render', 200],
     ]);
+    // The target travels without its resolved variables, which invoke-render derives from the artifact.
+    const [, renderCall] = lambda.calls as [unknown, { payload: { target: object } }];
+    expect(Object.keys(renderCall.payload.target).sort()).toEqual(['app', 'env', 'manifest']);
   });
 
   it('refuses what does not parse with the same 400 and the same words, not to be retried', async () => {
@@ -75,11 +78,55 @@ describe('checking and rendering in invoke-render, through Lambda’s Invoke API
       artifact({}, [{ app: 'web', env: 'staging', manifests: configMap('web', '{{ .MISSING }}') }]),
     );
     const target = selectTarget(parsed, 'staging', 'web');
-    const here = await refusal(() => inProcessManifests.render(target));
+    const here = await refusal(() => inProcessManifests.render(parsed, target));
     expect(here).toBeInstanceOf(RenderError);
-    const there = await refusal(() => remote.render(target));
+    const there = await refusal(() => remote.render(parsed, target));
     expect(there).toBeInstanceOf(ValidationError);
     expect(there.message).toBe(here.message);
+  });
+
+  it('carries variables and files of megabytes within what an invocation carries, or refuses them alike', async () => {
+    // Variables that resolve to 3 MB (the request would be 3 MB larger if they travelled resolved) and a
+    // manifest that renders them: 3 MB of files, answered; twice that is refused here and in process.
+    const sized = async (chars: number) => {
+      const parsed = await inProcessManifests.parseArtifact(
+        artifact({}, [{ app: 'web', env: 'staging', manifests: configMap('web', '{{ .BIG }}') }]),
+      );
+      const big = { ...parsed, vars: { BIG: `{{ repeat ${chars} "x" }}` } };
+      return { big, target: selectTarget(big, 'staging', 'web') };
+    };
+    const fits = await sized(3_000_000);
+    expect(JSON.stringify(fits.target).length).toBeGreaterThan(3_000_000);
+    const files = await remote.render(fits.big, fits.target);
+    expect(files).toEqual(await inProcessManifests.render(fits.big, fits.target));
+    expect(
+      Math.max(...lambda.calls.map((c) => JSON.stringify(c.payload).length)),
+      'no request carried the resolved variables',
+    ).toBeLessThan(10_000);
+    const over = await sized(4_000_000);
+    const chained = { ...over.big, vars: { BIG: '{{ repeat 4000000 "é" }}' } };
+    const overTarget = selectTarget(chained, 'staging', 'web');
+    const here = await refusal(() => inProcessManifests.render(chained, overTarget));
+    const there = await refusal(() => remote.render(chained, overTarget));
+    expect(here).toBeInstanceOf(RenderError);
+    expect(there).toBeInstanceOf(ValidationError);
+    expect(there.message).toBe(here.message);
+    expect(there.message).toMatch(
+      /^environments\[staging\/web\]: renders \d+ bytes of files; an app may render at most 5242880$/,
+    );
+  });
+
+  it('reports a failure of the render code itself as final, as in process, not as one to retry', async () => {
+    const parsed = await inProcessManifests.parseArtifact(
+      artifact({}, [{ app: 'web', env: 'staging', manifests: configMap('web') }]),
+    );
+    const target = selectTarget(parsed, 'staging', 'web');
+    // A manifest the API never sends (not even a string): the pure code throws a TypeError, every time.
+    const broken = { ...target, manifest: { ...target.manifest, manifests: 42 as unknown as string } };
+    const there = await refusal(() => remote.render(parsed, broken));
+    expect(there).toBeInstanceOf(DependencyError);
+    expect((there as DependencyError).retryable).toBe(false);
+    expect(there.message).toMatch(/^Ferry-invoke-render-e5f6: TypeError: /);
   });
 
   it('is unavailable, and retryable, when the function crashes or is throttled: never the input’s fault', async () => {

@@ -43,6 +43,22 @@ describe('bad input is a 4xx, never a 500', () => {
     }
   });
 
+  it('refuses a number JSON cannot carry (1e999 reads as Infinity) before anything re-sends or stores it', async () => {
+    const body =
+      '{"version":{"repositoryName":"acme/api","sha":"abcdef1","created":1e999},"environments":[]}';
+    for (const path of ['/api/artifact', '/api/releases']) {
+      const res = await api.request('POST', path, {
+        token: api.adminToken,
+        rawBody: body,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.message).toBe(
+        'request body: holds a number too large for JSON (it reads as Infinity)',
+      );
+    }
+  });
+
   it('never copies a token pasted into a path or query into the log', async () => {
     const pasted = 'my-operator-chosen-admin-token-0123456789';
     await api.request('GET', `/api/user/${pasted}`, { token: api.adminToken });
