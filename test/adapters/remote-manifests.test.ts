@@ -86,8 +86,8 @@ describe('checking and rendering in invoke-render, through Lambda’s Invoke API
   });
 
   it('carries variables and files of megabytes within what an invocation carries, or refuses them alike', async () => {
-    // Variables that resolve to 3 MB (the request would be 3 MB larger if they travelled resolved) and a
-    // manifest that renders them: 3 MB of files, answered; twice that is refused here and in process.
+    // Variables that resolve to 1 MB (the request would be 1 MB larger if they travelled resolved) and a
+    // manifest that renders them: 1 MB of files, answered; 5.4 MB is refused here and in process.
     const sized = async (chars: number) => {
       const parsed = await inProcessManifests.parseArtifact(
         artifact({}, [{ app: 'web', env: 'staging', manifests: configMap('web', '{{ .BIG }}') }]),
@@ -95,16 +95,16 @@ describe('checking and rendering in invoke-render, through Lambda’s Invoke API
       const big = { ...parsed, vars: { BIG: `{{ repeat ${chars} "x" }}` } };
       return { big, target: selectTarget(big, 'staging', 'web') };
     };
-    const fits = await sized(3_000_000);
-    expect(JSON.stringify(fits.target).length).toBeGreaterThan(3_000_000);
+    const fits = await sized(1_000_000);
+    expect(JSON.stringify(fits.target).length).toBeGreaterThan(1_000_000);
     const files = await remote.render(fits.big, fits.target);
     expect(files).toEqual(await inProcessManifests.render(fits.big, fits.target));
     expect(
       Math.max(...lambda.calls.map((c) => JSON.stringify(c.payload).length)),
       'no request carried the resolved variables',
     ).toBeLessThan(10_000);
-    const over = await sized(4_000_000);
-    const chained = { ...over.big, vars: { BIG: '{{ repeat 4000000 "é" }}' } };
+    const over = await sized(1);
+    const chained = { ...over.big, vars: { BIG: '{{ repeat 2700000 "é" }}' } };
     const overTarget = selectTarget(chained, 'staging', 'web');
     const here = await refusal(() => inProcessManifests.render(chained, overTarget));
     const there = await refusal(() => remote.render(chained, overTarget));
