@@ -51,6 +51,7 @@ import { type LocalHttpServer, startLocalHttpServer } from './http-server.ts';
 import { resendUnfinished } from './outbox.ts';
 import { type QueuePoller, startQueuePoller } from './queue-poller.ts';
 import { startStreamPoller } from './stream-poller.ts';
+import { watchWrites } from './write-signal.ts';
 
 export const LOCAL_TABLE = 'ferry';
 export const LOCAL_GITOPS_REPO = 'gitops.git';
@@ -237,6 +238,8 @@ export async function startLocalStack(options: {
       streams,
       tableName,
       logger: options.logger,
+      // Every function of this stack writes through this one client: a write wakes the poller at once.
+      writes: watchWrites(dynamo.client),
       stateDir: streamState,
       consumers: [
         {

@@ -14,6 +14,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { deliverInOrder, type StreamFailure } from '../adapters/dynamodb/stream-fanout.ts';
 import { type FilterPattern, matchesFilter } from '../config/stream-filters.ts';
 import type { Logger } from '../log/logger.ts';
+import type { WriteSignal } from './write-signal.ts';
 
 export type { StreamFailure } from '../adapters/dynamodb/stream-fanout.ts';
 
@@ -31,6 +32,11 @@ export interface Poller {
 const DEFAULT_ATTEMPTS = 3;
 const DEFAULT_RETRY_MS = 1000;
 const DISCOVERY_MS = 5000;
+/**
+ * The wait after an empty read when this process's writes wake the poller: only writes from elsewhere (a
+ * test's own client, another process) wait this long to be seen.
+ */
+const IDLE_WITH_SIGNAL_MS = 250;
 
 /**
  * Reads the table's stream through the real DynamoDB Streams API and feeds each consumer the records its
@@ -50,7 +56,10 @@ export async function startStreamPoller(options: {
   tableName: string;
   consumers: StreamConsumer[];
   logger: Logger;
+  /** How long to wait after an empty read: 50 ms, or IDLE_WITH_SIGNAL_MS when `writes` wakes it sooner. */
   intervalMs?: number;
+  /** The table's writes from this process: an empty read waits for the next one (or intervalMs). */
+  writes?: WriteSignal;
   stateDir?: string;
   maxAttempts?: number;
   retryMs?: number;
@@ -58,7 +67,9 @@ export async function startStreamPoller(options: {
   const table = await options.dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
   const streamArn = table.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
-  const control = { stopped: false };
+  let stop = () => {};
+  // `stopping` ends an idle wait at once, so stop() never waits out the interval.
+  const control = { stopped: false, stopping: new Promise<void>((resolve) => (stop = resolve)) };
   if (options.stateDir) {
     await mkdir(join(options.stateDir, 'checkpoints'), { recursive: true });
     await mkdir(join(options.stateDir, 'failures'), { recursive: true });
@@ -69,6 +80,7 @@ export async function startStreamPoller(options: {
   return {
     async stop() {
       control.stopped = true;
+      stop();
       await Promise.all(loops);
     },
   };
@@ -79,8 +91,9 @@ interface LoopOptions {
   streamArn: string;
   consumer: StreamConsumer;
   logger: Logger;
-  control: { stopped: boolean };
+  control: { stopped: boolean; stopping: Promise<void> };
   intervalMs?: number;
+  writes?: WriteSignal;
   stateDir?: string;
   maxAttempts?: number;
   retryMs?: number;
@@ -182,8 +195,11 @@ async function consumerLoop(o: LoopOptions): Promise<void> {
   }
 
   let lastDiscovery = 0;
+  const idleMs = o.intervalMs ?? (o.writes ? IDLE_WITH_SIGNAL_MS : 50);
   while (!control.stopped) {
     let moved = false;
+    // Writes seen before this read: one made while it ran cuts the wait after it short.
+    const seen = o.writes?.count ?? 0;
     try {
       if (Date.now() - lastDiscovery > DISCOVERY_MS) {
         await discoverShards();
@@ -193,7 +209,9 @@ async function consumerLoop(o: LoopOptions): Promise<void> {
     } catch (error) {
       if (!control.stopped) logger.error('stream poll failed', { consumer: consumer.name, error });
     }
-    if (!moved) await sleep(o.intervalMs ?? 50);
+    if (!moved) {
+      await Promise.race([o.writes ? o.writes.wait(seen, idleMs) : sleep(idleMs), control.stopping]);
+    }
   }
 }
 

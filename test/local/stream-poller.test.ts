@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTable } from '../../lib/adapters/dynamodb/create-table.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from '../../lib/local/dynamodb-local.ts';
 import { type StreamConsumer, startStreamPoller } from '../../lib/local/stream-poller.ts';
+import { watchWrites } from '../../lib/local/write-signal.ts';
 import { makeLogger } from '../../lib/log/logger.ts';
 
 const ALL = { eventName: ['INSERT'] };
@@ -84,4 +85,47 @@ describe('local stream poller: one event source mapping per consumer', () => {
     await restarted.stop();
     expect(again.map((c) => c.seen)).toEqual([['d'], ['d']]);
   }, 40_000);
+
+  it('waits long between empty reads, and still picks up at once what the watched client writes', async () => {
+    // A client of its own, watched, as the local stack watches the one its functions write through.
+    const writer = localDynamoClient(endpoint);
+    const writes = watchWrites(writer);
+    const table = `poller-signal-${randomUUID()}`;
+    await ensureTable(writer, table);
+    const seen = recorder('signalled');
+    const reads: number[] = [];
+    const counting = new DynamoDBStreamsClient({
+      endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    counting.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetRecordsCommand') reads.push(Date.now());
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    // Idle reads every 10 s unless woken: only the signal can make the record show up in time.
+    const poller = await startStreamPoller({
+      dynamo: writer,
+      streams: counting,
+      tableName: table,
+      logger,
+      consumers: [seen],
+      writes,
+      intervalMs: 10_000,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const idleReads = reads.length;
+    const before = writes.count;
+    const started = Date.now();
+    await writer.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'woken' }, sk: { S: 'X' } } }));
+    expect(writes.count).toBe(before + 1);
+    await until(() => seen.seen.includes('woken'), 5_000);
+    const took = Date.now() - started;
+    await poller.stop();
+    expect(idleReads).toBeLessThanOrEqual(2);
+    expect(took).toBeLessThan(2_000);
+  }, 30_000);
 });
