@@ -24,10 +24,20 @@ function carried(target: Pick<Target, 'env' | 'app'>, files: RenderedFile[]): Re
   return files;
 }
 
+/**
+ * A target's files from the artifact it came from: its variables are the artifact's plus `APP`, as every
+ * target's are (lib/domain/targets.ts), derived here rather than taken from the target, so the process and
+ * invoke-render (which gets the target without them) read exactly the same inputs.
+ */
+function renderOf(artifact: ArtifactInput, target: Omit<Target, 'vars'>): RenderedFile[] {
+  const vars = { ...templateVars(artifact), APP: target.app };
+  return carried(target, renderFiles({ ...target, vars }));
+}
+
 /** Checking and rendering in this process: the local stack, the tests and the stream-policy consumer. */
 export const inProcessManifests: Manifests = {
   parseArtifact: async (body) => parseArtifact(body),
-  render: async (_artifact, target) => carried(target, renderFiles(target)),
+  render: async (artifact, { vars: _fromArtifact, ...target }) => renderOf(artifact, target),
 };
 
 /**
@@ -56,10 +66,8 @@ export async function answerManifests(call: ManifestsCall): Promise<ManifestsAns
     switch (call?.op) {
       case 'parseArtifact':
         return { ok: await inProcessManifests.parseArtifact(call.body) };
-      case 'render': {
-        const vars = { ...templateVars(call.artifact), APP: call.target.app };
-        return { ok: await inProcessManifests.render(call.artifact, { ...call.target, vars }) };
-      }
+      case 'render':
+        return { ok: renderOf(call.artifact, call.target) };
       default:
         return { failed: `invoke-render: unknown op ${JSON.stringify((call as { op?: unknown })?.op)}` };
     }

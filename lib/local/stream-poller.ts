@@ -67,9 +67,9 @@ export async function startStreamPoller(options: {
   const table = await options.dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
   const streamArn = table.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
-  let stop = () => {};
-  // `stopping` ends an idle wait at once, so stop() never waits out the interval.
-  const control = { stopped: false, stopping: new Promise<void>((resolve) => (stop = resolve)) };
+  // stop() wakes every idle wait at once, so it never waits out the interval. Each wait registers its own
+  // waker and removes it when it ends: racing one long-lived promise instead kept a handler per pass.
+  const control: Control = { stopped: false, wakers: new Set() };
   if (options.stateDir) {
     await mkdir(join(options.stateDir, 'checkpoints'), { recursive: true });
     await mkdir(join(options.stateDir, 'failures'), { recursive: true });
@@ -80,7 +80,7 @@ export async function startStreamPoller(options: {
   return {
     async stop() {
       control.stopped = true;
-      stop();
+      for (const wake of control.wakers) wake();
       await Promise.all(loops);
     },
   };
@@ -91,12 +91,34 @@ interface LoopOptions {
   streamArn: string;
   consumer: StreamConsumer;
   logger: Logger;
-  control: { stopped: boolean; stopping: Promise<void> };
+  control: Control;
   intervalMs?: number;
   writes?: WriteSignal;
   stateDir?: string;
   maxAttempts?: number;
   retryMs?: number;
+}
+
+interface Control {
+  stopped: boolean;
+  /** The idle waits in progress, each ended at once by stop(). */
+  wakers: Set<() => void>;
+}
+
+/** Waits `ms` after an empty read, less when the table is written (o.writes) or the poller stops. */
+function idle(o: LoopOptions, control: Control, seen: number, ms: number): Promise<void> {
+  if (control.stopped) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      control.wakers.delete(done);
+      resolve();
+    };
+    control.wakers.add(done);
+    // With a write signal its own wait keeps the time (and cleans up after itself); else a timer does.
+    const timer = o.writes ? undefined : setTimeout(done, ms);
+    o.writes?.wait(seen, ms).then(done);
+  });
 }
 
 interface Checkpoint {
@@ -107,7 +129,6 @@ interface Checkpoint {
 
 async function consumerLoop(o: LoopOptions): Promise<void> {
   const { streams, streamArn, consumer, logger, control } = o;
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const checkpointFile = o.stateDir ? join(o.stateDir, 'checkpoints', `${consumer.name}.json`) : undefined;
   const failureFile = o.stateDir ? join(o.stateDir, 'failures', `${consumer.name}.jsonl`) : undefined;
   const checkpoint = await readCheckpoint(checkpointFile, streamArn);
@@ -209,9 +230,7 @@ async function consumerLoop(o: LoopOptions): Promise<void> {
     } catch (error) {
       if (!control.stopped) logger.error('stream poll failed', { consumer: consumer.name, error });
     }
-    if (!moved) {
-      await Promise.race([o.writes ? o.writes.wait(seen, idleMs) : sleep(idleMs), control.stopping]);
-    }
+    if (!moved) await idle(o, control, seen, idleMs);
   }
 }
 
