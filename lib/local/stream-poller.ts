@@ -105,19 +105,23 @@ interface Control {
   wakers: Set<() => void>;
 }
 
-/** Waits `ms` after an empty read, less when the table is written (o.writes) or the poller stops. */
+/**
+ * Waits `ms` after an empty read, less when the table is written (o.writes) or the poller stops. `seen` is
+ * the write count before the read: a write made while it ran ends the wait before it starts.
+ */
 function idle(o: LoopOptions, control: Control, seen: number, ms: number): Promise<void> {
-  if (control.stopped) return Promise.resolve();
+  if (control.stopped || (o.writes && o.writes.count !== seen)) return Promise.resolve();
   return new Promise((resolve) => {
+    let stopWatching: (() => void) | undefined;
     const done = () => {
       clearTimeout(timer);
       control.wakers.delete(done);
+      stopWatching?.();
       resolve();
     };
+    const timer = setTimeout(done, ms);
     control.wakers.add(done);
-    // With a write signal its own wait keeps the time (and cleans up after itself); else a timer does.
-    const timer = o.writes ? undefined : setTimeout(done, ms);
-    o.writes?.wait(seen, ms).then(done);
+    stopWatching = o.writes?.onWrite(done);
   });
 }
 

@@ -18,23 +18,23 @@ const WRITES = new Set([
  * about 7% of a core; the test suite keeps three stacks up at a time.
  */
 export interface WriteSignal {
-  /** How many writes this client has made; a wait given an older count returns at once. */
+  /** How many writes this client has made. */
   readonly count: number;
-  /** Resolves at the next write after `since`, or after `ms`, whichever comes first. */
-  wait(since: number, ms: number): Promise<void>;
+  /** Calls `listener` after each write until the function it returns is called. */
+  onWrite(listener: () => void): () => void;
 }
 
 /** Counts the writes `client` makes (an SDK middleware), for the pollers of the same process. */
 export function watchWrites(client: DynamoDBClient): WriteSignal {
   let count = 0;
-  const waiters = new Set<() => void>();
+  const listeners = new Set<() => void>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const out = await next(args);
       if (WRITES.has(String(context.commandName))) {
         count += 1;
-        for (const wake of waiters) wake();
-        waiters.clear();
+        // A copy: a listener may remove itself while being called.
+        for (const listener of [...listeners]) listener();
       }
       return out;
     },
@@ -44,19 +44,9 @@ export function watchWrites(client: DynamoDBClient): WriteSignal {
     get count() {
       return count;
     },
-    wait(since, ms) {
-      if (count !== since) return Promise.resolve();
-      return new Promise((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, ms);
-        // A poller that was stopped mid-wait must not hold the process open for the rest of it.
-        timer.unref();
-        waiters.add(done);
-      });
+    onWrite(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }
