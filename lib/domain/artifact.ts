@@ -106,8 +106,6 @@ export const ARTIFACT_SCHEMA = object(
   { required: ['version'] },
 );
 
-export { isSha };
-
 /**
  * Validates an artifact at the door. `id` and `created` may be present (the CLI round-trips them) but are
  * ignored: the server assigns both. CUE environments are refused rather than silently dropped.

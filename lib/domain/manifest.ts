@@ -16,8 +16,6 @@ import {
   unsupported,
 } from './validate.ts';
 
-export { GIT_EVENTS, type GitEvent };
-
 const YAML_LIMIT = 512 * 1024;
 
 export interface DeployPolicy {
