@@ -233,6 +233,11 @@ export class FerryServices extends Construct {
   }
 
   apiFunction(name: ApiFunction): FerryFunction {
+    return this.functionNamed(name);
+  }
+
+  /** A function by its entry name, or a synth error naming it. */
+  functionNamed(name: string): FerryFunction {
     const fn = this.functions.get(name);
     if (!fn) throw new Error(`no function ${name}`);
     return fn;

@@ -165,8 +165,6 @@ export class FerryStack extends Stack {
 
   /** The function that runs the dispatcher (a stream consumer, invoked by the stream router). */
   get dispatcher(): FerryFunction {
-    const dispatch = this.services.functions.get('stream-dispatch');
-    if (!dispatch) throw new Error('no function stream-dispatch');
-    return dispatch;
+    return this.services.functionNamed('stream-dispatch');
   }
 }
