@@ -27,10 +27,9 @@ const absent = new Proxy(
   },
 );
 
-export function legacyRestEndpointMethods(): { rest: object } {
-  return { rest: absent };
-}
-
 export function restEndpointMethods(): { rest: object } {
   return { rest: absent };
 }
+
+/** The package's other export, which @octokit/rest may plug in instead: the same stand-in. */
+export const legacyRestEndpointMethods = restEndpointMethods;
