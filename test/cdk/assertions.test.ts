@@ -100,11 +100,7 @@ function synth(props: Partial<FerryStackProps> = {}) {
   const template = Template.fromStack(stack);
   const json = template.toJSON() as { Resources: Record<string, any>; Outputs: Record<string, any> };
   const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-  const fnId = (name: string) => {
-    const fn = stack.services.functions.get(name);
-    if (!fn) throw new Error(`no function ${name}`);
-    return id(fn);
-  };
+  const fnId = (name: string) => id(stack.services.functionNamed(name));
   const nameOf = new Map([...stack.services.functions].map(([name, fn]) => [id(fn), name]));
   const of = (type: string) =>
     Object.entries(json.Resources).filter(([, r]) => r.Type === type) as [string, any][];

@@ -79,17 +79,15 @@ const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.d
 
 /** A function's bundle in the CLI's assembly, found by its logical id (the same construct path). */
 function bundleOf(name: string): string {
-  const fn = stack.services.functions.get(name);
-  if (!fn) throw new Error(`no function ${name}`);
-  const asset = cliResources[logicalId(fn)]?.Metadata?.['aws:asset:path'];
+  const asset = cliResources[logicalId(stack.services.functionNamed(name))]?.Metadata?.['aws:asset:path'];
   if (!asset) throw new Error(`no asset metadata for ${name}`);
   return join(cliOut, asset, 'index.mjs');
 }
 
 /** The function's variables from the template, each reference resolved to what stands in for it here. */
 function environmentOf(name: string, local: Map<string, string>): Record<string, string> {
-  const fn = stack.services.functions.get(name) as IConstruct;
-  const variables: Record<string, unknown> = resources[logicalId(fn)].Properties.Environment.Variables;
+  const variables: Record<string, unknown> =
+    resources[logicalId(stack.services.functionNamed(name))].Properties.Environment.Variables;
   const env: Record<string, string> = {};
   for (const [variable, value] of Object.entries(variables)) {
     const refOf = (v: any) => v?.Ref ?? v?.['Fn::GetAtt']?.join('.');
