@@ -37,6 +37,14 @@ const DISCOVERY_MS = 5000;
  * test's own client, another process) wait this long to be seen.
  */
 const IDLE_WITH_SIGNAL_MS = 250;
+/** The wait after an empty read without a write signal, and for a while after a signalled write. */
+const BUSY_MS = 50;
+/**
+ * How long after a write the poller keeps reading every BUSY_MS: DynamoDB Local may show a write's stream
+ * record a little after the write has returned (more so on a loaded machine), so the read it wakes can
+ * still come back empty.
+ */
+const AFTER_WRITE_MS = 2000;
 
 /**
  * Reads the table's stream through the real DynamoDB Streams API and feeds each consumer the records its
@@ -56,7 +64,7 @@ export async function startStreamPoller(options: {
   tableName: string;
   consumers: StreamConsumer[];
   logger: Logger;
-  /** How long to wait after an empty read: 50 ms, or IDLE_WITH_SIGNAL_MS when `writes` wakes it sooner. */
+  /** How long to wait after an empty read: 50 ms, or IDLE_WITH_SIGNAL_MS when `writes` wakes it sooner (and then 50 ms for a while after a write). */
   intervalMs?: number;
   /** The table's writes from this process: an empty read waits for the next one (or intervalMs). */
   writes?: WriteSignal;
@@ -220,11 +228,14 @@ async function consumerLoop(o: LoopOptions): Promise<void> {
   }
 
   let lastDiscovery = 0;
-  const idleMs = o.intervalMs ?? (o.writes ? IDLE_WITH_SIGNAL_MS : 50);
+  const idleMs = o.intervalMs ?? (o.writes ? IDLE_WITH_SIGNAL_MS : BUSY_MS);
+  let writes = o.writes?.count ?? 0;
+  let wroteAt = 0;
   while (!control.stopped) {
     let moved = false;
     // Writes seen before this read: one made while it ran cuts the wait after it short.
     const seen = o.writes?.count ?? 0;
+    if (seen !== writes) [writes, wroteAt] = [seen, Date.now()];
     try {
       if (Date.now() - lastDiscovery > DISCOVERY_MS) {
         await discoverShards();
@@ -234,7 +245,10 @@ async function consumerLoop(o: LoopOptions): Promise<void> {
     } catch (error) {
       if (!control.stopped) logger.error('stream poll failed', { consumer: consumer.name, error });
     }
-    if (!moved) await idle(o, control, seen, idleMs);
+    if (!moved) {
+      const busy = Date.now() - wroteAt < AFTER_WRITE_MS;
+      await idle(o, control, seen, busy ? Math.min(BUSY_MS, idleMs) : idleMs);
+    }
   }
 }
 
